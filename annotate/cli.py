@@ -1,0 +1,162 @@
+"""`python -m annotate`: import VAU-Bench CSVs, export training data, print statistics.
+
+Every command takes `--db URL` (any SQLAlchemy URL or a SQLite file path; default:
+`VAU_DB_URL`, then sqlite:///var/studio.db). Errors print one line and exit with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from annotate.db import DEFAULT_URL, ENV_VAR, resolve_url
+from annotate.export import FORMATS, STATUS_CHOICES, ExportOptions, export
+from annotate.importer import ImportReport, import_csv
+from annotate.stats import gather, render
+from annotate.store import Store
+from inference.errors import StudioError
+from inference.tasks import TASKS
+
+
+def _add_db(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--db",
+        metavar="URL",
+        help=f"database URL or SQLite file (default: ${ENV_VAR}, else {DEFAULT_URL})",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with the import-csv, export and stats subcommands."""
+    parser = argparse.ArgumentParser(
+        prog="python -m annotate",
+        description="Import VAU-Bench CSVs, export training data, print statistics.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    imp = commands.add_parser("import-csv", help="import VAU-Bench annotation CSVs")
+    imp.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    imp.add_argument("--videos", type=Path, metavar="DIR", help="find the videos under DIR")
+    imp.add_argument("--hash", action="store_true", help="with --videos: store each file's sha256")
+    imp.add_argument(
+        "--source", help="dataset name for every row (default: name prefix, else file name)"
+    )
+    imp.add_argument("--json", action="store_true", help="print the reports as JSON")
+    _add_db(imp)
+
+    exp = commands.add_parser("export", help="write training data from corrections")
+    exp.add_argument("--format", required=True, choices=FORMATS)
+    exp.add_argument("--out", required=True, type=Path, metavar="DIR", help="output folder")
+    exp.add_argument(
+        "--status",
+        default="approved",
+        choices=list(STATUS_CHOICES),
+        help="approved (default); submitted = submitted or approved; all = anything not rejected",
+    )
+    exp.add_argument(
+        "--include-ground-truth",
+        action="store_true",
+        help="also export imported ground truth for items without such a correction",
+    )
+    exp.add_argument("--task", choices=TASKS)
+    exp.add_argument("--annotator", help="only this annotator's corrections")
+    exp.add_argument(
+        "--split", type=float, default=1.0, help="share of videos for train (default 1.0)"
+    )
+    exp.add_argument("--no-think", action="store_true", help="answers without <think> reasoning")
+    exp.add_argument("--video-root", metavar="DIR", help="folder for videos never located")
+    exp.add_argument("--json", action="store_true", help="print the report as JSON")
+    _add_db(exp)
+
+    stats = commands.add_parser("stats", help="counts and annotator agreement")
+    stats.add_argument("--json", action="store_true", help="print JSON instead of text")
+    _add_db(stats)
+    return parser
+
+
+def _print_import(report: ImportReport) -> None:
+    items = ", ".join(f"{n} {outcome}" for outcome, n in sorted(report.items.items()))
+    tasks = ", ".join(f"{task} {n}" for task, n in sorted(report.items_by_task.items()))
+    print(
+        f"{report.file}: {report.rows_read} rows, {report.rows_imported} imported, "
+        f"{len(report.skipped)} skipped; items: {items or 'none'} ({tasks or 'no tasks'})"
+    )
+    for problem in report.skipped:
+        print(f"  skipped {problem}")
+    for problem in report.notes:
+        print(f"  note {problem}")
+    if report.missing_videos or report.videos_matched:
+        print(f"  videos found: {report.videos_matched}, missing: {len(report.missing_videos)}")
+        for name in report.missing_videos:
+            print(f"  missing video {name}")
+
+
+def run_import(args: argparse.Namespace, store: Store) -> int:
+    reports = []
+    for path in args.files:
+        report = import_csv(
+            store, path, videos=args.videos, hash_videos=args.hash, source=args.source
+        )
+        reports.append(report)
+        if not args.json:
+            _print_import(report)
+    if args.json:
+        print(json.dumps([r.to_dict() for r in reports], indent=2, ensure_ascii=False))
+    return 0
+
+
+def run_export(args: argparse.Namespace, store: Store) -> int:
+    options = ExportOptions(
+        format=args.format,
+        out=args.out,
+        status=args.status,
+        include_ground_truth=args.include_ground_truth,
+        task=args.task,
+        annotator=args.annotator,
+        split=args.split,
+        think=not args.no_think,
+        video_root=args.video_root,
+    )
+    report = export(store, options)
+    if args.json:
+        print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+        return 0
+    print(
+        f"{report.format}: {report.from_corrections} from corrections, "
+        f"{report.from_ground_truth} from ground truth"
+    )
+    for path, n in report.files.items():
+        print(f"  wrote {path} ({n} records)")
+    for reason, n in sorted(report.skipped.items()):
+        print(f"  left out {n}: {reason}")
+    return 0
+
+
+def run_stats(args: argparse.Namespace, store: Store) -> int:
+    figures = gather(store)
+    print(json.dumps(figures, indent=2, ensure_ascii=False) if args.json else render(figures))
+    return 0
+
+
+COMMANDS = {"import-csv": run_import, "export": run_export, "stats": run_stats}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; domain errors become one line on stderr and exit status 2."""
+    args = build_parser().parse_args(argv)
+    try:
+        with Store(resolve_url(args.db)) as store:
+            return COMMANDS[args.command](args, store)
+    except StudioError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # output piped into `head`: stop quietly
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115  # Python flushes stdout at exit
+        return 0

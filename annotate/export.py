@@ -1,0 +1,219 @@
+"""Training data from corrections: VAU-Bench CSV, TRL SFT / GRPO / DPO, LLaMA-Factory sharegpt.
+
+By default only approved corrections are exported; imported ground truth joins when asked
+(for items without a qualifying correction). Every format splits train/validation by video
+(a hash of the video's identity, so the split is stable and no video lands in both).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from annotate import formats
+from annotate.errors import InvalidInput, StoreError
+from annotate.protocol import readable_reasoning
+from annotate.records import Interval, ItemRecord, RevisionRecord, RunRecord
+from annotate.store import Store
+from annotate.validate import check_task, clean_name
+
+FORMATS: tuple[str, ...] = ("vau-csv", "trl-sft", "trl-grpo", "dpo", "sharegpt")
+STATUS_CHOICES: dict[str, tuple[str, ...]] = {
+    "approved": ("approved",),
+    "submitted": ("submitted", "approved"),  # all finished work a reviewer has not rejected
+    "all": ("draft", "submitted", "approved"),  # rejected work is never training data
+}
+SPLITS = ("train", "validation")
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    """What to export and where (`out` is a folder; file names depend on the format)."""
+
+    format: str
+    out: Path
+    status: str = "approved"
+    include_ground_truth: bool = False
+    task: str | None = None
+    annotator: str | None = None
+    split: float = 1.0  # share of videos in train; the rest go to validation
+    think: bool = True  # reasoning in <think> tags (the think variant of the prompts)
+    video_root: str | None = None  # prefix for videos whose file was never located
+
+    def check(self) -> ExportOptions:
+        """Return self, or raise InvalidInput naming the bad option."""
+        if self.format not in FORMATS:
+            raise InvalidInput(
+                f"unknown format {self.format!r}; choose one of {', '.join(FORMATS)}"
+            )
+        if self.status not in STATUS_CHOICES:
+            choices = ", ".join(STATUS_CHOICES)
+            raise InvalidInput(f"unknown status {self.status!r}; choose one of {choices}")
+        if not 0.0 < self.split <= 1.0:
+            raise InvalidInput(f"--split is the train share, 0 < split <= 1, got {self.split}")
+        if self.task is not None:
+            check_task(self.task)
+        if self.annotator is not None:
+            clean_name(self.annotator)
+        return self
+
+
+@dataclass(frozen=True)
+class Example:
+    """One labelled item: the answer and reasoning a model should learn to give."""
+
+    item: ItemRecord
+    answer: str
+    reasoning: str | None  # think text; for description, the analysis turn
+    interval: Interval | None
+    class_name: str | None
+    annotator: str | None  # None for imported ground truth
+    revision: RevisionRecord | None = None
+    rejected: RunRecord | None = None  # the model output this correction fixes (for DPO)
+
+    @property
+    def video_key(self) -> str:
+        video = self.item.video
+        return f"{video.source}/{video.name}"
+
+
+@dataclass
+class ExportReport:
+    """Files written with their record counts, and why examples were left out."""
+
+    format: str
+    files: dict[str, int] = field(default_factory=dict)
+    from_corrections: int = 0
+    from_ground_truth: int = 0
+    skipped: Counter[str] = field(default_factory=Counter)
+    videos: dict[str, int] = field(default_factory=dict)  # per split
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe summary."""
+        return {
+            "format": self.format,
+            "files": dict(self.files),
+            "from_corrections": self.from_corrections,
+            "from_ground_truth": self.from_ground_truth,
+            "skipped": dict(self.skipped),
+            "videos": dict(self.videos),
+        }
+
+
+def split_of(video_key: str, train_share: float) -> str:
+    """ "train" or "validation" for a video, from a hash of its identity (stable across runs)."""
+    digest = hashlib.sha256(video_key.encode("utf-8")).digest()
+    position = int.from_bytes(digest[:8], "big") / 2**64
+    return "train" if position < train_share else "validation"
+
+
+def collect(store: Store, options: ExportOptions) -> tuple[list[Example], Counter[str]]:
+    """The examples to export, in a stable order, and counts of what was left out."""
+    skipped: Counter[str] = Counter()
+    examples = []
+    statuses = STATUS_CHOICES[options.status]
+    pairs = store.current_revisions(
+        statuses=statuses, task=options.task, annotator=options.annotator
+    )
+    runs: dict[int, RunRecord | None] = {}
+    for item, revision in pairs:
+        if revision.answer is None:
+            skipped["correction without an answer"] += 1
+            continue
+        rejected = _rejected_run(store, item, revision, runs) if options.format == "dpo" else None
+        examples.append(_from_revision(item, revision, rejected))
+    if options.include_ground_truth:
+        corrected = {example.item.id for example in examples}
+        for item in _all_items(store, options.task):
+            if item.id in corrected:
+                continue
+            if item.truth.answer is None:
+                skipped["item without ground truth"] += 1
+                continue
+            rejected = _latest_run(store, item, runs) if options.format == "dpo" else None
+            examples.append(_from_truth(item, rejected))
+    examples.sort(key=lambda e: (e.video_key, e.item.task, e.item.id, e.annotator or ""))
+    return examples, skipped
+
+
+def _all_items(store: Store, task: str | None) -> Iterable[ItemRecord]:
+    page, offset = 1000, 0
+    while batch := store.list_items(task=task, limit=page, offset=offset):
+        yield from batch
+        offset += page
+
+
+def _from_revision(
+    item: ItemRecord, revision: RevisionRecord, rejected: RunRecord | None
+) -> Example:
+    return Example(
+        item=item,
+        answer=revision.answer,  # type: ignore[arg-type]  # checked by the caller
+        reasoning=revision.reasoning,
+        interval=revision.interval,
+        class_name=revision.class_name,
+        annotator=revision.annotator,
+        revision=revision,
+        rejected=rejected,
+    )
+
+
+def _from_truth(item: ItemRecord, rejected: RunRecord | None) -> Example:
+    truth = item.truth
+    return Example(
+        item=item,
+        answer=truth.answer,  # type: ignore[arg-type]  # checked by the caller
+        reasoning=readable_reasoning(truth.reasoning),
+        interval=truth.interval,
+        class_name=truth.class_name,
+        annotator=None,
+        rejected=rejected,
+    )
+
+
+def _rejected_run(
+    store: Store, item: ItemRecord, revision: RevisionRecord, cache: dict[int, RunRecord | None]
+) -> RunRecord | None:
+    """The output the correction fixes: its linked run, else the item's latest run."""
+    if revision.run_id is not None:
+        return store.get_run(revision.run_id)
+    return _latest_run(store, item, cache)
+
+
+def _latest_run(
+    store: Store, item: ItemRecord, cache: dict[int, RunRecord | None]
+) -> RunRecord | None:
+    if item.id not in cache:
+        runs = store.runs(item.id)
+        cache[item.id] = runs[0] if runs else None
+    return cache[item.id]
+
+
+def export(store: Store, options: ExportOptions) -> ExportReport:
+    """Write the training data `options` asks for and report what went where."""
+    options.check()
+    examples, skipped = collect(store, options)
+    report = ExportReport(format=options.format, skipped=skipped)
+    report.from_corrections = sum(1 for e in examples if e.annotator is not None)
+    report.from_ground_truth = len(examples) - report.from_corrections
+    by_split: dict[str, list[Example]] = defaultdict(list)
+    for example in examples:
+        by_split[split_of(example.video_key, options.split)].append(example)
+    splits = SPLITS if options.split < 1.0 else SPLITS[:1]
+    try:
+        options.out.mkdir(parents=True, exist_ok=True)
+        for split in splits:
+            chosen = by_split.get(split, [])
+            report.videos[split] = len({e.video_key for e in chosen})
+            written = formats.write(options, split, chosen, report.skipped)
+            report.files.update({str(path): n for path, n in written.items()})
+        if options.format == "sharegpt":
+            written = [s for s in splits if (options.out / f"{s}.json").exists()]
+            formats.write_dataset_info(options.out, written)
+    except OSError as error:
+        raise StoreError(f"cannot write to {options.out}: {error.strerror or error}") from None
+    return report

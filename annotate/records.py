@@ -1,0 +1,168 @@
+"""Plain, frozen records the store hands out (never live ORM objects), and the edit it accepts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+Interval = tuple[float, float]
+
+
+@dataclass(frozen=True)
+class StepText:
+    """One reasoning step as an annotator sees it: optional section title and its text."""
+
+    title: str | None
+    text: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe form, as stored."""
+        return {"title": self.title, "text": self.text}
+
+
+@dataclass(frozen=True)
+class VideoRecord:
+    id: int
+    source: str
+    name: str
+    path: str | None
+    content_hash: str | None
+    duration: float | None
+    fps: float | None
+
+
+@dataclass(frozen=True)
+class GroundTruth:
+    """What the dataset says about an item; every field may be unknown (None)."""
+
+    answer: str | None = None  # QA letter, class name, "Anomaly"/"Normal", or description
+    interval: Interval | None = None  # anomaly span in seconds; None for Normal or unknown
+    class_name: str | None = None
+    description: str | None = None
+    reasoning: str | None = None  # raw text as imported (markdown sections or a dict string)
+    key_objects: str | None = None
+
+    @property
+    def known(self) -> bool:
+        """True when the item has a ground-truth answer for its task."""
+        return self.answer is not None
+
+
+@dataclass(frozen=True)
+class ItemRecord:
+    id: int
+    video: VideoRecord
+    task: str
+    question: str | None
+    options: tuple[str, ...] | None
+    truth: GroundTruth
+    origin: str | None
+    origin_row: int | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class ItemSpec:
+    """An item to create or refresh in bulk (the importer's unit); identity: video, task, key."""
+
+    source: str
+    video: str
+    task: str
+    key: str
+    question: str | None = None
+    options: tuple[str, ...] | None = None
+    truth: GroundTruth = field(default_factory=GroundTruth)
+    origin: str | None = None
+    origin_row: int | None = None
+    video_path: str | None = None
+    content_hash: str | None = None
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    id: int
+    item_id: int
+    checkpoint: str
+    template: str | None
+    quantization: str | None
+    fps: float | None
+    frames: int | None
+    min_pixels: int | None
+    max_pixels: int | None
+    total_pixels: int | None
+    settings: dict[str, Any]
+    raw: str
+    answer: str | None
+    interval: Interval | None
+    class_name: str | None
+    parsed: dict[str, Any]
+    timings: dict[str, Any]
+    created_by: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Edit:
+    """The content of one save: a whole snapshot, not a patch (None = empty field)."""
+
+    answer: str | None = None
+    reasoning: str | None = None  # whole text; steps are derived from it when not given
+    steps: tuple[StepText, ...] | None = None
+    interval: Interval | None = None
+    class_name: str | None = None
+    comment: str | None = None
+
+
+@dataclass(frozen=True)
+class RevisionRecord:
+    id: int
+    correction_id: int
+    item_id: int
+    annotator: str  # owner of the correction thread
+    number: int  # 1, 2, 3 ... within the thread
+    is_current: bool
+    answer: str | None
+    reasoning: str | None
+    steps: tuple[StepText, ...]
+    interval: Interval | None
+    class_name: str | None
+    comment: str | None
+    status: str
+    author: str  # who saved this revision (the annotator, a reviewer, whoever restored it)
+    reviewer: str | None
+    review_comment: str | None
+    restored_from: int | None
+    run_id: int | None  # the model run the correction started from
+    created_at: datetime
+
+    @property
+    def edit(self) -> Edit:
+        """This revision's content, ready to save again."""
+        return Edit(
+            answer=self.answer,
+            reasoning=self.reasoning,
+            steps=self.steps,
+            interval=self.interval,
+            class_name=self.class_name,
+            comment=self.comment,
+        )
+
+
+@dataclass(frozen=True)
+class Counts:
+    """Totals for dashboards and `python -m annotate stats`."""
+
+    videos: int
+    items: int
+    runs: int
+    revisions: int
+    items_by_task: dict[str, int]
+    items_by_source: dict[str, int]
+    corrections_by_status: dict[str, int]  # by the current revision's status
+    corrections_by_task: dict[str, int]
+    corrections_by_annotator: dict[str, int]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe form."""
+        return dict(self.__dict__)

@@ -1,0 +1,434 @@
+"""Event wiring: which component triggers which handler, in which concurrency group."""
+
+from __future__ import annotations
+
+import html
+import time
+
+import gradio as gr
+
+from annotate.errors import InvalidInput
+from app import handlers, views
+from app.handlers import Studio
+from app.layout import Screen
+from app.render import (
+    failure,
+    form_from_fields,
+    form_updates,
+    record_id,
+    show,
+    show_outputs,
+    step_updates,
+    text_or_none,
+    view_form,
+    who_is,
+)
+from app.state import Form, Session
+from app.steps import clamp, replace_step, seek_time
+from app.timeline import timeline_figure
+from inference.errors import StudioError
+from inference.tasks import DEFAULT_FPS
+
+# Reads the player's current time into the first input of the event (for "from player").
+PLAYER_TIME_JS = """
+(value, ...rest) => {
+  const video = document.querySelector("#player video");
+  return [video ? Math.round(video.currentTime * 10) / 10 : value, ...rest];
+}
+"""
+
+STORE = {"concurrency_id": "store", "concurrency_limit": 4}
+# One generation at a time on the one model; saves have their own group so they never wait.
+MODEL = {"concurrency_id": "model", "concurrency_limit": 1}
+# Instant view changes (steps, nudges, seeking) skip the queue and stay out of the API page.
+UI = {"queue": False, "api_visibility": "undocumented"}
+
+
+def _wire_open(s: Screen, studio: Studio) -> None:
+    outputs = [*show_outputs(s), s.save_msg, s.picker]
+
+    def opened(session: Session, who: str | None, note: str) -> dict:
+        form = handlers.initial_form(studio, session, who)
+        if session.video is None:
+            note = "The video file of this item is not on this machine; you can still annotate."
+        updates = show(s, studio, session, form, who, video=True)
+        return updates | {s.save_msg: views.message_html(note, ok=session.video is not None)}
+
+    def on_pick(item_id, typed, request: gr.Request):
+        if item_id is None or item_id == "":
+            return {}
+        try:
+            session = handlers.open_item(studio, record_id(item_id))
+        except StudioError as error:
+            return failure(s.save_msg, error)
+        return opened(session, who_is(typed, request), "")
+
+    def on_next(typed, request: gr.Request):
+        try:
+            who = handlers.annotator(typed, getattr(request, "username", None))
+            session = handlers.next_item(studio, who)
+        except StudioError as error:
+            return failure(s.save_msg, error)
+        return opened(session, who, "Next item for you.") | {s.picker: session.item_id}
+
+    def on_upload(path, task, typed, request: gr.Request):
+        try:
+            session = handlers.open_upload(studio, path, task)
+        except StudioError as error:
+            return failure(s.save_msg, error)
+        note = f"Uploaded: {session.duration:.1f} s video. Choose a task and press Run."
+        return opened(session, who_is(typed, request), note) | {s.picker: None}
+
+    s.picker.input(on_pick, [s.picker, s.name], outputs, api_name="open_item", **STORE)
+    s.next_btn.click(on_next, [s.name], outputs, api_name="next_item", **STORE)
+    s.upload.upload(on_upload, [s.upload, s.task, s.name], outputs, api_name="upload", **STORE)
+
+
+def _wire_task(s: Screen, studio: Studio) -> None:
+    def on_task(task, session, typed, request: gr.Request):
+        try:
+            session = handlers.switch_task(studio, session, task)
+        except StudioError as error:
+            return failure(s.run_msg, error)
+        who = who_is(typed, request)
+        form = handlers.initial_form(studio, session, who)
+        updates = show(s, studio, session, form, who)
+        return updates | {s.fps: DEFAULT_FPS[task], s.run_msg: views.message_html("")}
+
+    outputs = [*show_outputs(s), s.fps, s.run_msg]
+    s.task.input(on_task, [s.task, s.state, s.name], outputs, api_name="task", **STORE)
+
+
+def _run_request(task, think, fps, max_frames, question, *options) -> handlers.RunRequest:
+    chosen = tuple(o.strip() for o in options if o and o.strip())
+    return handlers.RunRequest(
+        task=task,
+        think=bool(think),
+        fps=float(fps) if fps else None,
+        max_frames=int(max_frames or 768),
+        question=text_or_none(question),
+        options=chosen or None,
+    )
+
+
+def _run_update(s: Screen, studio: Studio, update: handlers.RunUpdate, who: str | None) -> dict:
+    session = update.session
+    if update.done:
+        form = Form.from_result(session.result) if session.result else Form()
+        updates = show(s, studio, session, form, who)
+        return updates | {s.run_msg: views.message_html(update.message)}
+    updates = {s.state: session, s.run_msg: views.message_html(update.message)}
+    if update.text:
+        return updates | {s.steps: views.live_html(update.text), s.raw: update.text}
+    data = views.timeline_data(session, None, [], 0)
+    return updates | {s.timeline: timeline_figure(data), s.steps: views.live_html("")}
+
+
+def _wire_run(s: Screen, studio: Studio) -> None:
+    inputs = [s.state, s.task, s.think, s.fps, s.max_frames, s.question, *s.qa_options, s.name]
+    outputs = [*show_outputs(s), s.run_msg]
+
+    def runner(run):
+        def on_run(
+            session, task, think, fps, frames, question, o1, o2, o3, o4, typed, request: gr.Request
+        ):
+            who = who_is(typed, request)
+            stop = studio.stops.arm(request.session_hash)
+            fields = (task, think, fps, frames, question, o1, o2, o3, o4)
+            try:
+                updates = run(studio, session, _run_request(*fields), stop, who)
+                yield from _throttled(s, studio, updates, who)
+            except StudioError as error:
+                yield failure(s.run_msg, error)
+            finally:
+                studio.stops.release(request.session_hash, stop)
+
+        return on_run
+
+    s.run_btn.click(runner(handlers.run_model), inputs, outputs, api_name="run", **MODEL)
+    s.run_all_btn.click(runner(handlers.run_all), inputs, outputs, api_name="run_all", **MODEL)
+
+    def on_stop(request: gr.Request):
+        return views.message_html(handlers.stop_run(studio, request.session_hash))
+
+    s.stop_btn.click(on_stop, None, [s.run_msg], api_name="stop", queue=False)
+
+
+def _throttled(s: Screen, studio: Studio, updates, who: str | None, every: float = 0.15):
+    """Pass run updates on, dropping text updates that come faster than the browser needs."""
+    last = 0.0
+    for update in updates:
+        now = time.monotonic()
+        if update.text and not update.done and now - last < every:
+            continue
+        last = now
+        yield _run_update(s, studio, update, who)
+
+
+def _seek(seconds: float | None):
+    """A player update that jumps to `seconds` (nothing when there is no time to go to)."""
+    return gr.skip() if seconds is None else gr.update(playback_position=float(seconds))
+
+
+def _wire_steps(s: Screen, studio: Studio) -> None:
+    form_in = [s.state, s.reasoning, s.step_index, s.start, s.end]
+    outputs = [s.steps, s.step_index, s.step_edit, s.timeline, s.player]
+
+    def mover(delta: int):
+        def on_move(session, reasoning, index, start, end):
+            form = view_form(reasoning, start, end)
+            steps = views.reasoning_steps(form.reasoning)
+            index = clamp(int(index or 0) + delta, len(steps))
+            updates = step_updates(s, session, form, index)
+            return updates | {s.player: _seek(seek_time(steps[index]) if steps else None)}
+
+        return on_move
+
+    s.prev_step.click(mover(-1), form_in, outputs, **UI)
+    s.next_step.click(mover(+1), form_in, outputs, **UI)
+    s.seek_step.click(mover(0), form_in, outputs, **UI)
+    s.reasoning.input(mover(0), form_in, outputs, **UI, trigger_mode="always_last")
+
+    def on_apply(session, reasoning, index, start, end, new_text):
+        steps = views.reasoning_steps(reasoning)
+        if not steps or not text_or_none(new_text):
+            return {}
+        index = clamp(int(index or 0), len(steps))
+        text = replace_step(reasoning, steps[index], new_text.strip())
+        form = view_form(text, start, end)
+        return step_updates(s, session, form, index) | {s.reasoning: text}
+
+    s.apply_step.click(on_apply, [*form_in, s.step_edit], [*outputs, s.reasoning], **UI)
+
+    def on_seek_model(session):
+        result = session.result
+        return _seek(min(result.interval) if result and result.interval else None)
+
+    def on_seek_truth(session):
+        truth = session.truth.interval
+        return _seek(min(truth) if truth else None)
+
+    s.seek_model.click(on_seek_model, [s.state], [s.player], **UI)
+    s.seek_truth.click(on_seek_truth, [s.state], [s.player], **UI)
+
+
+def _nudge(delta: float):
+    def on_nudge(value):
+        return round(max(0.0, (value or 0.0) + delta), 3)
+
+    return on_nudge
+
+
+def _wire_interval(s: Screen) -> None:
+    for button, box, delta in (
+        (s.start_minus, s.start, -0.5),
+        (s.start_plus, s.start, 0.5),
+        (s.end_minus, s.end, -0.5),
+        (s.end_plus, s.end, 0.5),
+    ):
+        button.click(_nudge(delta), [box], [box], **UI)
+    s.start_here.click(_nudge(0.0), [s.start], [s.start], js=PLAYER_TIME_JS, **UI)
+    s.end_here.click(_nudge(0.0), [s.end], [s.end], js=PLAYER_TIME_JS, **UI)
+
+    def on_normal(session):
+        answer = "Normal" if session.task == "grounding" else gr.skip()
+        return {s.answer: answer, s.start: None, s.end: None}
+
+    s.no_anomaly.click(on_normal, [s.state], [s.answer, s.start, s.end], **UI)
+
+    def on_interval(session, reasoning, index, start, end):
+        form = view_form(reasoning, start, end)
+        steps = views.reasoning_steps(form.reasoning)
+        data = views.timeline_data(session, form, steps, int(index or 0))
+        return timeline_figure(data)
+
+    inputs = [s.state, s.reasoning, s.step_index, s.start, s.end]
+    s.start.change(on_interval, inputs, [s.timeline], **UI)
+    s.end.change(on_interval, inputs, [s.timeline], **UI)
+
+
+def _wire_save(s: Screen, studio: Studio) -> None:
+    fields = [s.answer, s.start, s.end, s.klass, s.reasoning, s.comment]
+    outputs = [s.state, s.save_msg, s.history]
+
+    def saver(status: str):
+        def on_save(
+            session, answer, start, end, klass, reasoning, comment, typed, request: gr.Request
+        ):
+            try:
+                who = handlers.annotator(typed, getattr(request, "username", None))
+                form = form_from_fields(answer, start, end, klass, reasoning, comment)
+                session, revision = handlers.save(studio, session, who, form, status)
+            except StudioError as error:
+                return failure(s.save_msg, error)
+            verb = "Submitted" if status == "submitted" else "Saved draft"
+            note = (
+                f"{verb}: revision {revision.number} of your correction of item {session.item_id}."
+            )
+            rows = views.history_rows(handlers.history(studio, session, who))
+            return {s.state: session, s.save_msg: views.message_html(note), s.history: rows}
+
+        return on_save
+
+    inputs = [s.state, *fields, s.name]
+    s.save_btn.click(saver("draft"), inputs, outputs, api_name="save_draft", **STORE)
+    s.submit_btn.click(saver("submitted"), inputs, outputs, api_name="submit", **STORE)
+
+    def on_restore(session, number, typed, request: gr.Request):
+        try:
+            who = handlers.annotator(typed, getattr(request, "username", None))
+            if number is None:
+                raise InvalidInput("type the number of the revision to restore")
+            revision = handlers.restore(studio, session, who, int(number))
+        except StudioError as error:
+            return failure(s.save_msg, error)
+        form = Form.from_revision(revision)
+        note = f"Restored revision {revision.restored_from} as draft revision {revision.number}."
+        updates = form_updates(s, session.task, form) | step_updates(s, session, form, 0)
+        rows = views.history_rows(handlers.history(studio, session, who))
+        return updates | {s.save_msg: views.message_html(note), s.history: rows}
+
+    restore_out = [*fields, s.save_msg, s.history, s.steps, s.step_index, s.step_edit, s.timeline]
+    s.restore_btn.click(
+        on_restore, [s.state, s.restore_no, s.name], restore_out, api_name="restore", **STORE
+    )
+
+
+def _review_updates(s: Screen, studio: Studio) -> dict:
+    pairs = studio.store.current_revisions(statuses=("submitted",))
+    choices = [(f"#{r.id} · {views.item_label(i)} · {r.annotator}", r.id) for i, r in pairs]
+    return {
+        s.review_view: views.revision_html(None, None),
+        s.review_table: views.review_rows(pairs),
+        s.review_pick: gr.update(choices=choices, value=None),
+    }
+
+
+def _wire_review(s: Screen, studio: Studio) -> None:
+    outputs = [s.review_table, s.review_pick, s.review_view, s.review_msg]
+
+    def decider(decision: str):
+        def on_decide(revision_id, comment, typed, request: gr.Request):
+            try:
+                who = handlers.annotator(typed, getattr(request, "username", None))
+                if revision_id is None or revision_id == "":
+                    raise InvalidInput("pick a revision to review")
+                revision_id = record_id(revision_id, "revision")
+                comment = text_or_none(comment)
+                revision = handlers.review(studio, revision_id, who, decision, comment)
+            except StudioError as error:
+                return failure(s.review_msg, error)
+            note = f"{decision.capitalize()}: {revision.annotator}'s item {revision.item_id}."
+            return _review_updates(s, studio) | {s.review_msg: views.message_html(note)}
+
+        return on_decide
+
+    inputs = [s.review_pick, s.review_comment, s.name]
+    s.approve_btn.click(decider("approved"), inputs, outputs, api_name="approve", **STORE)
+    s.reject_btn.click(decider("rejected"), inputs, outputs, api_name="reject", **STORE)
+    s.review_refresh.click(
+        lambda: _review_updates(s, studio), None, outputs, api_name="review_queue", **STORE
+    )
+    s.review_tab.select(lambda: _review_updates(s, studio), None, outputs, **STORE)
+
+    def on_pick(revision_id):
+        try:
+            revision = studio.store.get_revision(record_id(revision_id, "revision"))
+            item = studio.store.get_item(revision.item_id)
+        except StudioError as error:
+            return views.message_html(handlers.message_of(error), ok=False)
+        return views.revision_html(item, revision)
+
+    s.review_pick.input(on_pick, [s.review_pick], [s.review_view], **UI)
+
+
+def _progress_updates(s: Screen, studio: Studio, who: str | None) -> dict:
+    counts, annotators = handlers.progress(studio)
+    return {
+        s.counts: counts,
+        s.by_annotator: annotators,
+        s.next_up: views.next_up_markdown(handlers.peek_next(studio, who), who),
+    }
+
+
+def _wire_progress(s: Screen, studio: Studio) -> None:
+    def on_refresh(typed, request: gr.Request):
+        return _progress_updates(s, studio, who_is(typed, request))
+
+    outputs = [s.counts, s.by_annotator, s.next_up]
+    s.progress_refresh.click(on_refresh, [s.name], outputs, api_name="progress", **STORE)
+    s.progress_tab.select(on_refresh, [s.name], outputs, **STORE)
+
+    def on_export(fmt, status, with_truth):
+        try:
+            path, summary = handlers.export(studio, fmt, status, bool(with_truth))
+        except StudioError as error:
+            return failure(s.export_msg, error) | {s.export_file: None}
+        return {s.export_file: str(path), s.export_msg: views.message_html(summary)}
+
+    inputs = [s.export_format, s.export_status, s.export_truth]
+    s.export_btn.click(on_export, inputs, [s.export_file, s.export_msg], api_name="export", **STORE)
+
+
+def _wire_model(s: Screen, studio: Studio) -> None:
+    def on_load(name, quant, device):
+        try:
+            status = handlers.load_model(studio, name, quant, device)
+        except StudioError as error:
+            return failure(s.model_msg, error)
+        ok = status.state == "ready"
+        return {
+            s.header: views.header_html(status),
+            s.model_msg: views.message_html(status.message, ok=ok),
+        }
+
+    inputs = [s.model_name, s.model_quant, s.model_device]
+    s.load_btn.click(on_load, inputs, [s.header, s.model_msg], api_name="load_model", **MODEL)
+
+    def on_tick():
+        status = studio.models.status()
+        return views.header_html(status), gr.Timer(active=status.state == "loading")
+
+    s.status_timer.tick(on_tick, None, [s.header, s.status_timer], **UI)
+
+
+def _wire_load(s: Screen, studio: Studio, demo: gr.Blocks) -> None:
+    def on_page(request: gr.Request):
+        username = getattr(request, "username", None)
+        updates = {
+            s.picker: gr.update(choices=handlers.queue_choices(studio)),
+            s.header: views.header_html(studio.models.status()),
+            s.timeline: timeline_figure(views.timeline_data(Session(), None, [], 0)),
+        }
+        if username:
+            updates[s.signed_in] = f"Signed in as **{html.escape(username)}**"
+        updates |= _progress_updates(s, studio, username)
+        return updates | _review_updates(s, studio)
+
+    outputs = [
+        s.next_up,
+        s.review_view,
+        s.picker,
+        s.header,
+        s.timeline,
+        s.signed_in,
+        s.counts,
+        s.by_annotator,
+        s.review_table,
+        s.review_pick,
+    ]
+    demo.load(on_page, None, outputs, api_visibility="undocumented", **STORE)
+
+
+def wire(s: Screen, studio: Studio, demo: gr.Blocks) -> None:
+    """Connect every component of the screen to its handler."""
+    _wire_open(s, studio)
+    _wire_task(s, studio)
+    _wire_run(s, studio)
+    _wire_steps(s, studio)
+    _wire_interval(s)
+    _wire_save(s, studio)
+    _wire_review(s, studio)
+    _wire_progress(s, studio)
+    _wire_model(s, studio)
+    _wire_load(s, studio, demo)

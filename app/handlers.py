@@ -1,0 +1,500 @@
+"""What each button does, as plain functions of the Studio's services: no Gradio in here.
+
+Handlers take and return `Session` values and raise `StudioError` with a one-line message
+for anything the user can act on; `app.events` turns both into component updates.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from annotate.errors import InvalidInput
+from annotate.records import Edit, ItemRecord, RevisionRecord, RunRecord
+from annotate.store import Store
+from app import views
+from app.runtime import ModelSlot, StopSwitches
+from app.settings import Settings
+from app.state import Form, Session
+from inference.errors import ModelUnavailable, StudioError, VideoError
+from inference.parse import Result
+from inference.tasks import DEFAULT_FPS, TASKS
+
+UPLOAD_SOURCE = "upload"
+
+
+@dataclass
+class Studio:
+    """The services every handler works with: settings, annotation store, model, stops."""
+
+    settings: Settings
+    store: Store
+    models: ModelSlot = field(default_factory=ModelSlot)
+    stops: StopSwitches = field(default_factory=StopSwitches)
+
+
+def annotator(typed: str | None, username: str | None) -> str:
+    """Who is working: the logged-in user, else the name typed in the header."""
+    name = (username or typed or "").strip()
+    if not name:
+        raise InvalidInput("enter your name at the top of the page before saving")
+    return name
+
+
+# --- videos and items --------------------------------------------------------------------
+
+
+def _digest(path: Path) -> str:
+    sha = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            sha.update(block)
+    return sha.hexdigest()
+
+
+def open_upload(studio: Studio, path: str | None, task: str) -> Session:
+    """Check an uploaded file is a video, keep a copy, and register it in the store."""
+    from inference.video import probe_video
+
+    if not path:
+        raise VideoError("no file was uploaded")
+    source = Path(path)
+    info = probe_video(source)  # VideoError for anything that is not a readable video
+    digest = _digest(source)
+    folder = Path(studio.settings.uploads)
+    folder.mkdir(parents=True, exist_ok=True)
+    kept = folder / f"{digest[:16]}{source.suffix.lower()}"
+    if not kept.exists():
+        shutil.copyfile(source, kept)  # the upload cache is temporary; annotations are not
+    name = f"{source.stem}-{digest[:8]}{source.suffix.lower()}"
+    video = studio.store.add_video(
+        name,
+        UPLOAD_SOURCE,
+        path=str(kept.resolve()),
+        content_hash=digest,
+        duration=info.duration,
+        fps=info.fps,
+    )
+    return Session(video=video.path, video_id=video.id, duration=info.duration, task=task)
+
+
+def open_item(studio: Studio, item_id: int) -> Session:
+    """Move to a store item: its video, task, question, truth and latest model run."""
+    item = studio.store.get_item(int(item_id))
+    session = Session.for_item(item, *_video_of(item))
+    runs = studio.store.runs(item.id)
+    return with_run(session, runs[0]) if runs else session
+
+
+def _video_of(item: ItemRecord) -> tuple[str | None, float | None]:
+    """The item's video file and duration; no file when it is not on this machine."""
+    from inference.video import probe_video
+
+    path = item.video.path
+    if not path or not Path(path).is_file():
+        return None, item.video.duration
+    if item.video.duration:
+        return path, item.video.duration
+    try:
+        return path, probe_video(path).duration
+    except VideoError:
+        return None, item.video.duration
+
+
+def with_run(session: Session, run: RunRecord) -> Session:
+    """The session showing a stored model run's result."""
+    result = Result.from_dict(run.parsed) if run.parsed else None
+    times = tuple(float(t) for t in run.settings.get("timestamps") or ())
+    return replace(
+        session,
+        run_id=run.id,
+        result=result,
+        checkpoint=run.checkpoint,
+        timings=run.timings,
+        frame_times=times or session.frame_times,
+        stopped=False,
+    )
+
+
+def next_item(studio: Studio, annotator_name: str, task: str | None = None) -> Session:
+    """The next item for this annotator (own rejected work, drafts, then untouched items)."""
+    item = studio.store.next_item(annotator_name, task=task)
+    if item is None:
+        raise InvalidInput("nothing left to annotate: every item has your correction")
+    return open_item(studio, item.id)
+
+
+def peek_next(studio: Studio, annotator_name: str | None) -> ItemRecord | None:
+    """The item `next_item` would open for this annotator, without opening it."""
+    return studio.store.next_item(annotator_name) if annotator_name else None
+
+
+def switch_task(studio: Studio, session: Session, task: str) -> Session:
+    """Same video, another task: the video's item for that task if the store has one."""
+    if task == session.task:
+        return session
+    base = Session(
+        video=session.video, video_id=session.video_id, duration=session.duration, task=task
+    )
+    if session.video_id is None:
+        return base
+    items = [i for i in studio.store.items_for_video(session.video_id) if i.task == task]
+    if not items:
+        return base
+    # Prefer the item with ground truth (an imported one) over ad-hoc questions.
+    item = max(items, key=lambda i: (i.truth.known, -i.id))
+    return open_item(studio, item.id)
+
+
+def queue_choices(studio: Studio, limit: int = 200, page: int = 500) -> list[tuple[str, int]]:
+    """(label, item id) for the item picker: the first `limit` items whose video is here."""
+    choices: list[tuple[str, int]] = []
+    offset = 0
+    # Imported VAU-Bench rows often have no video on this machine; page past them.
+    while len(choices) < limit:
+        items = studio.store.list_items(limit=page, offset=offset)
+        for item in items:
+            if item.video.path and Path(item.video.path).is_file():
+                choices.append((views.item_label(item), item.id))
+        if len(items) < page:
+            break
+        offset += page
+    return choices[:limit]
+
+
+def ensure_item(studio: Studio, session: Session) -> Session:
+    """Give the session a store item for its video, task and question (created if new)."""
+    if session.item_id is not None:
+        return session
+    if session.video_id is None:
+        raise InvalidInput("open a video first: upload one or pick an item")
+    item = studio.store.add_item(
+        session.video_id, session.task, question=session.question, options=session.options
+    )
+    return replace(session, item_id=item.id, truth=item.truth)
+
+
+# --- running the model -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    """What to run: the task, think on/off, sampling, and the QA question and options."""
+
+    task: str = "grounding"
+    think: bool = True
+    fps: float | None = None  # None or 0: the task's default (2 fps grounding, 1 fps QA, ...)
+    max_frames: int = 768
+    question: str | None = None
+    options: tuple[str, ...] | None = None
+
+    def checked(self) -> RunRequest:
+        """Self, or InvalidInput for a value the model cannot use."""
+        if self.task not in TASKS:
+            raise InvalidInput(f"unknown task {self.task!r}")
+        if self.fps and not 0 < self.fps <= 30:
+            raise InvalidInput("fps must be between 0 and 30")
+        if self.max_frames < 4:
+            raise InvalidInput("max frames must be at least 4")
+        if self.task == "qa" and not (self.question and len(self.options or ()) >= 2):
+            raise InvalidInput("QA needs a question and at least two options")
+        return self
+
+
+@dataclass(frozen=True)
+class RunUpdate:
+    """One step of a run for the UI: the session so far, the live text, and a status line."""
+
+    session: Session
+    text: str
+    message: str
+    done: bool = False
+
+
+def engine_for(models: ModelSlot):
+    """The loaded Engine, waiting for a load in progress; ModelUnavailable when none."""
+    engine = models.wait()
+    if engine is None:
+        raise ModelUnavailable(models.status().message)
+    return engine
+
+
+def _item_for_run(studio: Studio, session: Session, request: RunRequest) -> Session:
+    """The session pointed at the item this run belongs to (task and question included)."""
+    if request.task != session.task:
+        session = switch_task(studio, session, request.task)
+    if request.task == "qa" and (request.question, request.options) != (
+        session.question,
+        session.options,
+    ):
+        session = replace(
+            session,
+            item_id=None,
+            question=request.question,
+            options=request.options,
+            truth=session.truth,
+        )
+    return ensure_item(studio, session)
+
+
+def run_model(
+    studio: Studio,
+    session: Session,
+    request: RunRequest,
+    stop: threading.Event,
+    who: str | None = None,
+) -> Iterator[RunUpdate]:
+    """Sample, prompt and stream one task; the finished run is recorded in the store."""
+    from inference.engine import Generation, Partial
+    from inference.prompts import build_prompt
+    from inference.video import SamplingOptions, sample_video
+
+    request = request.checked()
+    session = _item_for_run(studio, session, request)
+    if not session.video:
+        raise VideoError("this item's video file is not on this machine; upload it to run")
+    engine = engine_for(studio.models)
+    try:
+        prompt = build_prompt(request.task, request.think, request.question, request.options)
+    except ValueError as error:
+        raise InvalidInput(str(error)) from None
+    fps = request.fps or DEFAULT_FPS[request.task]
+    yield RunUpdate(session, "", f"Sampling the video at {fps:g} fps…")
+    started = time.perf_counter()
+    clip = sample_video(session.video, SamplingOptions(fps=fps, max_frames=request.max_frames))
+    sampling_s = time.perf_counter() - started
+    message = f"Generating ({clip.num_frames} frames, {clip.visual_tokens} visual tokens)…"
+    yield RunUpdate(replace(session, frame_times=tuple(clip.timestamps)), "", message)
+    for event in engine.stream(clip, prompt, studio.settings.max_new_tokens, stop):
+        if isinstance(event, Partial):
+            yield RunUpdate(session, event.text, message)
+        elif isinstance(event, Generation):
+            session = _record(studio, session, event, request, sampling_s, who)
+            note = "Stopped: partial output kept." if event.stopped else "Done."
+            yield RunUpdate(session, event.text, note, done=True)
+
+
+def _record(
+    studio: Studio,
+    session: Session,
+    generation,
+    request: RunRequest,
+    sampling_s: float,
+    who: str | None,
+) -> Session:
+    """Store a finished generation as a model run and show it."""
+    summary = generation.to_dict()
+    timings = summary["timings"]
+    if not timings.get("sampling_s"):
+        timings["sampling_s"] = round(sampling_s, 4)
+    run = studio.store.record_run(
+        session.item_id,
+        checkpoint=studio.models.status().name or "unknown",
+        settings=_run_settings(studio, request, generation),
+        raw=generation.text,
+        parsed=summary["result"],
+        timings=timings,
+        created_by=who,
+    )
+    return replace(with_run(session, run), stopped=generation.stopped)
+
+
+def _run_settings(studio: Studio, request: RunRequest, generation) -> dict:
+    """Every setting a run depends on, as stored with it."""
+    clip, options = generation.clip, generation.clip.options
+    return {
+        "task": request.task,
+        "think": request.think,
+        "template": "vau-r1",
+        "quant": studio.settings.quant,
+        "fps": options.fps,  # asked for; max_frames or the pixel budget may lower it
+        "sample_fps": clip.sample_fps,  # what the model was told
+        "max_frames": options.max_frames,
+        "frames": clip.num_frames,
+        "frame_size": list(clip.frame_size),
+        "min_pixels": options.min_pixels,
+        "max_pixels": options.max_pixels,
+        "total_pixels": options.total_pixels,
+        "max_new_tokens": studio.settings.max_new_tokens,
+        "question": request.question,
+        "options": list(request.options) if request.options else None,
+        "timestamps": [round(float(t), 4) for t in clip.timestamps],
+        "stopped": generation.stopped,
+    }
+
+
+def run_all(
+    studio: Studio,
+    session: Session,
+    request: RunRequest,
+    stop: threading.Event,
+    who: str | None = None,
+) -> Iterator[RunUpdate]:
+    """Run every task on the video in turn, then show the task the user had chosen."""
+    chosen, done = session.task, []
+    question, options = _qa_question(studio, session, request)
+    for task in TASKS:
+        if stop.is_set():
+            break
+        if task == "qa" and not (question and options):
+            done.append("qa: skipped (no question)")
+            continue
+        step = replace(request, task=task, fps=None, question=None, options=None)
+        if task == "qa":
+            step = replace(step, question=question, options=options)
+        prefix = f"[{len(done) + 1}/{len(TASKS)} {task}] "
+        for update in run_model(studio, session, step, stop, who):
+            yield replace(update, message=prefix + update.message, done=False)
+        session = update.session
+        done.append(f"{task}: {_short_answer(session.result)}")
+    if session.task != chosen and not stop.is_set():
+        session = switch_task(studio, session, chosen)
+    yield RunUpdate(
+        session, session.result.raw if session.result else "", " · ".join(done), done=True
+    )
+
+
+def _qa_question(
+    studio: Studio, session: Session, request: RunRequest
+) -> tuple[str | None, tuple[str, ...] | None]:
+    """The QA question to ask: the one typed in, else the video's stored QA item's."""
+    if request.question and request.options:
+        return request.question, request.options
+    if session.task == "qa" and session.question:
+        return session.question, session.options
+    qa = switch_task(studio, session, "qa")
+    return qa.question, qa.options
+
+
+def _short_answer(result: Result | None) -> str:
+    if result is None:
+        return "no result"
+    if result.interval:
+        return f"{result.answer or '?'} {result.interval[0]:.1f}–{result.interval[1]:.1f} s"
+    return (result.answer or "no answer")[:40]
+
+
+def stop_run(studio: Studio, session_hash: str) -> str:
+    """Ask this browser session's generation to stop."""
+    if studio.stops.stop(session_hash):
+        return "Stopping after the current token…"
+    return "Nothing is running."
+
+
+# --- corrections -------------------------------------------------------------------------
+
+
+def save(
+    studio: Studio, session: Session, who: str, form: Form, status: str
+) -> tuple[Session, RevisionRecord]:
+    """Save the form as a new revision (draft or submitted) of who's correction."""
+    if form.interval is not None and None in form.interval:
+        raise InvalidInput("give both the start and the end of the interval, or neither")
+    session = ensure_item(studio, session)
+    edit = Edit(
+        answer=form.answer,
+        reasoning=form.reasoning,
+        interval=form.interval,
+        class_name=form.class_name,
+        comment=form.comment,
+    )
+    run_id = session.run_id
+    revision = studio.store.save_correction(
+        session.item_id, who, edit, status=status, run_id=run_id
+    )
+    return session, revision
+
+
+def current_form(studio: Studio, session: Session, who: str | None) -> Form | None:
+    """Who's current revision of the item as a form, or None when they have none."""
+    if not who or session.item_id is None:
+        return None
+    revision = studio.store.current(session.item_id, who)
+    return Form.from_revision(revision) if revision else None
+
+
+def initial_form(studio: Studio, session: Session, who: str | None) -> Form:
+    """What the correction fields start from: own revision, else truth, else the model."""
+    form = current_form(studio, session, who)
+    if form is not None:
+        return form
+    if session.truth.known:
+        return Form.from_truth(session.truth, session.task)
+    return Form.from_result(session.result) if session.result else Form()
+
+
+def history(studio: Studio, session: Session, who: str | None) -> list[RevisionRecord]:
+    """Every revision of who's correction of the current item, newest first."""
+    if not who or session.item_id is None:
+        return []
+    return list(reversed(studio.store.history(session.item_id, who)))
+
+
+def restore(studio: Studio, session: Session, who: str, number: int) -> RevisionRecord:
+    """Make revision `number` of who's correction current again (as a new draft)."""
+    revisions = {r.number: r for r in history(studio, session, who)}
+    if number not in revisions:
+        raise InvalidInput(f"your correction of this item has no revision {number}")
+    return studio.store.restore(revisions[number].id, by=who)
+
+
+def review(
+    studio: Studio, revision_id: int, reviewer: str, decision: str, comment: str | None
+) -> RevisionRecord:
+    """Approve or reject a submitted correction."""
+    if decision not in ("approved", "rejected"):
+        raise InvalidInput(f"unknown decision {decision!r}")
+    return studio.store.review(int(revision_id), reviewer, decision, comment or None)
+
+
+def progress(studio: Studio) -> tuple[list[list], list[list]]:
+    """(totals and corrections by status, per-annotator counts by status) for the dashboard."""
+    counts = studio.store.counts()
+    rows = []
+    for name in sorted(counts.corrections_by_annotator):
+        per_status = [studio.store.count_items(status=s, annotator=name) for s in views.STATUSES]
+        rows.append([name, *per_status, sum(per_status)])
+    return views.count_rows(counts), rows
+
+
+def export(studio: Studio, fmt: str, status: str, with_truth: bool) -> tuple[Path, str]:
+    """Write training data in `fmt`; return one downloadable file and a summary line."""
+    from annotate.export import ExportOptions
+    from annotate.export import export as write_export
+
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    folder = Path(studio.settings.exports) / f"{stamp}-{fmt}"
+    options = ExportOptions(format=fmt, out=folder, status=status, include_ground_truth=with_truth)
+    report = write_export(studio.store, options)
+    records = sum(report.files.values())
+    files = [Path(p) for p in report.files]
+    if fmt == "sharegpt":
+        files.append(folder / "dataset_info.json")
+    summary = (
+        f"{records} records ({report.from_corrections} corrections, "
+        f"{report.from_ground_truth} ground truth) in {folder}"
+    )
+    if records == 0:
+        summary = f"Nothing to export with status {status!r}: approve some corrections first."
+    if len(files) == 1:
+        return files[0], summary
+    archive = shutil.make_archive(str(folder), "zip", root_dir=folder)
+    return Path(archive), summary
+
+
+def load_model(studio: Studio, name: str | None, quant: str, device: str):
+    """(Re)load a checkpoint from the UI; the status says how it went."""
+    name = (name or "").strip()
+    if not name:
+        raise InvalidInput("name a checkpoint: a hub id, a local directory, or 'tiny'")
+    return studio.models.load(name, quant, device)
+
+
+def message_of(error: StudioError) -> str:
+    """The one-line message of a domain error, for the UI."""
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__

@@ -1,0 +1,239 @@
+"""The Studio's components and where they sit; events are wired in app.events."""
+
+from __future__ import annotations
+
+import gradio as gr
+
+from app import handlers, views
+from app.handlers import Studio
+from app.settings import DEVICES, QUANTS, Settings
+from app.state import Session
+from inference.tasks import CLASSES, DEFAULT_FPS
+
+TASK_CHOICES = [(label, task) for task, label in views.TASK_LABELS.items()]
+ANSWER_INFO = {
+    "grounding": "Anomaly or Normal",
+    "classification": "one of the 20 classes",
+    "qa": "the option's letter, A to D",
+    "description": "what happens in the video",
+}
+EXPORT_FORMATS = ("vau-csv", "trl-sft", "trl-grpo", "dpo", "sharegpt")
+
+
+class Screen:
+    """The app's components by role, filled in by the layout functions."""
+
+
+def _header(s: Screen, studio: Studio) -> None:
+    login = studio.settings.users is not None
+    with gr.Row(equal_height=True, elem_id="vau-top"):
+        with gr.Column(scale=4):
+            s.header = gr.HTML(views.header_html(studio.models.status()), label="Header")
+        with gr.Column(scale=1, min_width=220):
+            s.name = gr.Textbox(
+                label="Your name",
+                placeholder="who is annotating",
+                visible=not login,
+                elem_id="annotator",
+                max_length=128,
+            )
+            s.signed_in = gr.Markdown(visible=login, elem_id="signed-in")
+
+
+def _video_column(s: Screen, choices: list) -> None:
+    with gr.Row(equal_height=True):
+        # Typed values are allowed so API callers can name any item id, not just listed ones.
+        s.picker = gr.Dropdown(
+            label="Pick an item",
+            choices=choices,
+            scale=4,
+            elem_id="item-picker",
+            allow_custom_value=True,
+            value=None,
+        )
+        s.next_btn = gr.Button("Next item →", scale=1, elem_id="next-btn", min_width=110)
+        # No file_types filter: every upload reaches open_upload, which explains a refusal.
+        s.upload = gr.UploadButton("Upload video", scale=1, elem_id="upload-btn", min_width=110)
+    s.player = gr.Video(
+        label="Video", interactive=False, elem_id="player", height=380, autoplay=False
+    )
+    s.timeline = gr.Plot(label="Timeline", elem_id="timeline", show_label=False)
+    with gr.Row():
+        s.seek_model = gr.Button("▶ Model interval", size="sm", elem_id="seek-model")
+        s.seek_truth = gr.Button("▶ Ground truth", size="sm", elem_id="seek-truth")
+        s.seek_step = gr.Button("▶ Current step", size="sm", elem_id="seek-step")
+
+
+def _correction_panel(s: Screen) -> None:
+    with gr.Group(elem_classes="vau-correction"):
+        gr.Markdown("#### Your correction", padding=True)
+        with gr.Row():
+            s.answer = gr.Textbox(
+                label="Answer", info=ANSWER_INFO["grounding"], elem_id="fix-answer"
+            )
+            s.klass = gr.Dropdown(
+                choices=list(CLASSES),
+                label="Class",
+                value=None,
+                elem_id="fix-class",
+                allow_custom_value=False,
+            )
+        with gr.Row():
+            s.start = gr.Number(label="Start (s)", minimum=0, step=0.1, elem_id="fix-start")
+            s.end = gr.Number(label="End (s)", minimum=0, step=0.1, elem_id="fix-end")
+        with gr.Row(elem_classes="vau-nudge"):
+            s.start_minus = gr.Button("start −0.5", size="sm")
+            s.start_plus = gr.Button("start +0.5", size="sm")
+            s.end_minus = gr.Button("end −0.5", size="sm")
+            s.end_plus = gr.Button("end +0.5", size="sm")
+            s.start_here = gr.Button("start ← player", size="sm", elem_id="start-here")
+            s.end_here = gr.Button("end ← player", size="sm", elem_id="end-here")
+            s.no_anomaly = gr.Button("no anomaly", size="sm", elem_id="no-anomaly")
+        s.comment = gr.Textbox(label="Comment", lines=1, elem_id="fix-comment")
+    with gr.Row():
+        s.save_btn = gr.Button("Save draft", elem_id="save-btn")
+        s.submit_btn = gr.Button("Submit", variant="primary", elem_id="submit-btn")
+    s.save_msg = gr.HTML(views.message_html(""), elem_id="save-msg", label="Save status")
+    gr.HTML(
+        '<div class="vau-keys"><kbd>Ctrl</kbd>+<kbd>S</kbd> save · <kbd>Ctrl</kbd>+'
+        "<kbd>Enter</kbd> submit · <kbd>Alt</kbd>+<kbd>N</kbd> next item · <kbd>Alt</kbd>+"
+        "<kbd>←</kbd>/<kbd>→</kbd> steps</div>"
+    )
+    with gr.Accordion("Revision history", open=False, elem_id="history-box"):
+        s.history = gr.Dataframe(
+            label="Revisions (newest first)",
+            headers=views.HISTORY_HEADERS,
+            interactive=False,
+            elem_id="history",
+            wrap=True,
+        )
+        with gr.Row():
+            s.restore_no = gr.Number(label="Revision #", precision=0, value=None, scale=1)
+            s.restore_btn = gr.Button("Restore this revision", scale=2, elem_id="restore-btn")
+
+
+def _run_panel(s: Screen) -> None:
+    with gr.Group():
+        s.task = gr.Radio(TASK_CHOICES, value="grounding", label="Task", elem_id="task")
+        with gr.Row():
+            s.think = gr.Checkbox(value=True, label="Think (reasoning before the answer)")
+            s.fps = gr.Number(
+                value=DEFAULT_FPS["grounding"], label="fps", minimum=0.1, maximum=30, step=0.5
+            )
+            s.max_frames = gr.Number(value=768, label="max frames", precision=0, minimum=4)
+    with gr.Accordion("Question and options (QA)", open=True, visible=False) as s.qa_box:
+        s.question = gr.Textbox(label="Question", lines=2, elem_id="qa-question")
+        s.qa_options = [gr.Textbox(label=f"Option {letter}", lines=1) for letter in "ABCD"]
+    with gr.Row():
+        s.run_btn = gr.Button("▶ Run", variant="primary", elem_id="run-btn", scale=2, min_width=80)
+        s.run_all_btn = gr.Button("Run all", elem_id="run-all-btn", scale=1, min_width=80)
+        s.stop_btn = gr.Button("■ Stop", variant="stop", elem_id="stop-btn", scale=1, min_width=80)
+    s.run_msg = gr.HTML(views.message_html(""), elem_id="run-msg", label="Run status")
+    s.result = gr.HTML(views.result_html(Session()), elem_id="result", label="Result")
+
+
+def _steps_panel(s: Screen) -> None:
+    gr.Markdown("#### Reasoning, step by step")
+    s.steps = gr.HTML(views.steps_view("", 0)[0], elem_id="steps", label="Steps")
+    with gr.Row():
+        s.prev_step = gr.Button("◀ Previous step", size="sm", elem_id="prev-step")
+        s.next_step = gr.Button("Next step ▶", size="sm", elem_id="next-step")
+    with gr.Accordion("Edit this step", open=False):
+        s.step_edit = gr.Textbox(label="Step text", lines=3, elem_id="step-edit")
+        s.apply_step = gr.Button("Apply to the reasoning", size="sm", elem_id="apply-step")
+    with gr.Accordion("Whole reasoning (your correction)", open=False):
+        s.reasoning = gr.Textbox(label="Reasoning", lines=10, elem_id="fix-reasoning")
+    with gr.Accordion("Raw model output", open=False):
+        s.raw = gr.Textbox(label="Raw output", lines=8, interactive=False, elem_id="raw")
+
+
+def _review_tab(s: Screen) -> None:
+    gr.Markdown("Submitted corrections waiting for a review, oldest first.")
+    s.review_table = gr.Dataframe(
+        label="Review queue",
+        headers=views.REVIEW_HEADERS,
+        interactive=False,
+        elem_id="review-table",
+        wrap=True,
+    )
+    with gr.Row():
+        s.review_pick = gr.Dropdown(
+            label="Revision to review",
+            choices=[],
+            scale=2,
+            allow_custom_value=True,
+            elem_id="review-pick",
+        )
+        s.review_comment = gr.Textbox(label="Review comment", scale=3)
+    s.review_view = gr.HTML(views.revision_html(None, None), label="Correction under review")
+    with gr.Row():
+        s.review_refresh = gr.Button("Refresh", size="sm")
+        s.approve_btn = gr.Button("Approve", variant="primary", elem_id="approve-btn")
+        s.reject_btn = gr.Button("Reject", variant="stop", elem_id="reject-btn")
+    s.review_msg = gr.HTML(views.message_html(""), label="Review status")
+
+
+def _progress_tab(s: Screen) -> None:
+    with gr.Row():
+        s.counts = gr.Dataframe(
+            headers=["what", "count"], interactive=False, scale=1, label="Totals"
+        )
+        s.by_annotator = gr.Dataframe(
+            headers=views.PROGRESS_HEADERS, interactive=False, scale=2, label="Per annotator"
+        )
+    s.next_up = gr.Markdown(elem_id="next-up")
+    s.progress_refresh = gr.Button("Refresh", size="sm")
+    gr.Markdown("#### Export training data")
+    with gr.Row():
+        s.export_format = gr.Dropdown(
+            list(EXPORT_FORMATS), value="trl-sft", label="Format", elem_id="export-format"
+        )
+        s.export_status = gr.Dropdown(
+            ["approved", "submitted", "all"],
+            value="approved",
+            label="Corrections",
+            elem_id="export-status",
+        )
+        s.export_truth = gr.Checkbox(label="Include imported ground truth", value=False)
+    s.export_btn = gr.Button("Export", variant="primary", elem_id="export-btn")
+    s.export_msg = gr.HTML(views.message_html(""), label="Export status")
+    s.export_file = gr.File(label="Download", interactive=False, elem_id="export-file", height=90)
+
+
+def _model_tab(s: Screen, settings: Settings) -> None:
+    gr.Markdown(
+        "Load a Qwen2.5-VL or Qwen2-VL checkpoint: a hub id (cached locally when offline), "
+        "a local directory, or `tiny` (a random-weight test model built on this machine)."
+    )
+    with gr.Row():
+        s.model_name = gr.Textbox(
+            value=settings.model or "", label="Checkpoint", scale=3, elem_id="model-name"
+        )
+        s.model_quant = gr.Dropdown(list(QUANTS), value=settings.quant, label="Quantization")
+        s.model_device = gr.Dropdown(list(DEVICES), value=settings.device, label="Device")
+    s.load_btn = gr.Button("Load model", variant="primary", elem_id="load-btn")
+    s.model_msg = gr.HTML(views.message_html(""), elem_id="model-msg", label="Model status")
+
+
+def build_layout(studio: Studio) -> Screen:
+    """Create every component inside the current gr.Blocks and return them by role."""
+    s = Screen()
+    s.state = gr.State(Session())
+    s.step_index = gr.State(0)
+    _header(s, studio)
+    with gr.Tabs() as s.tabs:
+        with gr.Tab("Studio", id="studio"), gr.Row(equal_height=False):
+            with gr.Column(scale=7):
+                _video_column(s, handlers.queue_choices(studio))
+                _correction_panel(s)
+            with gr.Column(scale=5):
+                _run_panel(s)
+                _steps_panel(s)
+        with gr.Tab("Review", id="review") as s.review_tab:
+            _review_tab(s)
+        with gr.Tab("Progress & export", id="progress") as s.progress_tab:
+            _progress_tab(s)
+        with gr.Tab("Model", id="model"):
+            _model_tab(s, studio.settings)
+    s.status_timer = gr.Timer(2.0, active=studio.models.status().state == "loading")
+    return s

@@ -1,0 +1,147 @@
+"""From a session and a form to component updates: the one place that knows the screen."""
+
+from __future__ import annotations
+
+import gradio as gr
+
+from annotate.errors import InvalidInput
+from app import handlers, views
+from app.handlers import Studio
+from app.layout import ANSWER_INFO, Screen
+from app.state import Form, Session
+from app.steps import step_source
+from app.timeline import timeline_figure
+from inference.errors import StudioError
+from inference.tasks import CLASSES
+
+
+def text_or_none(value: str | None) -> str | None:
+    """Trimmed text, or None for an empty field."""
+    value = (value or "").strip()
+    return value or None
+
+
+def number_or_none(value) -> float | None:
+    """A number field's value in seconds (3 decimals), or None when empty."""
+    return None if value is None or value == "" else round(float(value), 3)
+
+
+def form_from_fields(answer, start, end, klass, reasoning, comment) -> Form:
+    """The correction fields' values as a Form."""
+    text, number = text_or_none, number_or_none
+    return Form(
+        text(answer), number(start), number(end), text(klass), text(reasoning), text(comment)
+    )
+
+
+def view_form(reasoning, start, end) -> Form:
+    """The fields the step view and the timeline depend on."""
+    return Form(
+        reasoning=text_or_none(reasoning), start=number_or_none(start), end=number_or_none(end)
+    )
+
+
+def form_updates(s: Screen, task: str, form: Form) -> dict:
+    """The correction fields showing `form` (the answer field sized for the task)."""
+    return {
+        s.answer: gr.update(
+            value=form.answer or "",
+            info=ANSWER_INFO.get(task),
+            lines=4 if task == "description" else 1,
+        ),
+        s.klass: form.class_name if form.class_name in CLASSES else None,
+        s.start: form.start,
+        s.end: form.end,
+        s.reasoning: form.reasoning or "",
+        s.comment: form.comment or "",
+    }
+
+
+def step_updates(s: Screen, session: Session, form: Form, index: int) -> dict:
+    """The step view, the step editor and the timeline for step `index` of the reasoning."""
+    html, steps, index = views.steps_view(form.reasoning, index)
+    step = steps[index] if steps else None
+    data = views.timeline_data(session, form, steps, index)
+    return {
+        s.steps: html,
+        s.step_index: index,
+        s.step_edit: step_source(form.reasoning or "", step) if step else "",
+        s.timeline: timeline_figure(data),
+    }
+
+
+def task_updates(s: Screen, session: Session) -> dict:
+    """The task choice and the QA question and options of the session."""
+    qa = session.task == "qa"
+    options = list(session.options or ()) + [""] * 4
+    updates = {
+        s.task: session.task,
+        s.qa_box: gr.update(visible=qa),
+        s.question: session.question or "",
+    }
+    updates.update({box: options[i] for i, box in enumerate(s.qa_options)})
+    return updates
+
+
+def show(
+    s: Screen, studio: Studio, session: Session, form: Form, who: str | None, *, video: bool = False
+) -> dict:
+    """Every update that follows from moving to a new session state."""
+    updates = {
+        s.state: session,
+        s.result: views.result_html(session),
+        s.raw: session.result.raw if session.result else "",
+        s.history: views.history_rows(handlers.history(studio, session, who)),
+    }
+    updates |= task_updates(s, session) | form_updates(s, session.task, form)
+    updates |= step_updates(s, session, form, 0)
+    if video:
+        updates[s.player] = gr.update(value=session.video, playback_position=0)
+    return updates
+
+
+def show_outputs(s: Screen) -> list:
+    """Every component `show` may update (an event's outputs list)."""
+    return [
+        s.state,
+        s.result,
+        s.raw,
+        s.history,
+        s.task,
+        s.qa_box,
+        s.question,
+        *s.qa_options,
+        s.answer,
+        s.klass,
+        s.start,
+        s.end,
+        s.reasoning,
+        s.comment,
+        s.steps,
+        s.step_index,
+        s.step_edit,
+        s.timeline,
+        s.player,
+    ]
+
+
+def record_id(value, what: str = "item") -> int:
+    """A record id from a picker (a number, or typed text from an API caller)."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        text = str(value)[:40]
+        raise InvalidInput(f"no {what} {text!r}; pick one from the list") from None
+
+
+def who_is(typed: str | None, request: gr.Request | None) -> str | None:
+    """The annotator's name, or None when nobody is named yet."""
+    username = getattr(request, "username", None) if request is not None else None
+    return (username or typed or "").strip() or None
+
+
+def failure(component, error: StudioError) -> dict:
+    """A domain error as a toast and a red line in `component`: never a traceback."""
+    message = handlers.message_of(error)
+    gr.Warning(message)
+    return {component: views.message_html(message, ok=False)}

@@ -1,0 +1,126 @@
+"""The model behind the Studio: loaded in the background, reloadable, and its stop switches."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from inference.errors import StudioError
+
+
+@dataclass(frozen=True)
+class ModelStatus:
+    """What the header says about the model: `state` is none, loading, ready or failed."""
+
+    state: str
+    name: str | None
+    message: str
+
+
+class ModelSlot:
+    """Holds at most one Engine; loads can run on a worker thread so the UI stays up."""
+
+    def __init__(self, engine: Any = None, name: str | None = None) -> None:
+        self._lock = threading.Lock()
+        self._idle = threading.Event()
+        self._idle.set()
+        self._engine = engine
+        self._name = name if engine is None else (name or "injected engine")
+        self._detail = ""
+        self._error: str | None = None
+
+    @property
+    def engine(self) -> Any:
+        """The loaded Engine, or None."""
+        return self._engine
+
+    def status(self) -> ModelStatus:
+        """The current state with a one-line explanation for the UI."""
+        with self._lock:
+            if not self._idle.is_set():
+                return ModelStatus("loading", self._name, f"Loading {self._name}…")
+            if self._engine is not None:
+                return ModelStatus("ready", self._name, f"{self._name} ready{self._detail}")
+            if self._error:
+                return ModelStatus("failed", self._name, self._error)
+            return ModelStatus("none", None, "No model loaded: annotation and review still work.")
+
+    def load(self, name: str, quant: str = "none", device: str = "auto") -> ModelStatus:
+        """Load `name` now, replacing any loaded model; a failure becomes the status message."""
+        if self._begin(name):
+            self._finish(name, quant, device)
+        return self.status()
+
+    def load_in_background(self, name: str, quant: str = "none", device: str = "auto") -> None:
+        """Start loading on a daemon thread; `status()` reports progress, `wait()` the end."""
+        if self._begin(name):
+            args = (name, quant, device)
+            threading.Thread(target=self._finish, args=args, daemon=True).start()
+
+    def wait(self, timeout: float | None = None) -> Any:
+        """Block until no load is in progress (or `timeout`); return the Engine or None."""
+        self._idle.wait(timeout)
+        return self._engine
+
+    def _begin(self, name: str) -> bool:
+        with self._lock:
+            if not self._idle.is_set():
+                return False
+            self._idle.clear()
+            # Drop the old model first: two large checkpoints rarely fit in memory together.
+            self._engine, self._name, self._error, self._detail = None, name, None, ""
+            return True
+
+    def _finish(self, name: str, quant: str, device: str) -> None:
+        engine, detail, error = None, "", None
+        try:
+            engine, detail = _make_engine(name, quant, device)
+        except StudioError as exc:
+            error = f"Model {name} did not load: {exc}"
+        finally:
+            with self._lock:
+                self._engine, self._detail = engine, detail
+                self._error = error or (None if engine else f"Model {name} did not load.")
+                self._idle.set()
+
+
+def _make_engine(name: str, quant: str, device: str) -> tuple[Any, str]:
+    """Resolve, load and wrap a checkpoint; imported lazily so the app starts without torch."""
+    from inference.engine import Engine
+    from inference.model import LoadOptions, load_model, resolve_model
+
+    loaded = load_model(LoadOptions(model=resolve_model(name), quant=quant, device=device))
+    quant_note = "" if quant == "none" else f", {quant}"
+    detail = f" ({loaded.device}, {loaded.dtype}{quant_note}, loaded in {loaded.load_s:.1f} s)"
+    return Engine(loaded), detail
+
+
+class StopSwitches:
+    """One threading.Event per browser session, so Stop ends only that session's run."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._events: dict[str, threading.Event] = {}
+
+    def arm(self, session: str) -> threading.Event:
+        """A fresh, unset Event for a new run of `session`."""
+        event = threading.Event()
+        with self._lock:
+            self._events[session] = event
+        return event
+
+    def stop(self, session: str) -> bool:
+        """Set the session's Event; False when it has no run."""
+        with self._lock:
+            event = self._events.get(session)
+        if event is None:
+            return False
+        event.set()
+        return True
+
+    def release(self, session: str, event: threading.Event) -> None:
+        """Forget the session's Event once its run is over (unless a newer run replaced it)."""
+        with self._lock:
+            if self._events.get(session) is event:
+                del self._events[session]

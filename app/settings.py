@@ -1,0 +1,168 @@
+"""The Studio's settings: one dataclass, built from flags and `VAU_*` environment variables."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+from inference.errors import StudioError
+
+ROOT = Path(__file__).resolve().parents[1]
+QUANTS = ("none", "4bit", "8bit")
+DEVICES = ("auto", "cpu", "cuda")
+
+
+class SettingsError(StudioError):
+    """A flag or environment variable has a value the Studio cannot use."""
+
+
+def _opt(default, help: str, env: str | None = None, flag: str | None = None):
+    """A dataclass field carrying its help text, environment variable and flag name."""
+    return field(default=default, metadata={"help": help, "env": env, "flag": flag})
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the Studio can be configured with; `validate()` checks it in one place."""
+
+    model: str | None = _opt(
+        None,
+        "checkpoint to load: a hub id, a local directory, or 'tiny' (offline test model); "
+        "without one the Studio starts for annotation and review only",
+        "VAU_MODEL",
+    )
+    quant: str = _opt("none", "weight quantization: none, 4bit or 8bit (bitsandbytes)", "VAU_QUANT")
+    device: str = _opt("auto", "where the model runs: auto, cpu or cuda", "VAU_DEVICE")
+    db_url: str = _opt(
+        "sqlite:///var/studio.db",
+        "annotation database: a SQLAlchemy URL or a SQLite file path (default: ./var/studio.db)",
+        "VAU_DB_URL",
+        "--db",
+    )
+    users: str | None = _opt(
+        None,
+        "require login: a users file (one 'user:password' per line) or "
+        "'user:pass,user2:pass2'; without it annotators type their name",
+        "VAU_USERS",
+    )
+    host: str = _opt("127.0.0.1", "address to listen on (0.0.0.0 to serve the network)", "VAU_HOST")
+    port: int = _opt(7860, "port to listen on", "VAU_PORT")
+    share: bool = _opt(False, "also open a public gradio.live link", "VAU_SHARE")
+    samples: str = _opt(
+        str(ROOT / "assets" / "samples.csv"),
+        "VAU-Bench CSV of bundled samples imported at start-up ('' to skip)",
+        "VAU_SAMPLES",
+    )
+    videos: str | None = _opt(
+        None,
+        "folder holding the videos named in the samples CSV (default: beside the CSV, in samples/)",
+        "VAU_VIDEOS",
+    )
+    uploads: str = _opt(
+        "var/uploads", "folder where uploaded videos are kept for later annotation", "VAU_UPLOADS"
+    )
+    exports: str = _opt(
+        "var/exports", "folder where exported training data is written", "VAU_EXPORTS"
+    )
+    max_new_tokens: int = _opt(1024, "longest model answer, in tokens", "VAU_MAX_NEW_TOKENS")
+    max_upload_mb: int = _opt(500, "largest accepted upload, in megabytes", "VAU_MAX_UPLOAD_MB")
+
+    def validate(self) -> Settings:
+        """Return self, or raise SettingsError with a one-line message naming the bad value."""
+        if self.quant not in QUANTS:
+            raise SettingsError(f"--quant must be one of {', '.join(QUANTS)}, not {self.quant!r}")
+        if self.device not in DEVICES:
+            raise SettingsError(
+                f"--device must be one of {', '.join(DEVICES)}, not {self.device!r}"
+            )
+        if not 0 < self.port < 65536:
+            raise SettingsError(f"--port must be between 1 and 65535, not {self.port}")
+        if self.max_new_tokens < 1 or self.max_upload_mb < 1:
+            raise SettingsError("--max-new-tokens and --max-upload-mb must be positive")
+        if self.users is not None:
+            load_users(self.users)
+        return self
+
+    @property
+    def auth(self) -> list[tuple[str, str]] | None:
+        """The (user, password) pairs for Gradio's login, or None when login is off."""
+        return load_users(self.users) if self.users else None
+
+
+def load_users(spec: str) -> list[tuple[str, str]]:
+    """Parse a users file path or an inline 'user:pass,user2:pass2' list into pairs."""
+    path = Path(spec).expanduser()
+    if ":" not in spec or path.is_file():
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as error:
+            raise SettingsError(f"cannot read users file {spec}: {error.strerror}") from None
+        entries = [line.strip() for line in text.splitlines()]
+        entries = [e for e in entries if e and not e.startswith("#")]
+    else:
+        entries = [e.strip() for e in spec.split(",") if e.strip()]
+    users = []
+    for entry in entries:
+        name, sep, password = entry.partition(":")
+        if not sep or not name.strip() or not password:
+            raise SettingsError(f"users entry {name.strip() or entry!r} must be 'user:password'")
+        users.append((name.strip(), password))
+    if not users:
+        raise SettingsError(f"no users in {spec!r}")
+    return users
+
+
+def _flag(f) -> str:
+    return f.metadata.get("flag") or "--" + f.name.replace("_", "-")
+
+
+def _convert(f, raw: str):
+    """Turn an environment variable's text into the field's type."""
+    if f.type == "bool":
+        return raw.strip().lower() in ("1", "true", "yes", "on")
+    if f.type == "int":
+        try:
+            return int(raw)
+        except ValueError:
+            raise SettingsError(
+                f"{f.metadata['env']} must be a whole number, not {raw!r}"
+            ) from None
+    return raw or None if f.default is None else raw
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line of `python app.py`, with one flag per Settings field."""
+    parser = argparse.ArgumentParser(
+        prog="app.py",
+        description="VAU-R1 Studio: run, inspect and correct video anomaly "
+        "understanding. Every flag also reads the environment variable named in its help.",
+    )
+    for f in fields(Settings):
+        env = f.metadata.get("env")
+        help_text = f.metadata["help"] + (f" [env {env}]" if env else "")
+        if f.type == "bool":
+            parser.add_argument(
+                _flag(f), dest=f.name, action="store_true", default=None, help=help_text
+            )
+        else:
+            kind = int if f.type == "int" else str
+            parser.add_argument(_flag(f), dest=f.name, type=kind, default=None, help=help_text)
+    return parser
+
+
+def from_sources(
+    argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None
+) -> Settings:
+    """Settings from flags, then environment variables, then defaults; validated."""
+    environ = os.environ if environ is None else environ
+    values = {}
+    for f in fields(Settings):
+        env = f.metadata.get("env")
+        if env and env in environ:
+            values[f.name] = _convert(f, environ[env])
+    args = build_parser().parse_args(argv)
+    values.update({k: v for k, v in vars(args).items() if v is not None})
+    return replace(Settings(), **values).validate()

@@ -1,0 +1,137 @@
+"""The timeline figure: duration, predicted and true intervals, frames and step times."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import plotly.graph_objects as go
+
+Interval = tuple[float, float]
+
+# Rows from top to bottom; plotly draws categories bottom-up, hence the reversed axis below.
+ROWS = ("Model", "Yours", "Truth", "Step", "Frames")
+COLORS = {
+    "Model": "#d62839",
+    "Truth": "#2a9d8f",
+    "Step": "#f4a259",
+    "Frames": "#8d99ae",
+    "edit": "#3a86ff",
+}
+
+
+@dataclass(frozen=True)
+class TimelineData:
+    """What the timeline shows; every time is in seconds from the start of the video."""
+
+    duration: float | None = None
+    predicted: Interval | None = None
+    truth: Interval | None = None
+    corrected: Interval | None = None
+    frame_times: Sequence[float] = ()
+    step_times: Sequence[Interval] = ()
+    step_label: str = "Step"
+    notes: list[str] = field(default_factory=list)
+
+
+def _span(data: TimelineData) -> float:
+    """The x-axis length: the duration, stretched to fit any interval that runs past it."""
+    ends = [data.duration or 0.0]
+    for interval in (data.predicted, data.truth, data.corrected, *data.step_times):
+        if interval:
+            ends.append(max(interval))
+    ends.extend(data.frame_times)
+    return max(ends) or 1.0
+
+
+def _bar(row: str, interval: Interval, color: str, name: str, span: float) -> go.Bar:
+    start, end = sorted(interval)
+    # A zero-length interval would vanish; give it a sliver of the axis so it stays visible.
+    width = max(end - start, span / 250)
+    return go.Bar(
+        y=[row],
+        x=[width],
+        base=[start],
+        orientation="h",
+        marker={"color": color, "line": {"width": 0}},
+        width=0.6,
+        # Step titles come from model output: escaped, and shown as hover text, not a template.
+        hovertext=[f"{html.escape(name)}: {start:.1f}–{end:.1f} s"],
+        hoverinfo="text",
+        showlegend=False,
+    )
+
+
+def _traces(data: TimelineData, span: float) -> list:
+    traces: list = []
+    if data.predicted:
+        traces.append(_bar("Model", data.predicted, COLORS["Model"], "Model", span))
+    if data.corrected:
+        traces.append(_bar("Yours", data.corrected, COLORS["edit"], "Your correction", span))
+    if data.truth:
+        traces.append(_bar("Truth", data.truth, COLORS["Truth"], "Ground truth", span))
+    for interval in data.step_times:
+        traces.append(_bar("Step", interval, COLORS["Step"], data.step_label, span))
+    if data.frame_times:
+        traces.append(
+            go.Scatter(
+                x=list(data.frame_times),
+                y=["Frames"] * len(data.frame_times),
+                mode="markers",
+                marker={
+                    "symbol": "line-ns",
+                    "size": 10,
+                    "line": {"width": 1.5, "color": COLORS["Frames"]},
+                },
+                name="Sampled frames",
+                hovertemplate="frame at %{x:.2f} s<extra></extra>",
+                showlegend=False,
+            )
+        )
+    return traces
+
+
+def timeline_figure(data: TimelineData) -> go.Figure:
+    """A compact horizontal timeline of one video for gr.Plot."""
+    span = _span(data)
+    figure = go.Figure(_traces(data, span))
+    figure.update_layout(
+        barmode="overlay",
+        height=250,
+        margin={"l": 64, "r": 16, "t": 28, "b": 36},
+        paper_bgcolor="rgba(0,0,0,0)",
+        plot_bgcolor="rgba(0,0,0,0)",
+        font={"size": 12},
+        hoverlabel={"namelength": -1},
+        title={"text": _title(data), "x": 0.01, "y": 0.97, "font": {"size": 13}},
+    )
+    figure.update_xaxes(
+        range=[0, span],
+        title_text="seconds",
+        showgrid=True,
+        gridcolor="rgba(128,128,128,0.25)",
+        zeroline=False,
+        fixedrange=True,
+    )
+    figure.update_yaxes(
+        categoryorder="array",
+        categoryarray=list(reversed(ROWS)),
+        range=[-0.5, len(ROWS) - 0.5],
+        fixedrange=True,
+    )
+    if data.duration:
+        figure.add_vline(x=data.duration, line={"color": "rgba(128,128,128,0.6)", "dash": "dot"})
+    return figure
+
+
+def _title(data: TimelineData) -> str:
+    parts = []
+    if data.duration:
+        parts.append(f"{data.duration:.1f} s video")
+    if data.predicted:
+        parts.append("model: {:.1f}–{:.1f} s".format(*sorted(data.predicted)))
+    if data.truth:
+        parts.append("truth: {:.1f}–{:.1f} s".format(*sorted(data.truth)))
+    parts.extend(data.notes)
+    return " · ".join(parts) or "No video yet"

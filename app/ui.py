@@ -1,0 +1,133 @@
+"""The Studio app: `build_app(settings)` returns the gr.Blocks, `launch_options` how to serve it."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import gradio as gr
+
+from annotate.store import Store
+from app import handlers
+from app.events import wire
+from app.handlers import Studio
+from app.layout import build_layout
+from app.runtime import ModelSlot
+from app.settings import ROOT, Settings
+from inference.errors import StudioError
+
+log = logging.getLogger("vau.studio")
+
+CSS_PATH = ROOT / "assets" / "studio.css"
+
+# Ctrl/Cmd+S saves a draft, Ctrl/Cmd+Enter submits, Alt+N opens the next item,
+# Alt+Left/Right step through the reasoning. Buttons are found by their elem_id.
+SHORTCUTS_JS = """
+() => {
+  const keys = {"s": "save-btn", "Enter": "submit-btn"};
+  const alt = {"n": "next-btn", "N": "next-btn",
+               "ArrowLeft": "prev-step", "ArrowRight": "next-step"};
+  document.addEventListener("keydown", (event) => {
+    let id = null;
+    if ((event.ctrlKey || event.metaKey) && keys[event.key]) id = keys[event.key];
+    else if (event.altKey && alt[event.key]) id = alt[event.key];
+    if (!id) return;
+    const button = document.getElementById(id);
+    if (!button) return;
+    event.preventDefault();
+    button.click();
+  });
+}
+"""
+
+
+def _import_samples(studio: Studio) -> None:
+    """Import the bundled samples (idempotent) so a fresh Studio has a queue."""
+    from annotate.importer import import_csv
+
+    csv = Path(studio.settings.samples) if studio.settings.samples else None
+    if csv is None or not csv.is_file():
+        return
+    videos = Path(studio.settings.videos) if studio.settings.videos else csv.parent / "samples"
+    try:
+        report = import_csv(studio.store, csv, videos=videos if videos.is_dir() else None)
+    except StudioError as error:
+        log.warning("samples not imported: %s", handlers.message_of(error))
+        return
+    if report.missing_videos:
+        log.warning(
+            "sample videos missing (run assets/make_samples.py): %s",
+            ", ".join(report.missing_videos),
+        )
+
+
+def _engine_name(engine, settings: Settings) -> str | None:
+    loaded = getattr(engine, "loaded", None)
+    return settings.model or getattr(loaded, "source", None) or "model"
+
+
+def build_app(
+    settings: Settings | None = None, *, engine=None, store: Store | None = None
+) -> gr.Blocks:
+    """The Studio as a gr.Blocks: opens the store, starts loading the model, wires the UI.
+
+    Pass `engine` (an inference.engine.Engine) or `store` to use ones already made. Launch it
+    with `demo.launch(**launch_options(settings))` for the theme, CSS, shortcuts and login.
+    """
+    settings = (settings or Settings()).validate()
+    store = store if store is not None else Store(settings.db_url)
+    name = _engine_name(engine, settings) if engine is not None else None
+    studio = Studio(settings, store, ModelSlot(engine, name))
+    _import_samples(studio)
+    if engine is None and settings.model:
+        studio.models.load_in_background(settings.model, settings.quant, settings.device)
+    with gr.Blocks(title="VAU-R1 Studio") as demo:
+        screen = build_layout(studio)
+        wire(screen, studio, demo)
+    demo.queue(default_concurrency_limit=4)
+    demo.studio = studio  # the services, for the launcher and tests
+    return demo
+
+
+def allowed_paths(studio: Studio) -> list[str]:
+    """Folders the browser may load videos and exports from."""
+    folders = {Path(studio.settings.uploads), Path(studio.settings.exports)}
+    if studio.settings.samples:
+        folders.add(Path(studio.settings.samples).parent / "samples")
+    if studio.settings.videos:
+        folders.add(Path(studio.settings.videos))
+    for item in studio.store.list_items(limit=None):
+        if item.video.path:
+            folders.add(Path(item.video.path).parent)
+    return sorted(str(f.resolve()) for f in folders)
+
+
+def theme() -> gr.themes.Base:
+    """A quiet theme with system fonts (nothing fetched from the network)."""
+    fonts = ["ui-sans-serif", "system-ui", "-apple-system", "Segoe UI", "Roboto", "sans-serif"]
+    return gr.themes.Soft(
+        primary_hue="indigo",
+        neutral_hue="slate",
+        font=fonts,
+        font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "monospace"],
+    )
+
+
+def launch_options(settings: Settings, studio: Studio | None = None) -> dict:
+    """Keyword arguments for `demo.launch`: server, login, theme, CSS, shortcuts, paths."""
+    options = {
+        "server_name": settings.host,
+        "server_port": settings.port,
+        "share": settings.share,
+        "auth": settings.auth,
+        "auth_message": "VAU-R1 Studio: sign in with the name and password you were given.",
+        "theme": theme(),
+        "css_paths": [CSS_PATH],
+        "js": SHORTCUTS_JS,
+        "max_file_size": f"{settings.max_upload_mb}mb",
+        "ssr_mode": False,
+        "footer_links": ["api", "settings"],
+    }
+    if studio is not None:
+        options["allowed_paths"] = allowed_paths(studio)
+    return options

@@ -1,0 +1,234 @@
+"""Pure functions from the session to what the components show (HTML is always escaped)."""
+
+from __future__ import annotations
+
+import html
+
+from annotate.records import Counts, ItemRecord, RevisionRecord
+from app.runtime import ModelStatus
+from app.state import Form, Session
+from app.steps import clamp, step_html
+from app.timeline import TimelineData
+from inference.parse import Step, split_steps
+from inference.tasks import CLASSES, GROUNDING_ANSWERS
+
+TASK_LABELS = {
+    "grounding": "Grounding",
+    "classification": "Classification",
+    "qa": "Question answering",
+    "description": "Description",
+}
+STATUSES = ("draft", "submitted", "approved", "rejected")
+
+
+def answer_choices(task: str) -> list[str]:
+    """Suggested answers for a task's answer field (any text is still accepted)."""
+    return {
+        "grounding": list(GROUNDING_ANSWERS),
+        "qa": ["A", "B", "C", "D"],
+        "classification": list(CLASSES),
+    }.get(task, [])
+
+
+def status_pill(status: ModelStatus) -> str:
+    """The header's model badge."""
+    label = {"ready": "●", "loading": "◌", "failed": "✕", "none": "○"}[status.state]
+    return (
+        f'<span class="vau-pill {status.state}" title="{html.escape(status.message)}">'
+        f"{label} {html.escape(status.message)}</span>"
+    )
+
+
+def header_html(status: ModelStatus) -> str:
+    """Title, one-line purpose and the model badge."""
+    return (
+        '<div id="vau-header"><div><h1>VAU-R1 Studio</h1>'
+        '<div class="vau-sub">Run a video anomaly model, see where and why, correct it, '
+        f"turn it into training data.</div></div>{status_pill(status)}</div>"
+    )
+
+
+def message_html(text: str, ok: bool = True) -> str:
+    """A status line under a button row."""
+    kind = "ok" if ok else "warn"
+    return f'<div class="vau-message"><span class="{kind}">{html.escape(text)}</span></div>'
+
+
+def reasoning_steps(text: str | None) -> list[Step]:
+    """The parser's steps of a reasoning text (sections, list items or sentences)."""
+    return split_steps(text or "")
+
+
+def steps_view(text: str | None, index: int) -> tuple[str, list[Step], int]:
+    """(HTML of the reasoning with the step highlighted, the steps, the clamped index)."""
+    steps = reasoning_steps(text)
+    index = clamp(index, len(steps))
+    return step_html(text or "", steps, index), steps, index
+
+
+def live_html(text: str) -> str:
+    """The reasoning as it streams in, escaped, with a blinking caret."""
+    body = html.escape(text) if text else "Waiting for the first token…"
+    return f'<div class="vau-steps"><div class="vau-text vau-live">{body}</div></div>'
+
+
+def _fmt_interval(interval) -> str:
+    return f"{interval[0]:.1f}–{interval[1]:.1f} s" if interval else "none"
+
+
+def _cell(label: str, value: str, kind: str = "") -> str:
+    wide = ' class="wide"' if len(value) > 40 else ""  # long answers span the whole card
+    return (
+        f'<div{wide}><div class="k">{html.escape(label)}</div>'
+        f'<div class="v {kind}">{html.escape(value)}</div></div>'
+    )
+
+
+def result_html(session: Session) -> str:
+    """The model's answer next to the ground truth, and the run's timings."""
+    result, truth = session.result, session.truth
+    if result is None:
+        hint = "No model output yet for this item: press Run."
+        if truth.known:
+            hint = f"Ground truth: {truth.answer} · interval {_fmt_interval(truth.interval)}"
+        return f'<div class="vau-card vau-empty">{html.escape(hint)}</div>'
+    answer = (result.answer or "no answer")[:120]
+    kind = {"Anomaly": "anomaly", "Normal": "normal"}.get(result.answer or "", "")
+    cells = [
+        _cell("Model answer", answer, kind),
+        _cell("Interval", _fmt_interval(result.interval)),
+        _cell("Format", "tags OK" if result.format_ok else "tags malformed"),
+    ]
+    if truth.known:
+        cells += [
+            _cell("Truth", (truth.answer or "")[:120]),
+            _cell("Truth interval", _fmt_interval(truth.interval)),
+            _cell("Truth class", truth.class_name or "—"),
+        ]
+    note = " · stopped early" if session.stopped else ""
+    return (
+        f'<div class="vau-card"><div class="vau-result">{"".join(cells)}</div>'
+        f'<div class="vau-timings">{html.escape(timings_line(session) + note)}</div></div>'
+    )
+
+
+def timings_line(session: Session) -> str:
+    """'sampling 0.41 s · first token 0.20 s · 12.5 tok/s · 96 visual tokens · tiny'."""
+    t = session.timings or {}
+    if not t:
+        return ""
+    parts = [
+        f"sampling {t.get('sampling_s', 0):.2f} s",
+        f"preprocess {t.get('preprocess_s', 0):.2f} s",
+        f"first token {t.get('first_token_s', 0):.2f} s",
+        f"generation {t.get('generate_s', 0):.2f} s",
+        f"{t.get('tokens_per_s', 0):.1f} tok/s",
+        f"{t.get('visual_tokens', 0)} visual tokens",
+    ]
+    if session.checkpoint:
+        parts.append(session.checkpoint)
+    return " · ".join(parts)
+
+
+def timeline_data(session: Session, form: Form | None, steps: list[Step], index: int):
+    """What the timeline shows for the session, the correction in progress and the step."""
+    step = steps[clamp(index, len(steps))] if steps else None
+    corrected = form.interval if form and form.interval and None not in form.interval else None
+    return TimelineData(
+        duration=session.duration,
+        predicted=session.result.interval if session.result else None,
+        truth=session.truth.interval,
+        corrected=corrected,
+        frame_times=session.frame_times,
+        step_times=list(step.times) if step else [],
+        step_label=f"Step {step.index + 1}" if step else "Step",
+    )
+
+
+def item_label(item: ItemRecord) -> str:
+    """How an item reads in pickers and tables."""
+    return f"{item.video.name} · {TASK_LABELS.get(item.task, item.task)}"
+
+
+HISTORY_HEADERS = ["#", "status", "by", "saved (UTC)", "answer", "interval", "comment"]
+
+
+def history_rows(revisions: list[RevisionRecord]) -> list[list]:
+    """One row per revision, newest first."""
+    return [
+        [
+            r.number,
+            r.status + (f" (from #{r.restored_from})" if r.restored_from else ""),
+            r.author,
+            r.created_at.strftime("%Y-%m-%d %H:%M:%S"),
+            (r.answer or "")[:60],
+            _fmt_interval(r.interval),
+            (r.review_comment or r.comment or "")[:80],
+        ]
+        for r in revisions
+    ]
+
+
+REVIEW_HEADERS = ["revision", "item", "annotator", "answer", "interval", "class", "saved (UTC)"]
+
+
+def review_rows(pairs: list[tuple[ItemRecord, RevisionRecord]]) -> list[list]:
+    """The review queue as table rows."""
+    return [
+        [
+            r.id,
+            item_label(item),
+            r.annotator,
+            (r.answer or "")[:60],
+            _fmt_interval(r.interval),
+            r.class_name or "",
+            r.created_at.strftime("%Y-%m-%d %H:%M"),
+        ]
+        for item, r in pairs
+    ]
+
+
+PROGRESS_HEADERS = ["annotator", *STATUSES, "total"]
+
+
+def count_rows(counts: Counts) -> list[list]:
+    """Totals and corrections by status."""
+    rows = [
+        ["videos", counts.videos],
+        ["items", counts.items],
+        ["model runs", counts.runs],
+        ["revisions", counts.revisions],
+    ]
+    rows += [[f"corrections {s}", counts.corrections_by_status.get(s, 0)] for s in STATUSES]
+    return rows
+
+
+def next_up_markdown(item: ItemRecord | None, who: str | None) -> str:
+    """The progress tab's pointer to the next item for this annotator."""
+    if not who:
+        return "Enter your name at the top to see what is next for you."
+    if item is None:
+        return f"Nothing left for {html.escape(who)}: every item has your correction."
+    label = html.escape(item_label(item))
+    return f"Next for {html.escape(who)}: **{label}** (press *Next item →* in the Studio tab)."
+
+
+def revision_html(item: ItemRecord | None, revision: RevisionRecord | None) -> str:
+    """A submitted correction as a reviewer reads it; annotator text is escaped."""
+    if item is None or revision is None:
+        return '<div class="vau-card vau-empty">Pick a revision to see the correction.</div>'
+    cells = [
+        _cell("Item", item_label(item)),
+        _cell("Annotator", revision.annotator),
+        _cell("Answer", (revision.answer or "—")[:120]),
+        _cell("Interval", _fmt_interval(revision.interval)),
+        _cell("Class", revision.class_name or "—"),
+        _cell("Truth", (item.truth.answer or "—")[:120]),
+    ]
+    reasoning = html.escape(revision.reasoning or "(no reasoning)")
+    comment = html.escape(revision.comment or "")
+    return (
+        f'<div class="vau-card"><div class="vau-result">{"".join(cells)}</div>'
+        f'<div class="vau-text" style="margin-top:8px">{reasoning}</div>'
+        f'<div class="vau-timings">{comment}</div></div>'
+    )

@@ -1,0 +1,168 @@
+"""Command line: `python -m inference run | make-tiny | eval | score`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Callable, Sequence
+
+from inference.errors import StudioError
+from inference.model import DEVICES, QUANTS
+from inference.tasks import DEFAULT_FPS, TASKS
+
+
+def add_model_args(parser: argparse.ArgumentParser) -> None:
+    """Add the flags that pick and load a checkpoint."""
+    parser.add_argument(
+        "--model",
+        required=True,
+        help="hub id, local checkpoint directory, or 'tiny' for the offline test checkpoint",
+    )
+    parser.add_argument("--quant", choices=QUANTS, default="none", help="bitsandbytes quantization")
+    parser.add_argument("--device", choices=DEVICES, default="auto", help="where to run the model")
+
+
+def add_sampling_args(parser: argparse.ArgumentParser) -> None:
+    """Add the flags that control how the video is sampled and the reasoning mode."""
+    parser.add_argument(
+        "--think",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="ask for <think> reasoning before the answer (default: on)",
+    )
+    parser.add_argument(
+        "--fps", type=float, default=None, help="frames per second to sample (default: per task)"
+    )
+    parser.add_argument("--max-frames", type=int, default=768, help="cap on sampled frames")
+    parser.add_argument(
+        "--template", default=None, help="JSON file of prompt templates replacing the default"
+    )
+    parser.add_argument("--max-new-tokens", type=int, default=1024, help="generation length cap")
+
+
+def sampling_options(args: argparse.Namespace, task: str):
+    """Build SamplingOptions from parsed flags, validating the numbers."""
+    from inference.video import SamplingOptions
+
+    fps = DEFAULT_FPS[task] if args.fps is None else args.fps
+    if fps <= 0:
+        raise ValueError("--fps must be positive")
+    if args.max_frames < 4:
+        raise ValueError("--max-frames must be at least 4")
+    return SamplingOptions(fps=fps, max_frames=args.max_frames)
+
+
+def load_templates_arg(path: str | None):
+    """Return the Templates a --template flag names, or None for the default."""
+    if path is None:
+        return None
+    from inference.prompts import load_templates
+
+    return load_templates(path)
+
+
+def _register_run(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("run", help="run a checkpoint on one video and print the parsed answer")
+    add_model_args(p)
+    p.add_argument("--video", required=True, help="video file")
+    p.add_argument("--task", choices=TASKS, required=True)
+    add_sampling_args(p)
+    p.add_argument("--question", default=None, help="QA question")
+    p.add_argument("--options", nargs="+", default=None, help="QA options (2 to 4)")
+    p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    p.set_defaults(handler=cmd_run)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Sample the video, build the prompt, load the model, stream, print the result."""
+    from inference.engine import Engine, Partial
+    from inference.model import LoadOptions, load_model, resolve_model
+    from inference.prompts import build_prompt
+    from inference.video import sample_video
+
+    # Validate cheap inputs before the slow model load.
+    options = sampling_options(args, args.task)
+    templates = load_templates_arg(args.template)
+    prompt = build_prompt(args.task, args.think, args.question, args.options, templates)
+    clip = sample_video(args.video, options)
+    loaded = load_model(
+        LoadOptions(model=resolve_model(args.model), quant=args.quant, device=args.device)
+    )
+    stream = sys.stderr if args.json else sys.stdout
+    shown = 0
+    generation = None
+    for event in Engine(loaded).stream(clip, prompt, max_new_tokens=args.max_new_tokens):
+        if isinstance(event, Partial):
+            stream.write(event.text[shown:])
+            stream.flush()
+            shown = len(event.text)
+        else:
+            generation = event
+    stream.write("\n")
+    payload = generation.to_dict()
+    payload["model"] = {"name": args.model, "quant": args.quant, "device": loaded.device}
+    payload["model"]["load_s"] = round(loaded.load_s, 4)
+    if args.json:
+        print(json.dumps(payload, ensure_ascii=False))
+    else:
+        print(format_summary(payload))
+    return 0
+
+
+def format_summary(payload: dict) -> str:
+    """Render a generation's parsed fields and timings as readable lines."""
+    result, timings = payload["result"], payload["timings"]
+    lines = ["", "── result " + "─" * 40]
+    lines.append(f"answer     {result.get('answer')}")
+    if result.get("interval") is not None:
+        start, end = result["interval"]
+        lines.append(f"interval   {start:.1f} s – {end:.1f} s")
+    lines.append(f"format ok  {result.get('format_ok')}")
+    lines.append(f"steps      {len(result.get('steps') or [])}")
+    lines.append("── timings " + "─" * 39)
+    for key, value in timings.items():
+        lines.append(f"{key:<15}{value}")
+    return "\n".join(lines)
+
+
+def _register_make_tiny(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("make-tiny", help="write the tiny random-weight offline checkpoint")
+    p.add_argument("directory", help="where to write it")
+    p.set_defaults(handler=cmd_make_tiny)
+
+
+def cmd_make_tiny(args: argparse.Namespace) -> int:
+    """Write the tiny checkpoint and say where it went."""
+    from inference.tiny import make_tiny
+
+    start = time.perf_counter()
+    path = make_tiny(args.directory)
+    print(f"tiny checkpoint written to {path} in {time.perf_counter() - start:.1f} s")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full `python -m inference` parser, with every module's subcommands."""
+    from inference import evaluate
+
+    parser = argparse.ArgumentParser(prog="python -m inference", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    registrars: list[Callable] = [_register_run, _register_make_tiny, evaluate.register]
+    for register in registrars:
+        register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; domain errors become one line on stderr and exit code 2."""
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except (StudioError, ValueError, FileNotFoundError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,315 @@
+"""Generate on a sampled clip: chat template, processor, streamed greedy decoding, timings."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING
+
+import torch
+from transformers import StoppingCriteria, StoppingCriteriaList, TextIteratorStreamer
+
+from inference.errors import GenerationError
+from inference.model import LoadedModel
+from inference.parse import Result, parse_response
+
+if TYPE_CHECKING:  # the engine only reads their fields
+    from inference.prompts import Prompt
+    from inference.video import Clip
+
+TURN_SEPARATOR = "\n\n"
+
+
+@dataclass(frozen=True)
+class Partial:
+    """The text generated so far (all turns joined), sent while generation runs."""
+
+    text: str
+
+
+@dataclass
+class Timings:
+    """Seconds per stage and token counts, summed over the turns of a description.
+
+    first_token_s (from the start of generate, so prefill included) and visual_tokens are the
+    first turn's; tokens_per_s is new_tokens / generate_s; sampling_s is the clip's, if known.
+    """
+
+    sampling_s: float
+    preprocess_s: float
+    first_token_s: float
+    generate_s: float
+    new_tokens: int
+    tokens_per_s: float
+    visual_tokens: int
+    prompt_tokens: int
+
+    def to_dict(self) -> dict:
+        """Plain dict with seconds rounded to 0.1 ms."""
+        return {k: round(v, 4) if isinstance(v, float) else v for k, v in asdict(self).items()}
+
+
+@dataclass
+class Generation:
+    """A finished (or stopped) generation: the text, each assistant turn, the parsed result."""
+
+    text: str
+    turns: list[str]
+    result: Result
+    timings: Timings
+    clip: Clip = field(repr=False)
+    prompt: Prompt
+    stopped: bool
+
+    def to_dict(self) -> dict:
+        """JSON-safe summary: text, parsed result, timings, prompt and clip (without frames)."""
+        height, width = self.clip.frame_size
+        return {
+            "task": self.prompt.task,
+            "text": self.text,
+            "turns": list(self.turns),
+            "stopped": self.stopped,
+            "result": self.result.to_dict(),
+            "timings": self.timings.to_dict(),
+            "prompt": self.prompt.to_dict(),
+            "clip": {
+                "path": str(self.clip.info.path),
+                "num_frames": self.clip.num_frames,
+                "frame_size": [height, width],
+                "sample_fps": self.clip.sample_fps,
+                "timestamps": [float(t) for t in self.clip.timestamps],
+                "visual_tokens": self.clip.visual_tokens,
+            },
+        }
+
+
+@dataclass
+class _TurnStats:
+    text: str
+    preprocess_s: float
+    first_token_s: float
+    generate_s: float
+    new_tokens: int
+    prompt_tokens: int
+    visual_tokens: int
+
+
+class _StopOn(StoppingCriteria):
+    """Ends generation as soon as `should_stop()` turns true (checked after every token)."""
+
+    def __init__(self, should_stop: Callable[[], bool]) -> None:
+        self.should_stop = should_stop
+
+    def __call__(self, input_ids: torch.LongTensor, scores, **kwargs) -> torch.BoolTensor:
+        return torch.full((input_ids.shape[0],), self.should_stop(), dtype=torch.bool)
+
+
+class _Streamer(TextIteratorStreamer):
+    """TextIteratorStreamer that also notes when the first new token arrived."""
+
+    def __init__(self, tokenizer) -> None:
+        super().__init__(tokenizer, skip_prompt=True, skip_special_tokens=True)
+        self.first_token_at: float | None = None
+
+    def put(self, value) -> None:
+        if not self.next_tokens_are_prompt and self.first_token_at is None:
+            self.first_token_at = time.perf_counter()
+        super().put(value)
+
+
+class Engine:
+    """Runs prompts on clips with one loaded model, one generation at a time."""
+
+    def __init__(self, loaded: LoadedModel) -> None:
+        self.loaded = loaded
+        self.processor = loaded.processor
+        self.tokenizer = loaded.processor.tokenizer
+        video_processor = loaded.processor.video_processor
+        self._frame_factor = video_processor.patch_size * video_processor.merge_size
+        self._video_token_id = self.tokenizer.convert_tokens_to_ids(loaded.processor.video_token)
+
+    def run(
+        self,
+        clip: Clip,
+        prompt: Prompt,
+        max_new_tokens: int = 1024,
+        stop: threading.Event | None = None,
+    ) -> Generation:
+        """Generate to the end and return the Generation."""
+        for event in self.stream(clip, prompt, max_new_tokens, stop):
+            if isinstance(event, Generation):
+                return event
+        raise GenerationError("generation ended without a result")  # stream always yields one
+
+    def stream(
+        self,
+        clip: Clip,
+        prompt: Prompt,
+        max_new_tokens: int = 1024,
+        stop: threading.Event | None = None,
+    ) -> Iterator[Partial | Generation]:
+        """Yield Partial(text so far) while generating, then the Generation."""
+        stop = stop if stop is not None else threading.Event()
+        turns: list[str] = []
+        stats: list[_TurnStats] = []
+        with self.loaded.lock:
+            while len(turns) < len(prompt.turns) and not stop.is_set():
+                messages = build_messages(prompt, turns)
+                prefix = "".join(t + TURN_SEPARATOR for t in turns)
+                turn = yield from self._turn(messages, clip, prefix, max_new_tokens, stop)
+                stats.append(turn)
+                turns.append(turn.text)
+        text = TURN_SEPARATOR.join(turns)
+        yield Generation(
+            text=text,
+            turns=turns,
+            result=parse_response(text, prompt.task, prompt.think),
+            timings=_timings(stats, clip.sampling_s),
+            clip=clip,
+            prompt=prompt,
+            stopped=stop.is_set(),
+        )
+
+    def _turn(
+        self,
+        messages: list[dict],
+        clip: Clip,
+        prefix: str,
+        max_new_tokens: int,
+        stop: threading.Event,
+    ) -> Iterator[Partial]:
+        """Generate one assistant turn, yielding Partials; returns its _TurnStats."""
+        started = time.perf_counter()
+        inputs = self.prepare_inputs(messages, clip)
+        preprocess_s = time.perf_counter() - started
+        input_ids = inputs["input_ids"]
+        # Set when the consumer abandons the stream, so the worker thread ends promptly too.
+        abandoned = threading.Event()
+        streamer = _Streamer(self.tokenizer)
+        outcome: dict = {}
+        kwargs = dict(
+            **inputs,
+            streamer=streamer,
+            max_new_tokens=max_new_tokens,
+            stopping_criteria=StoppingCriteriaList(
+                [_StopOn(lambda: stop.is_set() or abandoned.is_set())]
+            ),
+        )
+        worker = threading.Thread(
+            target=self._generate, args=(kwargs, streamer, outcome), daemon=True
+        )
+        generate_start = time.perf_counter()
+        worker.start()
+        text = ""
+        try:
+            for chunk in streamer:
+                if chunk:
+                    text += chunk
+                    yield Partial(prefix + text)
+        finally:
+            abandoned.set()
+            worker.join()
+        generate_s = time.perf_counter() - generate_start
+        if "error" in outcome:
+            raise outcome["error"]
+        new_ids = outcome["output"][0, input_ids.shape[1] :]
+        first = streamer.first_token_at
+        return _TurnStats(
+            text=self.tokenizer.decode(new_ids, skip_special_tokens=True),
+            preprocess_s=preprocess_s,
+            first_token_s=(first - generate_start) if first is not None else 0.0,
+            generate_s=generate_s,
+            new_tokens=int(new_ids.numel()),
+            prompt_tokens=int(input_ids.shape[1]),
+            visual_tokens=int((input_ids == self._video_token_id).sum()),
+        )
+
+    def _generate(self, kwargs: dict, streamer: _Streamer, outcome: dict) -> None:
+        """Worker thread: run generate, keeping the output or the error for the caller."""
+        try:
+            with torch.inference_mode():
+                outcome["output"] = self.loaded.model.generate(**kwargs)
+        except torch.OutOfMemoryError:
+            if torch.cuda.is_available():
+                torch.cuda.empty_cache()  # so the next, smaller request can run
+            outcome["error"] = GenerationError(
+                "out of memory while generating; sample fewer frames or use 4bit quantization"
+            )
+            streamer.end()  # unblock the consumer; generate did not get to end the stream
+        except Exception as error:  # any failure must reach the consumer, not die in a thread
+            outcome["error"] = GenerationError(f"generation failed: {_first_line(error)}")
+            outcome["error"].__cause__ = error
+            streamer.end()
+
+    def prepare_inputs(self, messages: list[dict], clip: Clip) -> dict:
+        """Chat template and processor over the clip's frames, on the model's device."""
+        text = self.processor.apply_chat_template(
+            messages, tokenize=False, add_generation_prompt=True
+        )
+        if clip.num_frames == 0:
+            raise GenerationError("the clip has no frames")
+        height, width = clip.frame_size
+        aligned = height % self._frame_factor == 0 and width % self._frame_factor == 0
+        frame_count = clip.num_frames
+        # The clip is already sampled and sized: the processor must neither re-sample nor
+        # resize, and must report the clip's fps (second_per_grid_ts = 2 / sample_fps).
+        metadata = {
+            "total_num_frames": frame_count,
+            "fps": clip.sample_fps,
+            "frames_indices": list(range(frame_count)),
+            "duration": frame_count / clip.sample_fps,
+            "height": height,
+            "width": width,
+        }
+        try:
+            inputs = self.processor(
+                text=[text],
+                videos=[clip.frames],
+                video_metadata=[metadata],
+                do_sample_frames=False,
+                do_resize=not aligned,
+                cap_pixels_per_frame=False,
+                return_tensors="pt",
+            )
+        except (ValueError, TypeError, RuntimeError) as error:
+            message = _first_line(error)
+            raise GenerationError(f"cannot prepare the clip for the model: {message}") from error
+        return inputs.to(self.loaded.model.device)
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0][:200] if text else type(error).__name__
+
+
+def _text(text: str) -> dict:
+    return {"type": "text", "text": text}
+
+
+def build_messages(prompt: Prompt, answers: Sequence[str] = ()) -> list[dict]:
+    """Qwen chat messages for the turn after `answers`; the video goes in the first user turn."""
+    # Without a system message Qwen's template adds its default one, as the reference does.
+    messages = [{"role": "system", "content": [_text(prompt.system)]}] if prompt.system else []
+    for index, question in enumerate(prompt.turns[: len(answers) + 1]):
+        content = [{"type": "video"}, _text(question)] if index == 0 else [_text(question)]
+        messages.append({"role": "user", "content": content})
+        if index < len(answers):
+            messages.append({"role": "assistant", "content": [_text(answers[index])]})
+    return messages
+
+
+def _timings(stats: list[_TurnStats], sampling_s: float) -> Timings:
+    generate_s = sum(s.generate_s for s in stats)
+    new_tokens = sum(s.new_tokens for s in stats)
+    return Timings(
+        sampling_s=float(sampling_s or 0.0),
+        preprocess_s=sum(s.preprocess_s for s in stats),
+        first_token_s=stats[0].first_token_s if stats else 0.0,
+        generate_s=generate_s,
+        new_tokens=new_tokens,
+        tokens_per_s=new_tokens / generate_s if generate_s > 0 else 0.0,
+        visual_tokens=stats[0].visual_tokens if stats else 0,
+        prompt_tokens=sum(s.prompt_tokens for s in stats),
+    )

@@ -1,0 +1,327 @@
+"""`python -m inference eval` and `score`: run a checkpoint over VAU-Bench, then measure it.
+
+`eval` writes one JSON line per item as it goes and resumes where it stopped; `score` computes
+the paper's metrics from such a file (see `inference.scoring`), optionally with a report.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, TextIO
+
+from inference.cli import add_model_args, add_sampling_args, load_templates_arg, sampling_options
+from inference.errors import GenerationError, VideoError
+from inference.scoring import (
+    SCORED_TASKS,
+    PredictionsError,
+    format_score,
+    read_predictions,
+    rows_by_video,
+    score_predictions,
+    task_truth,
+)
+from inference.tasks import TASKS
+from inference.vaubench import BenchRow, read_bench_csv
+
+VIDEO_EXTENSIONS: tuple[str, ...] = (".mp4", ".avi", ".mkv", ".webm")
+SOURCE_PREFIXES: tuple[str, ...] = ("msad_", "ucf_", "ecva_")
+# Settings that change the answers: a file must not mix predictions made with different ones.
+SETTING_KEYS: tuple[str, ...] = (
+    "model",
+    "quant",
+    "think",
+    "fps",
+    "max_frames",
+    "template",
+    "max_new_tokens",
+)
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the `score` and `eval` subcommands to `python -m inference`."""
+    score = subparsers.add_parser(
+        "score", help="compute the paper's metrics for a predictions file"
+    )
+    score.add_argument("--csv", required=True, help="VAU-Bench CSV with the ground truth")
+    score.add_argument("--pred", required=True, help="predictions JSONL written by `eval`")
+    score.add_argument("--task", choices=SCORED_TASKS, required=True)
+    score.add_argument("--json", action="store_true", help="print one JSON object of metrics")
+    score.add_argument("--report", metavar="DIR", help="write summary.md and report.html here")
+    score.set_defaults(handler=cmd_score)
+
+    run = subparsers.add_parser("eval", help="run a checkpoint over a VAU-Bench CSV (resumable)")
+    run.add_argument("--csv", required=True, help="VAU-Bench CSV")
+    run.add_argument(
+        "--videos", required=True, help="directory holding the videos (searched recursively)"
+    )
+    run.add_argument("--task", choices=TASKS, required=True)
+    run.add_argument(
+        "--out", required=True, help="predictions JSONL; appended to, so a rerun resumes"
+    )
+    run.add_argument("--limit", type=int, default=None, help="stop after this many new items")
+    add_model_args(run)
+    add_sampling_args(run)
+    run.set_defaults(handler=cmd_eval)
+
+
+# --- score --------------------------------------------------------------------------------
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    """Score a predictions file; print JSON or a table; optionally write the report."""
+    bench = read_bench_csv(args.csv)
+    found = read_predictions(args.pred)
+    score = score_predictions(bench.rows, found.records, args.task)
+    if score.metrics["n"] == 0:
+        raise PredictionsError(f"{args.csv} has no rows that {args.task} can be scored on")
+    notes = _score_notes(found, score)
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
+    if args.json:
+        print(json.dumps(score.metrics))
+    else:
+        print(format_score(score, title=f"{Path(args.csv).name} ← {Path(args.pred).name}"))
+    if args.report:
+        from inference.report import write_report  # plotly loads only when a report is asked for
+
+        title = f"{Path(args.csv).name}: {args.task} ({Path(args.pred).name})"
+        for path in write_report(score, args.report, title):
+            print(f"wrote {path}", file=sys.stderr)
+    return 0
+
+
+def _score_notes(found: Any, score: Any) -> list[str]:
+    notes = []
+    if found.truncated:
+        notes.append("the last line of the predictions file is cut off and was ignored")
+    if found.bad_lines:
+        shown = ", ".join(map(str, found.bad_lines[:10]))
+        notes.append(f"{len(found.bad_lines)} lines are not prediction records (lines {shown})")
+    if score.other_task:
+        notes.append(f"{score.other_task} predictions are for another task and were ignored")
+    if score.extra:
+        notes.append(f"{score.extra} predictions are for videos not in the CSV")
+    return notes
+
+
+# --- eval ---------------------------------------------------------------------------------
+
+
+def find_video(name: str, directory: Path, index: dict[str, Path]) -> Path | None:
+    """Locate a CSV video: DIR/name, DIR/stem.<ext>, then anywhere below DIR, prefix-less last."""
+    stem = Path(name).stem
+    candidates = [name, *(stem + ext for ext in VIDEO_EXTENSIONS)]
+    for prefix in SOURCE_PREFIXES:  # val.csv names prepend the dataset to the original name
+        if name.lower().startswith(prefix):
+            bare = name[len(prefix) :]
+            candidates += [bare, *(Path(bare).stem + ext for ext in VIDEO_EXTENSIONS)]
+    for candidate in candidates:
+        if (directory / candidate).is_file():
+            return directory / candidate
+    return next((index[c] for c in candidates if c in index), None)
+
+
+def video_index(directory: Path) -> dict[str, Path]:
+    """Every video file below `directory` by file name; the first in sorted walk order wins."""
+    index: dict[str, Path] = {}
+    for root, dirs, files in os.walk(directory):
+        dirs.sort()
+        for name in sorted(files):
+            if Path(name).suffix.lower() in VIDEO_EXTENSIONS:
+                index.setdefault(name, Path(root) / name)
+    return index
+
+
+def eval_rows(rows: Sequence[BenchRow], task: str) -> list[BenchRow]:
+    """The rows worth running for `task`: those its metric scores (every row for description)."""
+    by_video = rows_by_video(rows)
+    if task == "description":
+        return list(by_video.values())
+    keep = task_truth(rows, task)
+    return [row for video, row in by_video.items() if video in keep]
+
+
+def resume_point(path: Path, task: str, settings: dict[str, Any]) -> set[str]:
+    """Videos already in `path`; a cut-off last line is removed so appending stays valid JSONL."""
+    if not path.exists():
+        return set()
+    found = read_predictions(path)
+    if found.truncated:
+        _drop_partial_line(path)
+        print(f"note: removed the cut-off last line of {path} (interrupted run)", file=sys.stderr)
+    elif (data := path.read_bytes()) and not data.endswith(b"\n"):
+        with path.open("ab") as handle:  # a complete last line without newline: end it first
+            handle.write(b"\n")
+    for record in found.records.values():
+        _check_same_settings(path, record, task, settings)
+    return set(found.records)
+
+
+def _drop_partial_line(path: Path) -> None:
+    data = path.read_bytes()
+    with path.open("r+b") as handle:
+        handle.truncate(data.rfind(b"\n") + 1)
+
+
+def _check_same_settings(path: Path, record: dict, task: str, settings: dict[str, Any]) -> None:
+    if record.get("task") != task:
+        raise PredictionsError(
+            f"{path} holds {record.get('task')} predictions; use another --out for {task}"
+        )
+    theirs = record.get("settings") or {}
+    for key in SETTING_KEYS:
+        if key in theirs and theirs[key] != settings[key]:
+            raise PredictionsError(
+                f"{path} was written with {key}={theirs[key]!r}, not {settings[key]!r}; "
+                "use another --out or the same settings"
+            )
+
+
+@dataclass
+class EvalPlan:
+    """What one `eval` run will do: the rows to run, where their videos are, what to skip."""
+
+    todo: list[tuple[BenchRow, Path]] = field(default_factory=list)
+    done: int = 0
+    missing: list[str] = field(default_factory=list)
+
+
+def plan_eval(rows: Sequence[BenchRow], task: str, videos: Path, done: set[str]) -> EvalPlan:
+    """Split the task's rows into already done, missing video, and to run."""
+    if not videos.is_dir():
+        raise VideoError(f"{videos}: no such directory of videos")
+    index = video_index(videos)
+    plan = EvalPlan()
+    for row in eval_rows(rows, task):
+        if row.video in done:
+            plan.done += 1
+        elif (path := find_video(row.video, videos, index)) is None:
+            plan.missing.append(row.video)
+        else:
+            plan.todo.append((row, path))
+    return plan
+
+
+def eval_settings(args: argparse.Namespace) -> dict[str, Any]:
+    """The settings recorded with every prediction line."""
+    return {
+        "model": args.model,
+        "quant": args.quant,
+        "device": args.device,
+        "think": args.think,
+        "fps": sampling_options(args, args.task).fps,
+        "max_frames": args.max_frames,
+        "template": args.template,
+        "max_new_tokens": args.max_new_tokens,
+    }
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    """Run the checkpoint over the CSV's rows for the task, appending one JSON line per item."""
+    options = sampling_options(args, args.task)  # cheap checks before the slow model load
+    templates = load_templates_arg(args.template)
+    settings = eval_settings(args)
+    bench = read_bench_csv(args.csv)
+    out = Path(args.out)
+    plan = plan_eval(
+        bench.rows, args.task, Path(args.videos), resume_point(out, args.task, settings)
+    )
+    if args.limit is not None:
+        plan.todo = plan.todo[: max(args.limit, 0)]
+    counts = f"{len(plan.todo)} to run, {plan.done} already in {out}"
+    print(f"{counts}, {len(plan.missing)} videos missing", file=sys.stderr)
+    failed: list[str] = []
+    if plan.todo:
+        runner = _runner(args, options, templates)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with out.open("a", encoding="utf-8") as handle:
+            for row, path in _progress(plan.todo):
+                failed += _run_one(runner, row, path, args.task, settings, handle)
+    _report_misses("missing videos", plan.missing)
+    _report_misses("failed", failed)
+    return 0
+
+
+Runner = Callable[[BenchRow, Path], Any]
+
+
+def _runner(args: argparse.Namespace, options: Any, templates: Any) -> Runner:
+    """Load the model once; return a function that runs one row's video and prompt."""
+    from inference.engine import Engine
+    from inference.model import LoadOptions, load_model, resolve_model
+    from inference.prompts import build_prompt
+    from inference.video import sample_video
+
+    loaded = load_model(
+        LoadOptions(model=resolve_model(args.model), quant=args.quant, device=args.device)
+    )
+    engine = Engine(loaded)
+
+    def run(row: BenchRow, path: Path) -> Any:
+        question, choices = (row.question, list(row.options)) if args.task == "qa" else (None, None)
+        prompt = build_prompt(args.task, args.think, question, choices, templates)
+        started = time.perf_counter()
+        clip = sample_video(path, options)
+        sampling_s = time.perf_counter() - started  # the engine only sees the finished clip
+        generation = engine.run(clip, prompt, max_new_tokens=args.max_new_tokens)
+        return replace(generation, timings=replace(generation.timings, sampling_s=sampling_s))
+
+    return run
+
+
+def _run_one(
+    runner: Runner, row: BenchRow, path: Path, task: str, settings: dict, handle: TextIO
+) -> list[str]:
+    """Run one item and append its line; a bad video or failed generation is noted, not fatal."""
+    started = time.perf_counter()
+    try:
+        generation = runner(row, path)
+    except (VideoError, GenerationError) as error:
+        return [f"{row.video}: {error}"]
+    handle.write(
+        json.dumps(prediction_record(row, task, generation, settings, started), ensure_ascii=False)
+        + "\n"
+    )
+    handle.flush()  # a crash loses at most the item in progress
+    return []
+
+
+def prediction_record(
+    row: BenchRow, task: str, generation: Any, settings: dict, started: float
+) -> dict:
+    """One JSONL line: the item, the model's raw text, its parsed answer, settings, timings."""
+    result = generation.result
+    return {
+        "video": row.video,
+        "row": row.row_number,
+        "task": task,
+        "raw": generation.text,
+        "answer": result.answer,
+        "interval": list(result.interval) if result.interval else None,
+        "format_ok": result.format_ok,
+        "settings": settings,
+        "timings": {
+            **generation.timings.to_dict(),
+            "total_s": round(time.perf_counter() - started, 4),
+        },
+    }
+
+
+def _progress(items: list) -> Iterator:
+    from tqdm import tqdm
+
+    return iter(tqdm(items, unit="video", file=sys.stderr, dynamic_ncols=True))
+
+
+def _report_misses(label: str, names: list[str]) -> None:
+    if names:
+        print(f"{len(names)} {label}:", file=sys.stderr)
+        for name in names:
+            print(f"  {name}", file=sys.stderr)

@@ -1,0 +1,118 @@
+"""Helpers for the Studio's tests: a scripted engine (the one fake: generated text), launching."""
+
+from __future__ import annotations
+
+import re
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from gradio_client import Client
+
+from app.settings import Settings
+from app.ui import build_app, launch_options
+from inference.engine import Generation, Partial, Timings
+from inference.parse import parse_response
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# What a well-trained VAU-R1 checkpoint answers on assets/samples/sample_fight.mp4.
+SCRIPTS = {
+    "grounding": (
+        "<think>1. At 00:02 a person in red and a person in blue walk towards each other.\n"
+        "2. From 6.0 to 12.0 seconds they push and hit each other with swinging arms.\n"
+        "3. At 12.5 s the person in red runs away, so the contact was a fight.</think>\n"
+        "<answer>Anomaly</answer>\n<glue>[6.0, 12.0]</glue>"
+    ),
+    "classification": (
+        "<think>1. Two people meet on the sidewalk at 6 s.\n2. They exchange blows until 12 s."
+        "</think>\n<answer>Fighting</answer>"
+    ),
+    "qa": (
+        "<think>1. The two people stop face to face at 6 s.\n2. They hit each other, then one "
+        "runs away.</think>\n<answer>C</answer>"
+    ),
+    "description": (
+        "Two people walk towards each other on a sidewalk. At 6 s they start pushing and "
+        "hitting each other.\n\nThis is an anomaly: a fight between 6 and 12 seconds, after "
+        "which one person flees."
+    ),
+}
+
+
+class ScriptedEngine:
+    """An Engine whose model 'says' a fixed text per task, streamed word by word.
+
+    Everything else is real: the clip the app sampled, the prompt it built, the parser.
+    """
+
+    def __init__(self, scripts: dict[str, str] | None = None, delay: float = 0.0) -> None:
+        self.scripts = scripts or SCRIPTS
+        self.delay = delay
+        self.calls: list[tuple[str, int]] = []  # (task, frames) per stream
+
+    def stream(
+        self, clip, prompt, max_new_tokens: int = 1024, stop: threading.Event | None = None
+    ) -> Iterator[Partial | Generation]:
+        """Yield the script's words as Partials, then a Generation parsed by the real parser."""
+        stop = stop or threading.Event()
+        self.calls.append((prompt.task, clip.num_frames))
+        started, text = time.perf_counter(), ""
+        for word in re.findall(r"\S+\s*", self.scripts[prompt.task]):
+            if stop.is_set():
+                break
+            text += word
+            yield Partial(text)
+            time.sleep(self.delay)
+        elapsed = time.perf_counter() - started
+        timings = Timings(
+            0.0, 0.0, self.delay, elapsed, len(text.split()), 0.0, clip.visual_tokens, 0
+        )
+        yield Generation(
+            text, [text], parse_response(text, prompt.task), timings, clip, prompt, stop.is_set()
+        )
+
+
+# --- launching the Studio in this process -------------------------------------------------
+
+
+def free_port() -> int:
+    """A port nobody listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def launch(settings: Settings, **build):
+    """Build and launch the Studio in this process; returns (demo, url)."""
+    demo = build_app(settings, **build)
+    demo.launch(prevent_thread_lock=True, quiet=True, **launch_options(settings, demo.studio))
+    return demo, f"http://127.0.0.1:{settings.port}/"
+
+
+def studio_settings(tmp_path, **fields) -> Settings:
+    """Settings that keep the database, uploads and exports under `tmp_path`."""
+    return Settings(
+        db_url=f"sqlite:///{tmp_path / 'studio.db'}",
+        uploads=str(tmp_path / "uploads"),
+        exports=str(tmp_path / "exports"),
+        port=free_port(),
+        max_new_tokens=24,  # the tiny model's output is noise; a short one is enough
+        **fields,
+    )
+
+
+def call(client: Client, api: str, *args) -> dict:
+    """Call an endpoint and return its outputs by component label."""
+    outputs = client.predict(*args, api_name=f"/{api}")
+    outputs = outputs if isinstance(outputs, tuple) else (outputs,)
+    info = client.view_api(return_format="dict", print_info=False)["named_endpoints"][f"/{api}"]
+    return {r["label"]: value for r, value in zip(info["returns"], outputs, strict=True)}
+
+
+def item_id(demo, video: str, task: str) -> int:
+    """The id of a bundled sample's item for `task`."""
+    items = demo.studio.store.list_items(task=task, limit=None)
+    return next(i.id for i in items if i.video.name == video)

@@ -1,0 +1,87 @@
+"""Driving the Studio in Debian's chromium through Playwright (never `playwright install`)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+CHROMIUM = Path("/usr/bin/chromium")
+# Headless, and nothing that phones home: the test machines have no network.
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+VIEWPORT = {"width": 1440, "height": 1000}
+
+
+@contextmanager
+def browser_page(url: str) -> Iterator:
+    """A fresh chromium page (a new user: no cookies, no storage) open on `url`."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=ARGS
+        )
+        try:
+            context = browser.new_context(viewport=VIEWPORT, accept_downloads=True)
+            page = context.new_page()
+            page.set_default_timeout(30_000)
+            page.goto(url)
+            page.wait_for_selector("#player")
+            yield page
+        finally:
+            browser.close()
+
+
+def pick(page, elem_id: str, option: str) -> None:
+    """Choose `option` in the Gradio dropdown `elem_id`."""
+    page.click(f"#{elem_id} input")
+    page.locator("ul[role=listbox] li", has_text=option).first.click()
+
+
+def fill(page, elem_id: str, value: str) -> None:
+    """Type into a Gradio textbox or number field and leave it, as a user would."""
+    field = page.locator(f"#{elem_id} input, #{elem_id} textarea").first
+    field.fill(value)
+    field.press("Tab")
+
+
+def value_of(page, elem_id: str) -> str:
+    """The current value of a Gradio textbox or number field."""
+    return page.locator(f"#{elem_id} input, #{elem_id} textarea").first.input_value()
+
+
+def wait_for_text(page, elem_id: str, pattern: str) -> str:
+    """Wait until the element's text matches `pattern`; return the text."""
+    locator = page.locator(f"#{elem_id}")
+    locator.filter(has_text=re.compile(pattern)).first.wait_for()
+    return locator.inner_text()
+
+
+def player_time(page) -> float:
+    """Seconds into the video the player is at."""
+    return page.evaluate("document.querySelector('#player video').currentTime")
+
+
+def wait_for_player_time(page, seconds: float, tolerance: float = 0.3) -> None:
+    """Wait until the player has moved to `seconds`."""
+    page.wait_for_function(
+        "([t, tol]) => { const v = document.querySelector('#player video');"
+        " return v && Math.abs(v.currentTime - t) <= tol; }",
+        arg=[seconds, tolerance],
+    )
+
+
+def timeline_traces(page) -> list[str]:
+    """The hover texts of the timeline's bars (plotly keeps the figure on its div)."""
+    return page.evaluate(
+        "Array.from(document.querySelector('#timeline .js-plotly-plot').data)"
+        ".map(t => (t.hovertext || [''])[0])"
+    )

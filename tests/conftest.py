@@ -1,0 +1,37 @@
+"""Fixtures shared across the suite: the tiny checkpoint and the bundled sample videos."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_BENCH = ROOT / "data" / "vau-bench"
+SAMPLES_DIR = ROOT / "assets" / "samples"
+SAMPLES_CSV = ROOT / "assets" / "samples.csv"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_home(tmp_path_factory) -> None:
+    """Keep the suite's tiny checkpoint and caches out of the user's home."""
+    os.environ.setdefault("VAU_HOME", str(tmp_path_factory.mktemp("vau-home")))
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+
+@pytest.fixture(scope="session")
+def tiny_checkpoint(tmp_path_factory) -> Path:
+    """The tiny random-weight Qwen2.5-VL checkpoint, built once per test session."""
+    from inference.tiny import make_tiny
+
+    return make_tiny(tmp_path_factory.mktemp("tiny") / "tiny-qwen2.5-vl")
+
+
+@pytest.fixture(scope="session")
+def sample_video() -> Path:
+    """One bundled sample video with an anomaly at known seconds."""
+    videos = sorted(SAMPLES_DIR.glob("*.mp4"))
+    if not videos:
+        pytest.fail("no sample videos: run `python assets/make_samples.py`")
+    return videos[0]

@@ -1,0 +1,34 @@
+"""`annotate` stays light: importing any of its modules loads neither torch nor Gradio."""
+
+from __future__ import annotations
+
+import pkgutil
+import subprocess
+import sys
+
+import annotate
+from tests.conftest import ROOT
+
+MODULES = sorted(
+    f"annotate.{m.name}" for m in pkgutil.iter_modules(annotate.__path__) if m.name != "__main__"
+)
+
+
+def test_every_annotate_module_is_listed():
+    assert {"annotate.store", "annotate.cli", "annotate.export", "annotate.importer"} <= set(
+        MODULES
+    )
+
+
+def test_importing_annotate_loads_neither_torch_nor_gradio():
+    code = (
+        "import sys\n"
+        f"for name in {MODULES!r}: __import__(name)\n"
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('torch', 'gradio'))\n"
+        "print(heavy)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

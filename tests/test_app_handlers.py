@@ -1,0 +1,378 @@
+"""The Studio's handlers without Gradio: real SQLite store, real videos, scripted model text."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from annotate.errors import InvalidInput
+from annotate.importer import import_csv
+from annotate.store import Store
+from app import handlers
+from app.handlers import RunRequest, Studio
+from app.runtime import ModelSlot
+from app.settings import Settings
+from app.state import Form, Session
+from inference.errors import ModelUnavailable, VideoError
+from tests.app_helpers import ROOT, ScriptedEngine
+
+SAMPLES = ROOT / "assets" / "samples"
+FIGHT = SAMPLES / "sample_fight.mp4"
+FAST = RunRequest(task="grounding", max_frames=8)
+
+
+@pytest.fixture
+def studio(tmp_path) -> Studio:
+    if not FIGHT.is_file():
+        pytest.fail("no sample videos: run `python assets/make_samples.py`")
+    settings = Settings(
+        db_url=f"sqlite:///{tmp_path / 'studio.db'}",
+        uploads=str(tmp_path / "uploads"),
+        exports=str(tmp_path / "exports"),
+    )
+    store = Store(settings.db_url)
+    import_csv(store, ROOT / "assets" / "samples.csv", videos=SAMPLES)
+    yield Studio(settings, store, ModelSlot(ScriptedEngine(), "scripted"))
+    store.close()
+
+
+def _item(studio: Studio, video: str, task: str) -> int:
+    items = studio.store.list_items(task=task, limit=None)
+    return next(i.id for i in items if i.video.name == video)
+
+
+def _finish(updates) -> handlers.RunUpdate:
+    *_, last = list(updates)
+    return last
+
+
+@pytest.fixture
+def fight(studio) -> Session:
+    """The fight sample's grounding item, opened."""
+    return handlers.open_item(studio, _item(studio, "sample_fight.mp4", "grounding"))
+
+
+# --- who is working ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "username", "expected"),
+    [
+        ("ann", None, "ann"),
+        ("  ann ", None, "ann"),
+        ("typed", "login", "login"),
+        (None, "bo", "bo"),
+    ],
+)
+def test_annotator_is_the_login_else_the_typed_name(typed, username, expected):
+    assert handlers.annotator(typed, username) == expected
+
+
+@pytest.mark.parametrize("typed", [None, "", "   "])
+def test_saving_without_a_name_asks_for_one(typed):
+    with pytest.raises(InvalidInput, match="enter your name"):
+        handlers.annotator(typed, None)
+
+
+# --- videos and items --------------------------------------------------------------------
+
+
+def test_upload_is_kept_and_registered(studio):
+    session = handlers.open_upload(studio, str(FIGHT), "grounding")
+    kept = Path(session.video)
+    assert kept.parent == Path(studio.settings.uploads)
+    assert kept.read_bytes() == FIGHT.read_bytes()
+    assert session.duration == pytest.approx(18.0, abs=0.5)
+    assert studio.store.find_video(f"sample_fight-{kept.stem[:8]}.mp4", "upload") is not None
+
+
+def test_same_upload_twice_is_one_video(studio):
+    first = handlers.open_upload(studio, str(FIGHT), "grounding")
+    second = handlers.open_upload(studio, str(FIGHT), "qa")
+    assert first.video_id == second.video_id
+    assert second.task == "qa"
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [("notes.txt", b"not a video at all"), ("empty.mp4", b""), ("broken.mp4", b"\x00" * 4096)],
+)
+def test_upload_of_a_non_video_is_refused_with_a_message(studio, tmp_path, name, content):
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(VideoError) as caught:
+        handlers.open_upload(studio, str(path), "grounding")
+    assert "\n" not in str(caught.value)
+    assert not any(Path(studio.settings.uploads).glob("*"))
+
+
+def test_opening_an_item_brings_its_video_task_and_truth(fight):
+    assert Path(fight.video).name == "sample_fight.mp4"
+    assert fight.task == "grounding"
+    assert fight.truth.answer == "Anomaly"
+    assert fight.truth.interval == (6.0, 12.0)
+    assert fight.duration == pytest.approx(18.0, abs=0.5)
+    assert fight.result is None
+
+
+def test_opening_an_item_shows_its_latest_run(studio, fight):
+    done = _finish(handlers.run_model(studio, fight, FAST, threading.Event()))
+    reopened = handlers.open_item(studio, fight.item_id)
+    assert reopened.run_id == done.session.run_id
+    assert reopened.result.interval == (6.0, 12.0)
+    assert reopened.frame_times == done.session.frame_times
+
+
+def test_switching_task_finds_the_videos_item_for_that_task(studio, fight):
+    session = handlers.switch_task(studio, fight, "classification")
+    assert session.item_id == _item(studio, "sample_fight.mp4", "classification")
+    assert session.truth.answer == "Fighting"
+
+
+def test_switching_task_on_an_upload_starts_without_an_item(studio):
+    upload = handlers.open_upload(studio, str(FIGHT), "grounding")
+    session = handlers.switch_task(studio, upload, "classification")
+    assert (session.task, session.item_id, session.video) == ("classification", None, upload.video)
+
+
+def test_queue_lists_items_whose_video_is_here(studio):
+    studio.store.add_item(studio.store.add_video("elsewhere.mp4", "msad").id, "grounding")
+    labels = [label for label, _ in handlers.queue_choices(studio)]
+    assert "sample_fight.mp4 · Grounding" in labels
+    assert len(labels) == 16
+    assert not any("elsewhere" in label for label in labels)
+
+
+def test_queue_pages_past_items_without_videos(tmp_path):
+    store = Store(f"sqlite:///{tmp_path / 'big.db'}")
+    video = store.add_video("elsewhere.mp4", "msad")
+    for question in range(30):  # older items whose video is not here, more than a page
+        store.add_item(video.id, "qa", question=f"q{question}", options=["a", "b"])
+    import_csv(store, ROOT / "assets" / "samples.csv", videos=SAMPLES)
+    studio = Studio(Settings(), store)
+    choices = handlers.queue_choices(studio, limit=5, page=10)
+    store.close()
+    assert len(choices) == 5 and all(label.startswith("sample_") for label, _ in choices)
+
+
+def test_next_item_prefers_own_drafts(studio, fight):
+    handlers.save(studio, fight, "ann", Form(answer="Anomaly", start=6, end=12), "draft")
+    assert handlers.next_item(studio, "ann").item_id == fight.item_id
+    assert handlers.next_item(studio, "bo").item_id != fight.item_id
+
+
+# --- running the model -------------------------------------------------------------------
+
+
+def test_run_streams_text_then_records_the_run(studio, fight):
+    updates = list(handlers.run_model(studio, fight, FAST, threading.Event(), "ann"))
+    texts = [u.text for u in updates if u.text and not u.done]
+    assert len(texts) > 5
+    assert all(b.startswith(a) for a, b in itertools.pairwise(texts))
+    done = updates[-1]
+    assert done.done and done.message == "Done."
+    run = studio.store.get_run(done.session.run_id)
+    assert (run.answer, run.interval, run.created_by) == ("Anomaly", (6.0, 12.0), "ann")
+    assert run.settings["frames"] == 8 and len(run.settings["timestamps"]) == 8
+    assert (run.fps, run.settings["sample_fps"]) == (2.0, pytest.approx(8 / 18, rel=0.05))
+    assert run.timings["sampling_s"] > 0
+
+
+def test_run_uses_the_tasks_default_fps(studio, fight):
+    done = _finish(handlers.run_model(studio, fight, RunRequest("grounding"), threading.Event()))
+    times = done.session.frame_times
+    assert times[1] - times[0] == pytest.approx(0.5, abs=0.01)  # 2 fps for grounding
+
+
+def test_stop_keeps_the_partial_output(studio, fight):
+    stop = threading.Event()
+    updates = []
+    for update in handlers.run_model(studio, fight, FAST, stop):
+        updates.append(update)
+        if len(updates) == 6:
+            stop.set()
+    done = updates[-1]
+    assert done.session.stopped and done.message.startswith("Stopped")
+    assert 0 < len(done.text) < len(studio.models.engine.scripts["grounding"])
+    assert studio.store.get_run(done.session.run_id).settings["stopped"] is True
+
+
+def test_run_without_a_model_says_why(studio, fight):
+    studio.models = ModelSlot()
+    with pytest.raises(ModelUnavailable, match="No model loaded"):
+        _finish(handlers.run_model(studio, fight, FAST, threading.Event()))
+
+
+def test_run_without_a_video_asks_for_one(studio):
+    with pytest.raises(InvalidInput, match="open a video first"):
+        _finish(handlers.run_model(studio, Session(), FAST, threading.Event()))
+
+
+@pytest.mark.parametrize(
+    ("request_", "message"),
+    [
+        (RunRequest(task="captioning"), "unknown task"),
+        (RunRequest(fps=0.0), None),  # 0 means "task default", not an error
+        (RunRequest(fps=120.0), "fps must be between"),
+        (RunRequest(max_frames=2), "max frames must be at least 4"),
+        (RunRequest(task="qa"), "QA needs a question"),
+        (RunRequest(task="qa", question="Why?", options=("yes",)), "QA needs"),
+    ],
+)
+def test_run_requests_are_checked(request_, message):
+    if message is None:
+        assert request_.checked() == request_
+        return
+    with pytest.raises(InvalidInput, match=message):
+        request_.checked()
+
+
+def test_qa_with_a_new_question_is_a_new_item(studio, fight):
+    ask = RunRequest("qa", max_frames=8, question="Who runs away?", options=("A", "B", "C"))
+    done = _finish(handlers.run_model(studio, fight, ask, threading.Event()))
+    item = studio.store.get_item(done.session.item_id)
+    assert (item.task, item.question, item.options) == ("qa", "Who runs away?", ("A", "B", "C"))
+    assert done.session.result.answer == "C"
+
+
+def test_run_all_runs_every_task_then_shows_the_chosen_one(studio, fight):
+    done = _finish(handlers.run_all(studio, fight, FAST, threading.Event()))
+    tasks = [task for task, _ in studio.models.engine.calls]
+    assert tasks == ["qa", "grounding", "classification", "description"]
+    assert "grounding: Anomaly 6.0–12.0 s" in done.message
+    assert "classification: Fighting" in done.message and "qa: C" in done.message
+    for item in studio.store.items_for_video(fight.video_id):
+        assert len(studio.store.runs(item.id)) == 1
+    assert (done.session.task, done.session.item_id) == ("grounding", fight.item_id)
+    assert done.session.result.interval == (6.0, 12.0)
+
+
+def test_run_all_asks_the_videos_stored_qa_question(studio, fight):
+    _finish(handlers.run_all(studio, fight, FAST, threading.Event()))
+    qa = handlers.switch_task(studio, fight, "qa")
+    (run,) = studio.store.runs(qa.item_id)
+    assert run.settings["question"] == qa.question and qa.question
+
+
+def test_run_all_skips_qa_without_a_question(studio):
+    upload = handlers.open_upload(studio, str(FIGHT), "grounding")
+    done = _finish(handlers.run_all(studio, upload, FAST, threading.Event()))
+    assert "qa: skipped (no question)" in done.message
+    assert "qa" not in [task for task, _ in studio.models.engine.calls]
+
+
+def test_stop_reaches_only_the_sessions_own_run(studio):
+    mine, theirs = studio.stops.arm("tab-1"), studio.stops.arm("tab-2")
+    assert handlers.stop_run(studio, "tab-1") == "Stopping after the current token…"
+    assert mine.is_set() and not theirs.is_set()
+    studio.stops.release("tab-1", mine)
+    assert handlers.stop_run(studio, "tab-1") == "Nothing is running."
+
+
+# --- corrections -------------------------------------------------------------------------
+
+
+def test_draft_then_submit_are_two_revisions_in_the_store(studio, fight):
+    form = Form(answer="Anomaly", start=5.5, end=12.0, reasoning="They fight from 5.5 s.")
+    handlers.save(studio, fight, "ann", form, "draft")
+    session, revision = handlers.save(studio, fight, "ann", replace(form, end=12.5), "submitted")
+    history = studio.store.history(session.item_id, "ann")
+    assert [(r.number, r.status, r.interval) for r in history] == [
+        (1, "draft", (5.5, 12.0)),
+        (2, "submitted", (5.5, 12.5)),
+    ]
+    assert revision.author == "ann" and history[-1].steps
+
+
+def test_correction_links_the_model_run_it_started_from(studio, fight):
+    done = _finish(handlers.run_model(studio, fight, FAST, threading.Event()))
+    form = Form.from_result(done.session.result)
+    _, revision = handlers.save(studio, done.session, "ann", form, "draft")
+    assert revision.run_id == done.session.run_id
+
+
+def test_correction_of_an_upload_creates_its_item(studio):
+    upload = handlers.open_upload(studio, str(FIGHT), "grounding")
+    session, revision = handlers.save(studio, upload, "ann", Form(answer="Normal"), "submitted")
+    assert studio.store.get_item(session.item_id).video.id == upload.video_id
+    assert revision.status == "submitted"
+
+
+@pytest.mark.parametrize(
+    ("form", "message"),
+    [
+        (Form(answer="Anomaly", start=4.0), "give both the start and the end"),
+        (Form(answer="Anomaly", start=9.0, end=3.0), "0 <= start <= end"),
+        (Form(answer="Maybe"), "Anomaly or Normal"),
+        (Form(answer="Anomaly"), "without its interval"),
+    ],
+)
+def test_bad_corrections_are_refused_with_a_message(studio, fight, form, message):
+    with pytest.raises(InvalidInput, match=message):
+        handlers.save(studio, fight, "ann", form, "submitted")
+    assert studio.store.history(fight.item_id, "ann") == []
+
+
+def test_history_is_newest_first_and_restore_makes_a_new_draft(studio, fight):
+    handlers.save(studio, fight, "ann", Form(answer="Anomaly", start=1, end=2), "draft")
+    handlers.save(studio, fight, "ann", Form(answer="Normal"), "draft")
+    restored = handlers.restore(studio, fight, "ann", 1)
+    assert (restored.number, restored.restored_from, restored.interval) == (3, 1, (1.0, 2.0))
+    assert [r.number for r in handlers.history(studio, fight, "ann")] == [3, 2, 1]
+    assert handlers.current_form(studio, fight, "ann") == Form("Anomaly", 1.0, 2.0)
+
+
+def test_restoring_a_revision_that_does_not_exist_says_so(studio, fight):
+    with pytest.raises(InvalidInput, match="no revision 4"):
+        handlers.restore(studio, fight, "ann", 4)
+
+
+def test_review_approves_a_submitted_correction(studio, fight):
+    form = Form(answer="Anomaly", start=6, end=12)
+    _, submitted = handlers.save(studio, fight, "ann", form, "submitted")
+    approved = handlers.review(studio, submitted.id, "rev", "approved", "looks right")
+    assert (approved.status, approved.reviewer, approved.annotator) == ("approved", "rev", "ann")
+
+
+def test_progress_counts_corrections_per_annotator(studio, fight):
+    handlers.save(studio, fight, "ann", Form(answer="Anomaly", start=6, end=12), "submitted")
+    other = handlers.switch_task(studio, fight, "classification")
+    handlers.save(studio, other, "ann", Form(answer="Fighting"), "draft")
+    totals, people = handlers.progress(studio)
+    assert ["items", 16] in totals and ["corrections submitted", 1] in totals
+    assert people == [["ann", 1, 1, 0, 0, 2]]
+
+
+def test_export_contains_the_approved_correction(studio, fight):
+    form = Form(answer="Anomaly", start=5.0, end=11.5, reasoning="A fight from 5 to 11.5 s.")
+    _, submitted = handlers.save(studio, fight, "ann", form, "submitted")
+    handlers.review(studio, submitted.id, "rev", "approved", None)
+    path, summary = handlers.export(studio, "trl-grpo", "approved", False)
+    records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    assert summary.startswith("1 records (1 corrections")
+    assert len(records) == 1 and "11.5" in json.dumps(records[0])
+
+
+def test_sharegpt_export_is_one_zip_with_its_dataset_info(studio, fight):
+    path, _ = handlers.export(studio, "sharegpt", "approved", True)
+    import zipfile
+
+    assert path.suffix == ".zip"
+    assert "dataset_info.json" in zipfile.ZipFile(path).namelist()
+
+
+def test_load_model_needs_a_name(studio):
+    with pytest.raises(InvalidInput, match="name a checkpoint"):
+        handlers.load_model(studio, "  ", "none", "auto")
+
+
+def test_loading_a_missing_checkpoint_keeps_the_reason(studio, tmp_path):
+    status = handlers.load_model(studio, str(tmp_path / "nowhere"), "none", "cpu")
+    assert status.state == "failed"
+    assert "does not exist" in status.message
+    assert studio.models.engine is None

@@ -1,0 +1,68 @@
+"""The model slot: the Studio starts without a model, loads one in the background, says why not."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.runtime import ModelSlot, StopSwitches
+
+
+def test_an_empty_slot_says_annotation_still_works():
+    status = ModelSlot().status()
+    assert (status.state, status.name) == ("none", None)
+    assert "annotation and review still work" in status.message
+
+
+def test_an_injected_engine_is_ready_at_once():
+    engine = object()
+    slot = ModelSlot(engine, "my-checkpoint")
+    assert slot.engine is engine and slot.wait(0) is engine
+    assert slot.status().message == "my-checkpoint ready"
+
+
+def test_a_failed_load_keeps_its_reason(tmp_path):
+    status = ModelSlot().load(str(tmp_path / "missing"), device="cpu")
+    assert status.state == "failed"
+    assert status.message.startswith(f"Model {tmp_path / 'missing'} did not load:")
+    assert "does not exist" in status.message
+
+
+def test_a_failed_reload_drops_the_old_model(tmp_path):
+    slot = ModelSlot(object(), "old")
+    slot.load(str(tmp_path / "missing"), device="cpu")
+    assert slot.engine is None and slot.status().state == "failed"
+
+
+def test_background_load_is_loading_then_ready(tiny_checkpoint):
+    slot = ModelSlot()
+    slot.load_in_background(str(tiny_checkpoint), device="cpu")
+    assert slot.status().state in ("loading", "ready")
+    engine = slot.wait(timeout=300)
+    status = slot.status()
+    assert engine is not None and status.state == "ready"
+    assert "cpu, float32" in status.message
+
+
+def test_a_second_load_while_loading_is_refused(tiny_checkpoint):
+    slot = ModelSlot()
+    slot.load_in_background(str(tiny_checkpoint), device="cpu")
+    if slot.status().state == "loading":
+        assert slot.load("another").state == "loading"
+    assert slot.wait(timeout=300) is not None
+    assert slot.status().name == str(tiny_checkpoint)
+
+
+@pytest.mark.parametrize("session", ["tab-1", "a-much-longer-session-hash"])
+def test_a_released_switch_cannot_be_stopped(session):
+    switches = StopSwitches()
+    event = switches.arm(session)
+    switches.release(session, event)
+    assert not switches.stop(session) and not event.is_set()
+
+
+def test_a_newer_run_keeps_its_switch_when_an_older_one_ends():
+    switches = StopSwitches()
+    old = switches.arm("tab")
+    new = switches.arm("tab")
+    switches.release("tab", old)
+    assert switches.stop("tab") and new.is_set() and not old.is_set()

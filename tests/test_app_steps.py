@@ -1,0 +1,106 @@
+"""The step view: highlighting, escaping, seeking and per-step edits of the reasoning."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pytest
+
+from app.steps import clamp, format_times, replace_step, seek_time, step_html, step_source
+
+TEXT = "1. A man walks in at 00:02.\n2. He breaks the window at 5.5 to 8 seconds.\n3. He runs."
+
+
+@dataclass
+class FakeStep:
+    index: int
+    title: str | None
+    text: str
+    times: list[tuple[float, float]] = field(default_factory=list)
+    span: tuple[int, int] = (-1, -1)
+
+
+def _steps(text: str = TEXT) -> list[FakeStep]:
+    steps, offset = [], 0
+    for i, line in enumerate(text.split("\n")):
+        steps.append(FakeStep(i, None, line[3:], span=(offset, offset + len(line))))
+        offset += len(line) + 1
+    steps[0].times, steps[1].times = [(2.0, 2.0)], [(5.5, 8.0)]
+    return steps
+
+
+@pytest.mark.parametrize(
+    ("index", "count", "expected"), [(-1, 3, 0), (1, 3, 1), (7, 3, 2), (0, 0, 0), (3, 0, 0)]
+)
+def test_clamp_keeps_the_index_in_range(index, count, expected):
+    assert clamp(index, count) == expected
+
+
+def test_current_step_is_marked_inside_the_whole_text():
+    view = step_html(TEXT, _steps(), 1)
+    assert '<mark class="vau-current">2. He breaks the window at 5.5 to 8 seconds.</mark>' in view
+    assert "Step 2 of 3" in view
+    assert "5.5–8.0 s" in view
+
+
+def test_model_text_is_escaped_never_injected():
+    text = "1. <script>alert(1)</script> & <img src=x onerror=y>"
+    steps = [FakeStep(0, "<i>Title</i>", text, span=(0, len(text)))]
+    view = step_html(text, steps, 0)
+    assert "<script>" not in view and "<img" not in view and "<i>Title" not in view
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp;" in view
+    assert "&lt;i&gt;Title&lt;/i&gt;" in view
+
+
+def test_step_without_a_span_is_shown_on_its_own():
+    view = step_html("whatever", [FakeStep(0, None, "from elsewhere")], 0)
+    assert '<mark class="vau-current">from elsewhere</mark>' in view
+
+
+def test_text_without_steps_is_shown_whole():
+    assert "just prose" in step_html("just prose", [], 0)
+
+
+def test_empty_reasoning_says_what_to_do():
+    assert "run the model" in step_html("  ", [], 0)
+
+
+@pytest.mark.parametrize(
+    ("times", "expected"), [([], None), ([(5.5, 8.0)], 5.5), ([(9.0, 9.0), (3.0, 4.0)], 3.0)]
+)
+def test_seek_time_is_the_earliest_reference(times, expected):
+    assert seek_time(FakeStep(0, None, "x", times=times)) == expected
+
+
+def test_seek_time_without_a_step_is_none():
+    assert seek_time(None) is None
+
+
+def test_format_times_shows_points_and_ranges():
+    assert format_times([(2.0, 2.0), (5.5, 8.0)]) == "2.0 s, 5.5–8.0 s"
+
+
+def test_replace_step_changes_only_that_step():
+    steps = _steps()
+    edited = replace_step(TEXT, steps[1], "2. He breaks the window at 6 to 9 seconds.")
+    assert edited.split("\n") == [
+        TEXT.split("\n")[0],
+        "2. He breaks the window at 6 to 9 seconds.",
+        "3. He runs.",
+    ]
+
+
+def test_replace_step_without_span_finds_the_text():
+    step = FakeStep(0, None, "He runs.")
+    assert replace_step(TEXT, step, "He walks away.").endswith("3. He walks away.")
+
+
+def test_replace_step_never_drops_an_edit():
+    step = FakeStep(0, None, "not in the text")
+    assert replace_step("Original.", step, "New step.") == "Original.\n\nNew step."
+
+
+def test_step_source_is_the_exact_slice():
+    steps = _steps()
+    assert step_source(TEXT, steps[2]) == "3. He runs."
+    assert step_source(TEXT, FakeStep(0, None, "loose")) == "loose"

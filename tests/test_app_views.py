@@ -1,0 +1,167 @@
+"""What the Studio shows: forms from results, truth and revisions; escaped HTML cards."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from annotate.records import GroundTruth, ItemRecord, RevisionRecord, VideoRecord
+from app import views
+from app.runtime import ModelStatus
+from app.state import Form, Session
+from inference.parse import parse_response
+
+GROUNDING = "<think>1. At 3 s a car stops.\n2. From 4 to 9 s it burns.</think><answer>Anomaly</answer><glue>[4.0, 9.0]</glue>"  # noqa: E501
+NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+VIDEO = VideoRecord(1, "msad", "clip<1>.mp4", None, None, 12.0, 30.0)
+
+
+def _item(task: str = "grounding", truth: GroundTruth | None = None) -> ItemRecord:
+    return ItemRecord(7, VIDEO, task, None, None, truth or GroundTruth(), "x.csv", 3, NOW)
+
+
+def _revision(**fields) -> RevisionRecord:
+    base = dict(
+        id=11,
+        correction_id=2,
+        item_id=7,
+        annotator="ann",
+        number=2,
+        is_current=True,
+        answer="Anomaly",
+        reasoning="They <b>fight</b>.",
+        steps=(),
+        interval=(4.0, 9.0),
+        class_name="Fighting",
+        comment="ok",
+        status="submitted",
+        author="ann",
+        reviewer=None,
+        review_comment=None,
+        restored_from=None,
+        run_id=None,
+        created_at=NOW,
+    )
+    return RevisionRecord(**(base | fields))
+
+
+def test_form_from_a_grounding_result_holds_answer_interval_and_reasoning():
+    form = Form.from_result(parse_response(GROUNDING, "grounding"))
+    assert (form.answer, form.interval) == ("Anomaly", (4.0, 9.0))
+    assert form.reasoning.startswith("1. At 3 s a car stops.")
+
+
+def test_form_from_output_without_tags_keeps_the_whole_text_as_reasoning():
+    form = Form.from_result(parse_response("the car burns from 4 to 9 s", "grounding"))
+    assert form.reasoning == "the car burns from 4 to 9 s"
+
+
+def test_form_from_a_classification_result_sets_the_class():
+    form = Form.from_result(parse_response("<answer>traffic accident</answer>", "classification"))
+    assert (form.answer, form.class_name) == ("Traffic_accident", "Traffic_accident")
+
+
+def test_form_from_truth_and_from_revision():
+    truth = GroundTruth(answer="Anomaly", interval=(1.0, 2.0), class_name="Fire", reasoning="r")
+    assert Form.from_truth(truth, "grounding") == Form("Anomaly", 1.0, 2.0, "Fire", "r")
+    assert Form.from_truth(truth, "qa").class_name is None
+    assert Form.from_revision(_revision()) == Form(
+        "Anomaly", 4.0, 9.0, "Fighting", "They <b>fight</b>.", "ok"
+    )
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "interval"), [(None, None, None), (1.0, 2.5, (1.0, 2.5)), (0.0, 0.0, (0, 0))]
+)
+def test_form_interval(start, end, interval):
+    assert Form(start=start, end=end).interval == interval
+
+
+def test_result_card_escapes_model_text_and_shows_truth():
+    result = parse_response("<answer><img src=x onerror=alert(1)></answer>", "description")
+    session = Session(result=result, truth=GroundTruth(answer="Normal"))
+    card = views.result_html(session)
+    assert "<img" not in card and "&lt;img src=x" in card
+    assert "Truth" in card and "Normal" in card
+
+
+def test_result_card_before_any_run_points_to_the_truth_or_the_run_button():
+    assert "press Run" in views.result_html(Session())
+    truth = GroundTruth(answer="Anomaly", interval=(6.0, 12.0))
+    assert "Ground truth: Anomaly · interval 6.0–12.0 s" in views.result_html(Session(truth=truth))
+
+
+def test_live_text_is_escaped():
+    assert "&lt;script&gt;" in views.live_html("<script>")
+    assert "Waiting for the first token" in views.live_html("")
+
+
+def test_timings_line_reads_every_stage():
+    timings = {
+        "sampling_s": 0.5,
+        "preprocess_s": 0.1,
+        "first_token_s": 0.25,
+        "generate_s": 2.0,
+        "tokens_per_s": 12.34,
+        "visual_tokens": 96,
+    }
+    line = views.timings_line(Session(timings=timings, checkpoint="tiny"))
+    assert line == (
+        "sampling 0.50 s · preprocess 0.10 s · first token 0.25 s · generation "
+        "2.00 s · 12.3 tok/s · 96 visual tokens · tiny"
+    )
+
+
+def test_timeline_data_follows_session_form_and_step():
+    result = parse_response(GROUNDING, "grounding")
+    session = Session(
+        duration=12.0, result=result, truth=GroundTruth(interval=(5.0, 9.0)), frame_times=(0.5, 1.5)
+    )
+    form = Form(start=4.5, end=9.0, reasoning=result.think)
+    steps = views.reasoning_steps(form.reasoning)
+    data = views.timeline_data(session, form, steps, 1)
+    assert (data.predicted, data.truth, data.corrected) == ((4.0, 9.0), (5.0, 9.0), (4.5, 9.0))
+    assert (list(data.step_times), data.step_label) == ([(4.0, 9.0)], "Step 2")
+
+
+def test_half_an_interval_is_not_drawn():
+    data = views.timeline_data(Session(), Form(start=3.0), [], 0)
+    assert data.corrected is None
+
+
+def test_status_pill_escapes_the_message():
+    pill = views.status_pill(ModelStatus("failed", "x", "cannot load <model>"))
+    assert "vau-pill failed" in pill and "&lt;model&gt;" in pill
+
+
+def test_history_rows_say_who_when_and_what():
+    rows = views.history_rows([_revision(status="draft", restored_from=1)])
+    assert rows == [
+        [2, "draft (from #1)", "ann", "2026-01-02 03:04:05", "Anomaly", "4.0–9.0 s", "ok"]
+    ]
+
+
+def test_revision_card_escapes_the_annotators_text():
+    card = views.revision_html(_item(), _revision())
+    assert "They &lt;b&gt;fight&lt;/b&gt;." in card and "clip&lt;1&gt;.mp4" in card
+
+
+@pytest.mark.parametrize(
+    ("item", "who", "text"),
+    [
+        (None, None, "Enter your name"),
+        (None, "ann", "Nothing left for ann"),
+        (_item(), "ann", "Next for ann: **clip&lt;1&gt;.mp4 · Grounding**"),
+    ],
+)
+def test_next_up_points_to_the_next_item(item, who, text):
+    assert text in views.next_up_markdown(item, who)
+
+
+@pytest.mark.parametrize(
+    ("task", "choices"),
+    [("grounding", ["Anomaly", "Normal"]), ("qa", ["A", "B", "C", "D"]), ("description", [])],
+)
+def test_answer_choices_per_task(task, choices):
+    assert views.answer_choices(task) == choices

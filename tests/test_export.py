@@ -1,0 +1,389 @@
+"""Training-data export: which corrections go out, in which shape, and that the files load back."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import datasets
+import pytest
+
+from annotate.errors import InvalidInput
+from annotate.export import ExportOptions, export, split_of
+from annotate.importer import import_csv
+from annotate.protocol import assistant_text, format_interval, readable_reasoning
+from annotate.records import Edit
+from annotate.store import Store
+from inference.metrics import accuracy_reward, format_reward, temporal_iou_reward
+from inference.vaubench import read_bench_csv
+from tests import pg
+from tests.conftest import SHARED_BENCH
+from tests.test_import import GOOD, row, write_csv
+
+datasets.disable_progress_bars()
+REASONING = "1. A man walks along the platform.\n2. He falls at 12.5 to 14.0 seconds."
+
+
+@pytest.fixture
+def store(tmp_path):
+    with Store(pg.backend_url("sqlite", tmp_path)) as opened:
+        yield opened
+
+
+@pytest.fixture
+def bench(store, tmp_path):
+    """Three imported videos; returns {task: item} of the first one."""
+    names = ["Fighting001_x264.mp4", "Fighting002_x264.mp4", "Normal_Videos_1_x264.mp4"]
+    rows = [row(Video_Name=n) for n in names[:2]]
+    rows.append(row(Video_Name=names[2], Anomaly_Class="Normal", Start_Time="0.0", End_Time="0.0"))
+    import_csv(store, write_csv(tmp_path / "test_ucf_crime.csv", rows))
+    return {i.task: i for i in store.list_items(limit=None) if i.video.name == names[0]}
+
+
+def correct(store, item, annotator="ann", status="approved", **edit):
+    """A correction that ends in `status` (reviewed by rita when approved or rejected)."""
+    edit = Edit(**edit)
+    saved = store.save_correction(
+        item.id, annotator, edit, status="submitted" if status != "draft" else "draft"
+    )
+    if status in ("approved", "rejected"):
+        saved = store.review(saved.id, "rita", status)
+    return saved
+
+
+def run_export(store, tmp_path, fmt, **options):
+    out = tmp_path / fmt
+    report = export(store, ExportOptions(format=fmt, out=out, **options))
+    return out, report
+
+
+def jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+# --- the tag protocol -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("task", "answer", "reasoning", "interval", "think", "expected"),
+    [
+        ("qa", "B", "why", None, True, "<think>why</think><answer>B</answer>"),
+        ("qa", "B", None, None, False, "<answer>B</answer>"),
+        ("classification", "Fire", " why ", None, True, "<think>why</think><answer>Fire</answer>"),
+        ("grounding", "Anomaly", "why", (12.25, 20), True,
+         "<think>why</think><answer>Anomaly</answer><glue>[12.2, 20.0]</glue>"),
+        ("grounding", "Normal", "why", None, True,
+         "<think>why</think><answer>Normal</answer><glue>[-1.0, -1.0]</glue>"),
+        ("grounding", "Anomaly", None, (3, 4.56), False, "<glue>[3.0, 4.6]</glue>"),
+    ],
+)  # fmt: skip
+def test_assistant_text_follows_the_tag_protocol(
+    task, answer, reasoning, interval, think, expected
+):
+    assert assistant_text(task, answer, reasoning, interval, think) == expected
+
+
+@pytest.mark.parametrize(
+    ("task", "answer", "interval", "solution"),
+    [("qa", "C", None, "C"), ("classification", "Fire", None, "Fire"),
+     ("grounding", "Anomaly", (2.0, 8.0), "Anomaly"), ("grounding", "Normal", None, "Normal")],
+)  # fmt: skip
+def test_the_rewards_score_a_corrected_answer_fully(task, answer, interval, solution):
+    text = assistant_text(task, answer, "reasoning", interval)
+    assert format_reward([text], task=task) == [1.0]
+    assert accuracy_reward([text], solution=[solution], task=task) == [1.0]
+    if task == "grounding":
+        truth = json.loads(format_interval(interval))
+        assert temporal_iou_reward([text], interval=[truth]) == [1.0]
+
+
+def test_the_think_variant_needs_reasoning():
+    with pytest.raises(ValueError, match="reasoning"):
+        assistant_text("qa", "A", "  ")
+
+
+def test_vau_bench_reasoning_becomes_titled_paragraphs():
+    text = readable_reasoning(GOOD["Reasoning"])
+    assert text == "Specific Anomaly Type: Fighting\n\nLocation: A street"
+    assert readable_reasoning("Just one thought.") == "Just one thought."
+
+
+# --- what is exported -----------------------------------------------------------------------
+
+
+def test_only_approved_corrections_by_default(store, bench, tmp_path):
+    correct(store, bench["qa"], answer="B", reasoning="approved one")
+    correct(store, bench["classification"], status="submitted", answer="Fire", reasoning="r")
+    correct(store, bench["grounding"], status="rejected", answer="Normal", reasoning="r")
+    correct(store, bench["description"], status="draft", answer="d", reasoning="r")
+    out, report = run_export(store, tmp_path, "trl-sft")
+    records = jsonl(out / "train.jsonl")
+    assert [r["task"] for r in records] == ["qa"]
+    assert (report.from_corrections, report.from_ground_truth) == (1, 0)
+
+
+@pytest.mark.parametrize(
+    ("status", "tasks"),
+    [
+        ("approved", ["qa"]),
+        ("submitted", ["classification", "qa"]),
+        ("all", ["classification", "description", "qa"]),
+    ],
+)
+def test_status_choices(store, bench, tmp_path, status, tasks):
+    correct(store, bench["qa"], answer="B", reasoning="r")
+    correct(store, bench["classification"], status="submitted", answer="Fire", reasoning="r")
+    correct(store, bench["grounding"], status="rejected", answer="Normal", reasoning="r")
+    correct(store, bench["description"], status="draft", answer="d", reasoning="r")
+    out, _ = run_export(store, tmp_path, "trl-sft", status=status)
+    assert sorted(r["task"] for r in jsonl(out / "train.jsonl")) == tasks
+
+
+def test_ground_truth_fills_in_items_without_a_correction(store, bench, tmp_path):
+    correct(store, bench["qa"], answer="D", reasoning="my reasons")
+    out, report = run_export(store, tmp_path, "trl-grpo", include_ground_truth=True, task="qa")
+    records = {r["id"].split("/")[1]: r for r in jsonl(out / "train.jsonl")}
+    assert records["Fighting001_x264.mp4"]["solution"] == "D"  # the correction wins
+    assert records["Fighting002_x264.mp4"]["solution"] == "A"  # imported truth
+    assert (report.from_corrections, report.from_ground_truth) == (1, 2)
+
+
+def test_task_and_annotator_filters(store, bench, tmp_path):
+    correct(store, bench["qa"], "ann", answer="B", reasoning="r")
+    correct(store, bench["qa"], "bob", answer="C", reasoning="r")
+    correct(store, bench["classification"], "bob", answer="Fire", reasoning="r")
+    out, _ = run_export(store, tmp_path, "trl-grpo", task="qa", annotator="bob")
+    assert [(r["task"], r["annotator"], r["solution"]) for r in jsonl(out / "train.jsonl")] == [
+        ("qa", "bob", "C")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"format": "parquet"}, "unknown format"),
+        ({"status": "rejected"}, "unknown status"),
+        ({"split": 0.0}, "0 < split <= 1"),
+        ({"split": 1.5}, "0 < split <= 1"),
+        ({"task": "caption"}, "unknown task"),
+    ],
+)
+def test_bad_options_are_refused(store, tmp_path, options, message):
+    options = {"format": "trl-sft", "out": tmp_path, **options}
+    with pytest.raises(InvalidInput, match=message):
+        export(store, ExportOptions(**options))
+
+
+# --- the split ------------------------------------------------------------------------------
+
+
+def test_the_split_is_by_video_and_stable():
+    keys = [f"ucf/video{i}.mp4" for i in range(2000)]
+    first = [split_of(k, 0.9) for k in keys]
+    assert first == [split_of(k, 0.9) for k in keys]
+    assert 0.87 < first.count("train") / len(keys) < 0.93
+    assert set(split_of(k, 1.0) for k in keys) == {"train"}
+
+
+def test_no_video_lands_in_both_splits(store, bench, tmp_path):
+    out, report = run_export(store, tmp_path, "trl-sft", include_ground_truth=True, split=0.5)
+    videos = {
+        split: {r["id"].rsplit("/", 2)[0] for r in jsonl(out / f"{split}.jsonl")}
+        for split in ("train", "validation")
+    }
+    assert not videos["train"] & videos["validation"]
+    assert report.videos == {split: len(v) for split, v in videos.items()}
+    assert sum(report.files.values()) == 12  # 3 videos x 4 tasks
+
+
+# --- the formats, and loading them back -----------------------------------------------------
+
+
+def test_trl_sft_messages_carry_the_video_and_the_tagged_answer(store, bench, tmp_path):
+    correct(
+        store, bench["grounding"], answer="Anomaly", interval=(12.5, 14.04), reasoning=REASONING
+    )
+    out, _ = run_export(store, tmp_path, "trl-sft")
+    (record,) = jsonl(out / "train.jsonl")
+    user, assistant = record["messages"][-2:]
+    video, prompt = user["content"]
+    assert (user["role"], video["type"], video["video"], video["fps"]) == (
+        "user", "video", "Fighting001_x264.mp4", 2.0
+    )  # fmt: skip
+    assert video["max_pixels"] == 768 * 28 * 28 and video["total_pixels"] == 3584 * 28 * 28
+    assert prompt["type"] == "text" and "<glue>" in prompt["text"]
+    assert assistant == {
+        "role": "assistant",
+        "content": [{"type": "text", "text": f"<think>{REASONING}</think><answer>Anomaly</answer>"
+                     "<glue>[12.5, 14.0]</glue>"}],
+    }  # fmt: skip
+
+
+def test_trl_sft_description_is_two_turns(store, bench, tmp_path):
+    correct(store, bench["description"], answer="A fight starts.", reasoning="It is abnormal.")
+    out, _ = run_export(store, tmp_path, "trl-sft")
+    (record,) = jsonl(out / "train.jsonl")
+    roles = [m["role"] for m in record["messages"] if m["role"] != "system"]
+    assert roles == ["user", "assistant", "user", "assistant"]
+    texts = [m["content"][-1]["text"] for m in record["messages"] if m["role"] == "assistant"]
+    assert texts == ["A fight starts.", "It is abnormal."]
+
+
+def test_the_think_variant_leaves_out_examples_without_reasoning(store, bench, tmp_path):
+    correct(store, bench["qa"], answer="B")
+    _, report = run_export(store, tmp_path, "trl-sft")
+    assert report.skipped == {"no reasoning for the think variant (export with --no-think)": 1}
+    out, report = run_export(store, tmp_path, "trl-sft", think=False)
+    (record,) = jsonl(out / "train.jsonl")
+    assert record["messages"][-1]["content"][0]["text"] == "<answer>B</answer>"
+
+
+def test_trl_grpo_has_the_columns_the_rewards_read(store, bench, tmp_path):
+    correct(store, bench["grounding"], answer="Normal", reasoning="r")
+    out, report = run_export(store, tmp_path, "trl-grpo", include_ground_truth=True)
+    records = {(r["id"].split("/")[1], r["task"]): r for r in jsonl(out / "train.jsonl")}
+    grounding = records[("Fighting001_x264.mp4", "grounding")]
+    assert (grounding["solution"], grounding["interval"]) == ("Normal", [-1.0, -1.0])
+    qa = records[("Fighting002_x264.mp4", "qa")]
+    assert (qa["solution"], qa["answer"], qa["interval"], qa["class"]) == (
+        "A",
+        "A",
+        [3.5, 9.0],
+        "Fighting",
+    )
+    assert [m["role"] for m in qa["prompt"]][-1] == "user"
+    assert report.skipped == {"description has no RFT reward": 3}
+
+
+def test_dpo_pairs_the_correction_with_the_model_output(store, bench, tmp_path):
+    item = bench["grounding"]
+    raw = "<think>nothing</think><answer>Normal</answer><glue>[-1.0, -1.0]</glue>"
+    run = store.record_run(item.id, checkpoint="ckpt", settings={}, raw=raw)
+    edit = {"answer": "Anomaly", "interval": (3.5, 9), "reasoning": "He hits him."}
+    saved = store.save_correction(item.id, "ann", Edit(**edit), status="submitted", run_id=run.id)
+    store.review(saved.id, "rita", "approved")
+    correct(store, bench["qa"], answer="B", reasoning="r")  # no model output to pair with
+    out, report = run_export(store, tmp_path, "dpo")
+    (record,) = jsonl(out / "train.jsonl")
+    assert record["rejected"] == [{"role": "assistant", "content": [{"type": "text", "text": raw}]}]
+    chosen = record["chosen"][0]["content"][0]["text"]
+    assert chosen == "<think>He hits him.</think><answer>Anomaly</answer><glue>[3.5, 9.0]</glue>"
+    assert (record["run_id"], record["checkpoint"]) == (run.id, "ckpt")
+    assert report.skipped == {"no model output to pair with": 1}
+
+
+def test_dpo_leaves_out_a_correction_equal_to_the_output(store, bench, tmp_path):
+    item = bench["qa"]
+    run = store.record_run(
+        item.id, checkpoint="c", settings={}, raw="<think>r</think><answer>B</answer>"
+    )
+    saved = store.save_correction(
+        item.id, "ann", Edit(answer="B", reasoning="r"), status="submitted", run_id=run.id
+    )
+    store.review(saved.id, "rita", "approved")
+    _, report = run_export(store, tmp_path, "dpo")
+    assert report.skipped == {"model output already equals the correction": 1}
+
+
+def test_sharegpt_records_and_dataset_info(store, bench, tmp_path):
+    out, _ = run_export(store, tmp_path, "sharegpt", include_ground_truth=True, split=0.5)
+    info = json.loads((out / "dataset_info.json").read_text())
+    assert set(info) == {"vau_r1_train", "vau_r1_validation"}
+    for entry in info.values():
+        assert entry["formatting"] == "sharegpt" and (out / entry["file_name"]).is_file()
+        assert entry["columns"] == {
+            "messages": "conversations",
+            "system": "system",
+            "videos": "videos",
+        }
+    records = [
+        r for s in ("train", "validation") for r in json.loads((out / f"{s}.json").read_text())
+    ]
+    assert len(records) == 12
+    for record in records:
+        turns = record["conversations"]
+        assert [t["from"] for t in turns][:2] == ["human", "gpt"]
+        assert sum(t["value"].count("<video>") for t in turns) == 1 == len(record["videos"])
+
+
+EDITS = {
+    "qa": Edit(answer="B", reasoning="r"),
+    "grounding": Edit(interval=(1, 2), reasoning="r"),
+    "classification": Edit(answer="Fire", reasoning="r"),
+    "description": Edit(answer="d", reasoning="a"),
+}
+
+
+@pytest.mark.parametrize("fmt", ["trl-sft", "trl-grpo", "dpo"])
+def test_trl_files_load_with_datasets(store, bench, tmp_path, fmt):
+    for task, item in bench.items():
+        raw = "<answer>wrong</answer>"
+        run = store.record_run(item.id, checkpoint="c", settings={}, raw=raw)
+        edit = EDITS[task]
+        saved = store.save_correction(item.id, "ann", edit, status="submitted", run_id=run.id)
+        store.review(saved.id, "rita", "approved")
+    _, report = run_export(store, tmp_path, fmt, include_ground_truth=True, split=0.5)
+    assert report.files
+    for path, count in report.files.items():
+        assert len(datasets.load_dataset("json", data_files=path)["train"]) == count
+
+
+def test_sharegpt_loads_with_datasets(store, bench, tmp_path):
+    out, report = run_export(store, tmp_path, "sharegpt", include_ground_truth=True)
+    loaded = datasets.load_dataset("json", data_files=str(out / "train.json"))["train"]
+    assert len(loaded) == report.files[str(out / "train.json")] == 12
+    assert set(loaded.column_names) >= {"conversations", "system", "videos"}
+
+
+# --- VAU-Bench CSV --------------------------------------------------------------------------
+
+
+def items_of(store: Store) -> dict:
+    return {
+        (i.video.source, i.video.name, i.task): (i.question, i.options, i.truth)
+        for i in store.list_items(limit=None)
+    }
+
+
+@pytest.mark.skipif(not SHARED_BENCH.is_dir(), reason="shared VAU-Bench CSVs absent")
+@pytest.mark.parametrize("file", ["test_msad.csv", "test_ucf_crime.csv"])
+def test_vau_csv_import_export_import_gives_the_same_items(store, tmp_path, file):
+    import_csv(store, SHARED_BENCH / file)
+    out, report = run_export(store, tmp_path, "vau-csv", include_ground_truth=True, split=0.8)
+    with Store(f"sqlite:///{tmp_path / 'again.db'}") as again:
+        for path in report.files:
+            import_csv(again, path)
+        assert items_of(again) == items_of(store)
+    assert sorted(p.name for p in out.iterdir())[0].startswith("train_")
+
+
+def test_vau_csv_overlays_corrections_on_the_ground_truth(store, bench, tmp_path):
+    correct(store, bench["qa"], answer="D", reasoning="r")
+    correct(store, bench["grounding"], answer="Anomaly", interval=(1.0, 2.5), reasoning="r")
+    correct(store, bench["classification"], answer="Arson", reasoning="r")
+    correct(store, bench["description"], answer="New description.", reasoning="New analysis.")
+    out, _ = run_export(store, tmp_path, "vau-csv", include_ground_truth=True)
+    rows = {r.video: r for r in read_bench_csv(out / "train_ucf.csv").rows}
+    first = rows["Fighting001_x264.mp4"]
+    assert (first.correct, first.start, first.end, first.anomaly_class) == ("D", 1.0, 2.5, "Arson")
+    assert (first.description, first.reasoning) == ("New description.", "New analysis.")
+    assert first.key_object == "two men" and first.question == GOOD["Question"]
+    normal = rows["Normal_Videos_1_x264.mp4"]
+    assert (normal.start, normal.end, normal.anomaly_class) == (0.0, 0.0, "Normal")
+
+
+def test_vau_csv_without_ground_truth_marks_uncorrected_fields_unusable(store, bench, tmp_path):
+    correct(store, bench["classification"], answer="Arson", reasoning="r")
+    out, _ = run_export(store, tmp_path, "vau-csv")
+    (only,) = read_bench_csv(out / "train_ucf.csv").rows
+    assert (only.anomaly_class, only.question, only.description) == ("Arson", None, None)
+    assert (only.start, only.end) == (-1.0, -1.0)
+
+
+def test_an_empty_split_writes_no_file_and_removes_a_stale_one(store, bench, tmp_path):
+    correct(store, bench["qa"], answer="B", reasoning="r")
+    out, report = run_export(store, tmp_path, "trl-sft", split=0.999999)
+    (out / "validation.jsonl").write_text("stale")
+    out, report = run_export(store, tmp_path, "trl-sft", split=0.999999)
+    assert list(report.files) == [str(out / "train.jsonl")]
+    assert not (out / "validation.jsonl").exists()
