@@ -75,7 +75,44 @@ def build_parser() -> argparse.ArgumentParser:
     stats = commands.add_parser("stats", help="counts and annotator agreement")
     stats.add_argument("--json", action="store_true", help="print JSON instead of text")
     _add_db(stats)
+    add_backup_commands(commands)
     return parser
+
+
+def add_backup_commands(commands: argparse._SubParsersAction) -> None:
+    """The snapshot and restore subcommands (annotate.backup)."""
+    snap = commands.add_parser("snapshot", help="write a consistent snapshot of a SQLite store")
+    snap.add_argument(
+        "--to", required=True, metavar="DIR", help="folder, or hf://datasets/OWNER/NAME"
+    )
+    snap.add_argument("--keep", type=int, default=10, help="snapshots to keep (default 10)")
+    _add_db(snap)
+    rest = commands.add_parser("restore", help="restore the latest snapshot into an empty store")
+    rest.add_argument(
+        "--from", dest="source", required=True, metavar="DIR", help="folder or hf:// repo"
+    )
+    _add_db(rest)
+
+
+def run_snapshot(args: argparse.Namespace) -> int:
+    from annotate.backup import BackupOptions, take_snapshot, target_from_spec
+
+    target = target_from_spec(args.to)
+    snapshot = take_snapshot(resolve_url(args.db), target, BackupOptions(keep=args.keep))
+    print(f"snapshot {snapshot.folder} ({snapshot.manifest['bytes']} bytes)")
+    return 0
+
+
+def run_restore(args: argparse.Namespace) -> int:
+    from annotate.backup import restore_snapshot, target_from_spec
+
+    url = resolve_url(args.db)
+    snapshot = target_from_spec(args.source).fetch_latest()
+    if snapshot is None:
+        print(f"error: no snapshot in {args.source}", file=sys.stderr)
+        return 2
+    print(f"restored {snapshot.folder.name} to {restore_snapshot(snapshot, url)}")
+    return 0
 
 
 def _print_import(report: ImportReport) -> None:
@@ -143,12 +180,15 @@ def run_stats(args: argparse.Namespace, store: Store) -> int:
 
 
 COMMANDS = {"import-csv": run_import, "export": run_export, "stats": run_stats}
+NO_STORE = {"snapshot": run_snapshot, "restore": run_restore}  # work on the file, not a Store
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; domain errors become one line on stderr and exit status 2."""
     args = build_parser().parse_args(argv)
     try:
+        if args.command in NO_STORE:
+            return NO_STORE[args.command](args)
         with Store(resolve_url(args.db)) as store:
             return COMMANDS[args.command](args, store)
     except StudioError as error:

@@ -18,6 +18,7 @@ from annotate.errors import InvalidInput
 from annotate.records import Edit, ItemRecord, RevisionRecord, RunRecord
 from annotate.store import Store
 from app import views
+from app.gpu import generation_seconds, gpu_task, held, hold, release, to_host
 from app.runtime import ModelSlot, StopSwitches
 from app.settings import Settings
 from app.state import Form, Session
@@ -224,6 +225,18 @@ def engine_for(models: ModelSlot):
     return engine
 
 
+def _gpu_seconds(key: int, clip, prompt, max_new_tokens: int) -> float:
+    return generation_seconds(clip.num_frames, max_new_tokens)
+
+
+@gpu_task(_gpu_seconds)
+def generate(key: int, clip, prompt, max_new_tokens: int) -> Iterator:
+    """Stream the held engine's events; on a ZeroGPU Space this runs inside spaces.GPU."""
+    engine, stop = held(key)
+    for event in engine.stream(clip, prompt, max_new_tokens, stop):
+        yield to_host(event)
+
+
 def _item_for_run(studio: Studio, session: Session, request: RunRequest) -> Session:
     """The session pointed at the item this run belongs to (task and question included)."""
     if request.task != session.task:
@@ -270,13 +283,17 @@ def run_model(
     sampling_s = time.perf_counter() - started
     message = f"Generating ({clip.num_frames} frames, {clip.visual_tokens} visual tokens)…"
     yield RunUpdate(replace(session, frame_times=tuple(clip.timestamps)), "", message)
-    for event in engine.stream(clip, prompt, studio.settings.max_new_tokens, stop):
-        if isinstance(event, Partial):
-            yield RunUpdate(session, event.text, message)
-        elif isinstance(event, Generation):
-            session = _record(studio, session, event, request, sampling_s, who)
-            note = "Stopped: partial output kept." if event.stopped else "Done."
-            yield RunUpdate(session, event.text, note, done=True)
+    key = hold(engine, stop)
+    try:
+        for event in generate(key, clip, prompt, studio.settings.max_new_tokens):
+            if isinstance(event, Partial):
+                yield RunUpdate(session, event.text, message)
+            elif isinstance(event, Generation):
+                session = _record(studio, session, event, request, sampling_s, who)
+                note = "Stopped: partial output kept." if event.stopped else "Done."
+                yield RunUpdate(session, event.text, note, done=True)
+    finally:
+        release(key)
 
 
 def _record(

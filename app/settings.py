@@ -67,6 +67,12 @@ class Settings:
     exports: str = _opt(
         "var/exports", "folder where exported training data is written", "VAU_EXPORTS"
     )
+    backup: str | None = _opt(
+        None,
+        "snapshot the SQLite store every 5 minutes to a folder or hf://datasets/OWNER/NAME, "
+        "and restore the latest snapshot when the store is empty at start-up",
+        "VAU_BACKUP",
+    )
     max_new_tokens: int = _opt(1024, "longest model answer, in tokens", "VAU_MAX_NEW_TOKENS")
     max_upload_mb: int = _opt(500, "largest accepted upload, in megabytes", "VAU_MAX_UPLOAD_MB")
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import gradio as gr
 
+from annotate.backup import Backups, restore_if_empty, target_from_spec
 from annotate.store import Store
 from app import handlers
 from app.events import wire
@@ -66,6 +67,19 @@ def _engine_name(engine, settings: Settings) -> str | None:
     return settings.model or getattr(loaded, "source", None) or "model"
 
 
+def _start_backups(settings: Settings) -> Backups:
+    """Restore the latest snapshot into an empty store, and return the snapshot schedule.
+
+    Runs before the store opens: a restarted Space has an empty disk and must get its
+    annotators' work back before anything writes a fresh, empty database.
+    """
+    target = target_from_spec(settings.backup)
+    restored = restore_if_empty(settings.db_url, target)
+    if restored is not None:
+        log.info("restored the annotation store from snapshot %s", restored.folder.name)
+    return Backups(settings.db_url, target)
+
+
 def build_app(
     settings: Settings | None = None, *, engine=None, store: Store | None = None
 ) -> gr.Blocks:
@@ -75,7 +89,10 @@ def build_app(
     with `demo.launch(**launch_options(settings))` for the theme, CSS, shortcuts and login.
     """
     settings = (settings or Settings()).validate()
+    backups = _start_backups(settings) if store is None and settings.backup else None
     store = store if store is not None else Store(settings.db_url)
+    if backups is not None:
+        backups.start()
     name = _engine_name(engine, settings) if engine is not None else None
     studio = Studio(settings, store, ModelSlot(engine, name))
     _import_samples(studio)
@@ -86,6 +103,7 @@ def build_app(
         wire(screen, studio, demo)
     demo.queue(default_concurrency_limit=4)
     demo.studio = studio  # the services, for the launcher and tests
+    demo.backups = backups
     return demo
 
 

@@ -1,0 +1,123 @@
+"""ZeroGPU support: `gpu_task` runs a function under `spaces.GPU` on a Space, unchanged elsewhere.
+
+On a ZeroGPU Space, CUDA work happens only inside functions decorated with `spaces.GPU`; the
+call runs in a worker process, so its arguments must pickle (no engine, no threading.Event)
+and its results must not be CUDA tensors. The generation entry therefore takes a `key` into
+`held()` — the engine and stop switch stay in this process's memory, which the worker shares
+by fork — and yields only host-side values (`to_host`). Locally (no `spaces` package, or not
+on a Space) the decorator returns the function itself.
+
+Duration asked of ZeroGPU (shorter requests queue sooner), in seconds:
+    clamp(BASE_S + frames * PER_FRAME_S + max_new_tokens * PER_TOKEN_S, MIN_S, MAX_S)
+e.g. 64 frames and 1024 tokens -> 20 + 3.2 + 30.72 = 53.9 s.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import itertools
+import os
+import sys
+import threading
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+BASE_S = 20.0  # loading the task onto the GPU, preprocessing, the first token
+PER_FRAME_S = 0.05  # vision encoder time per sampled frame
+PER_TOKEN_S = 0.03  # decode time per new token (a 7B model in bf16 on an H200 slice)
+MIN_S, MAX_S = 15.0, 300.0
+SPACE_VARS = ("SPACE_ID", "SPACES_ZERO_GPU")
+
+
+def generation_seconds(frames: int, max_new_tokens: int) -> float:
+    """The GPU time to ask for one generation (see the module docstring's formula)."""
+    wanted = BASE_S + max(frames, 0) * PER_FRAME_S + max(max_new_tokens, 0) * PER_TOKEN_S
+    return round(min(MAX_S, max(MIN_S, wanted)), 2)
+
+
+def on_space(environ: Mapping[str, str] | None = None) -> bool:
+    """True when running on a Hugging Face Space (its SPACE_ID or SPACES_ZERO_GPU is set)."""
+    environ = os.environ if environ is None else environ
+    return any(environ.get(name) for name in SPACE_VARS)
+
+
+def _spaces_module() -> Any:
+    try:
+        return importlib.import_module("spaces")
+    except ImportError:
+        return None
+
+
+def gpu_task(duration_fn: Callable[..., float]) -> Callable[[F], F]:
+    """Decorate with `spaces.GPU(duration=duration_fn)` on a Space; else leave it unchanged.
+
+    `duration_fn` receives the decorated function's arguments and returns seconds.
+    Generator functions stay generators (spaces.GPU streams them).
+    """
+
+    def decorate(function: F) -> F:
+        spaces = _spaces_module() if on_space() else None
+        if spaces is None:
+            return function
+        return spaces.GPU(duration=duration_fn)(function)
+
+    return decorate
+
+
+# --- what crosses the process boundary ------------------------------------------------------
+
+_held: dict[int, tuple[Any, threading.Event | None]] = {}
+_keys = itertools.count(1)
+_lock = threading.Lock()
+
+
+def hold(engine: Any, stop: threading.Event | None) -> int:
+    """Keep `engine` and `stop` for a GPU call; returns the key to pass instead of them."""
+    with _lock:
+        key = next(_keys)
+        _held[key] = (engine, stop)
+    return key
+
+
+def held(key: int) -> tuple[Any, threading.Event | None]:
+    """The engine and stop switch kept under `key`."""
+    with _lock:
+        return _held[key]
+
+
+def release(key: int) -> None:
+    """Forget what `hold` kept (after the call, whatever its outcome)."""
+    with _lock:
+        _held.pop(key, None)
+
+
+def to_host(value: Any) -> Any:
+    """`value` with every torch tensor inside (dataclass fields, lists, dicts) moved to the CPU."""
+    torch = sys.modules.get("torch")  # no torch loaded means no tensors to move
+    if torch is None:
+        return value
+    if isinstance(value, torch.Tensor):
+        return value.detach().cpu()
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changes = {}
+        for f in dataclasses.fields(value):
+            if not f.init:
+                continue
+            old = getattr(value, f.name)
+            new = to_host(old)
+            if new is not old:
+                changes[f.name] = new
+        return dataclasses.replace(value, **changes) if changes else value
+    if isinstance(value, (list, tuple)):
+        moved = [to_host(v) for v in value]
+        if any(m is not v for m, v in zip(moved, value, strict=True)):
+            return type(value)(moved) if isinstance(value, list) else tuple(moved)
+        return value
+    if isinstance(value, dict):
+        moved_dict = {k: to_host(v) for k, v in value.items()}
+        if any(moved_dict[k] is not v for k, v in value.items()):
+            return moved_dict
+    return value

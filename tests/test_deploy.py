@@ -1,0 +1,91 @@
+"""The Space folder written by `python -m app.deploy`: front matter, pins, code and samples."""
+
+from __future__ import annotations
+
+from importlib import metadata
+from pathlib import Path
+
+import pytest
+import yaml
+
+from app.deploy import SpaceConfig, main, readme, requirement_name, requirements, write_space
+
+
+def front_matter(text: str) -> dict:
+    assert text.startswith("---\n")
+    block, _, _ = text[4:].partition("\n---\n")
+    return yaml.safe_load(block)
+
+
+@pytest.fixture(scope="module")
+def space(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("space") / "studio"
+    write_space(out, SpaceConfig(org="vau-lab"))
+    return out
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("sdk", "gradio"),
+        ("sdk_version", metadata.version("gradio")),
+        ("python_version", "3.12"),
+        ("app_file", "app.py"),
+        ("hf_oauth", True),
+        ("hf_oauth_authorized_org", "vau-lab"),
+    ],
+)
+def test_readme_front_matter(space: Path, key: str, value: object) -> None:
+    assert front_matter((space / "README.md").read_text())[key] == value
+
+
+def test_no_org_means_any_hugging_face_account() -> None:
+    assert "hf_oauth_authorized_org" not in front_matter(readme(SpaceConfig()))
+
+
+def test_requirements_pin_zero_gpu_torch(space: Path) -> None:
+    lines = (space / "requirements.txt").read_text().splitlines()
+    pins = dict(line.split("==") for line in lines if "==" in line)
+    assert pins["torch"] == "2.8.0" and pins["torchvision"] == "0.23.0"
+    assert pins["gradio"] == metadata.version("gradio")
+    assert "spaces" in lines
+
+
+def test_every_runtime_requirement_is_pinned(tmp_path: Path) -> None:
+    source = tmp_path / "requirements.txt"
+    source.write_text("# comment\n\ngradio>=1\nnot-installed-pkg>=1.2  # why\ntorch>=9\n")
+    assert requirements(source).splitlines()[1:] == [
+        f"gradio=={metadata.version('gradio')}",
+        "not-installed-pkg>=1.2",
+        "torch==2.8.0",
+        "spaces",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("line", "name"),
+    [("torch>=2.8", "torch"), ("huggingface_hub[cli]==1", "huggingface-hub"), ("# x", None)],
+)
+def test_requirement_name(line: str, name: str | None) -> None:
+    assert requirement_name(line) == name
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["app.py", "app/ui.py", "app/gpu.py", "inference/engine.py", "annotate/backup.py"],
+)
+def test_the_code_is_copied(space: Path, path: str) -> None:
+    assert (space / path).is_file()
+
+
+def test_samples_ship_and_caches_do_not(space: Path) -> None:
+    assert sorted(p.name for p in (space / "assets" / "samples").glob("*.mp4"))
+    assert (space / "assets" / "samples.csv").is_file()
+    assert not list(space.rglob("__pycache__"))
+
+
+def test_refuses_a_folder_with_files(tmp_path: Path, capsys) -> None:
+    (tmp_path / "keep.txt").write_text("mine")
+    assert main([str(tmp_path)]) == 2
+    assert "is not empty" in capsys.readouterr().err
+    assert [p.name for p in tmp_path.iterdir()] == ["keep.txt"]
