@@ -51,11 +51,8 @@ def annotator(typed: str | None, username: str | None) -> str:
 
 
 def _digest(path: Path) -> str:
-    sha = hashlib.sha256()
     with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            sha.update(block)
-    return sha.hexdigest()
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def open_upload(studio: Studio, path: str | None, task: str) -> Session:
