@@ -19,7 +19,7 @@ from annotate.records import Edit, ItemRecord, RevisionRecord, RunRecord
 from annotate.store import Store
 from app import views
 from app.gpu import generation_seconds, gpu_task, held, hold, release, to_host
-from app.runtime import ModelSlot, StopSwitches
+from app.runtime import ModelSlot, RunLimiter, StopSwitches
 from app.settings import Settings
 from app.state import Form, Session
 from inference.errors import ModelUnavailable, StudioError, VideoError
@@ -37,6 +37,11 @@ class Studio:
     store: Store
     models: ModelSlot = field(default_factory=ModelSlot)
     stops: StopSwitches = field(default_factory=StopSwitches)
+    limiter: RunLimiter | None = None
+
+    def __post_init__(self) -> None:
+        if self.limiter is None:
+            self.limiter = RunLimiter(self.settings.runs_per_hour)
 
 
 def annotator(typed: str | None, username: str | None) -> str:
@@ -63,6 +68,12 @@ def open_upload(studio: Studio, path: str | None, task: str) -> Session:
         raise VideoError("no file was uploaded")
     source = Path(path)
     info = probe_video(source)  # VideoError for anything that is not a readable video
+    limit = studio.settings.max_video_s
+    if limit and info.duration > limit:
+        raise VideoError(
+            f"{source.name} is {info.duration:.0f} s long; this Studio accepts videos up to "
+            f"{limit:g} s"
+        )
     digest = _digest(source)
     folder = Path(studio.settings.uploads)
     folder.mkdir(parents=True, exist_ok=True)
@@ -275,9 +286,9 @@ def run_model(
         raise InvalidInput(str(error)) from None
     fps = request.fps or DEFAULT_FPS[request.task]
     yield RunUpdate(session, "", f"Sampling the video at {fps:g} fps…")
-    started = time.perf_counter()
     clip = sample_video(session.video, SamplingOptions(fps=fps, max_frames=request.max_frames))
-    sampling_s = time.perf_counter() - started
+    sampling_s = clip.sampling_s
+    studio.limiter.take(who or "anonymous")  # counted only once the video is known to be good
     message = f"Generating ({clip.num_frames} frames, {clip.visual_tokens} visual tokens)…"
     yield RunUpdate(replace(session, frame_times=tuple(clip.timestamps)), "", message)
     key = hold(engine, stop)

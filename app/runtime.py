@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import math
 import threading
+import time
+from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -124,3 +128,33 @@ class StopSwitches:
         with self._lock:
             if self._events.get(session) is event:
                 del self._events[session]
+
+
+class RateLimited(StudioError):
+    """A user asked for more live runs than this Studio allows per hour."""
+
+
+class RunLimiter:
+    """At most `per_hour` live runs per user in any sliding hour; 0 means no limit."""
+
+    def __init__(self, per_hour: int = 0, clock: Callable[[], float] = time.monotonic) -> None:
+        self.per_hour, self._clock = per_hour, clock
+        self._runs: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def take(self, user: str) -> None:
+        """Count one run for `user`, or raise RateLimited saying when the next one is free."""
+        if not self.per_hour:
+            return
+        with self._lock:
+            now = self._clock()
+            window = self._runs.setdefault(user, deque())
+            while window and now - window[0] >= 3600:
+                window.popleft()
+            if len(window) >= self.per_hour:
+                minutes = math.ceil((3600 - (now - window[0])) / 60)
+                raise RateLimited(
+                    f"{user} has used all {self.per_hour} live runs of this hour; the next one "
+                    f"is free in {minutes} min (recorded runs still replay)"
+                )
+            window.append(now)

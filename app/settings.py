@@ -75,6 +75,12 @@ class Settings:
     )
     max_new_tokens: int = _opt(1024, "longest model answer, in tokens", "VAU_MAX_NEW_TOKENS")
     max_upload_mb: int = _opt(500, "largest accepted upload, in megabytes", "VAU_MAX_UPLOAD_MB")
+    max_video_s: float = _opt(
+        0.0, "longest accepted upload, in seconds of video (0: no limit)", "VAU_MAX_VIDEO_S"
+    )
+    runs_per_hour: int = _opt(
+        0, "live model runs each user may start per hour (0: no limit)", "VAU_RUNS_PER_HOUR"
+    )
 
     def validate(self) -> Settings:
         """Return self, or raise SettingsError with a one-line message naming the bad value."""
@@ -88,6 +94,8 @@ class Settings:
             raise SettingsError(f"--port must be between 1 and 65535, not {self.port}")
         if self.max_new_tokens < 1 or self.max_upload_mb < 1:
             raise SettingsError("--max-new-tokens and --max-upload-mb must be positive")
+        if self.max_video_s < 0 or self.runs_per_hour < 0:
+            raise SettingsError("--max-video-s and --runs-per-hour must be 0 (no limit) or more")
         if self.users is not None:
             load_users(self.users)
         return self
@@ -125,17 +133,19 @@ def _flag(f) -> str:
     return f.metadata.get("flag") or "--" + f.name.replace("_", "-")
 
 
+NUMBERS = {"int": (int, "a whole number"), "float": (float, "a number")}
+
+
 def _convert(f, raw: str):
     """Turn an environment variable's text into the field's type."""
     if f.type == "bool":
         return raw.strip().lower() in ("1", "true", "yes", "on")
-    if f.type == "int":
+    if f.type in NUMBERS:
+        kind, words = NUMBERS[f.type]
         try:
-            return int(raw)
+            return kind(raw)
         except ValueError:
-            raise SettingsError(
-                f"{f.metadata['env']} must be a whole number, not {raw!r}"
-            ) from None
+            raise SettingsError(f"{f.metadata['env']} must be {words}, not {raw!r}") from None
     return raw or None if f.default is None else raw
 
 
@@ -154,7 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
                 _flag(f), dest=f.name, action="store_true", default=None, help=help_text
             )
         else:
-            kind = int if f.type == "int" else str
+            kind = NUMBERS.get(f.type, (str,))[0]
             parser.add_argument(_flag(f), dest=f.name, type=kind, default=None, help=help_text)
     return parser
 
