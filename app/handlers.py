@@ -271,9 +271,10 @@ def run_model(
     who: str | None = None,
 ) -> Iterator[RunUpdate]:
     """Sample, prompt and stream one task; the finished run is recorded in the store."""
+    from inference.cache import cached_sample_video
     from inference.engine import Generation, Partial
     from inference.prompts import build_prompt
-    from inference.video import SamplingOptions, sample_video
+    from inference.video import SamplingOptions
 
     request = request.checked()
     session = _item_for_run(studio, session, request)
@@ -286,7 +287,8 @@ def run_model(
         raise InvalidInput(str(error)) from None
     fps = request.fps or DEFAULT_FPS[request.task]
     yield RunUpdate(session, "", f"Sampling the video at {fps:g} fps…")
-    clip = sample_video(session.video, SamplingOptions(fps=fps, max_frames=request.max_frames))
+    options = SamplingOptions(fps=fps, max_frames=request.max_frames)
+    clip = cached_sample_video(session.video, options)  # later tasks on this video skip decoding
     sampling_s = clip.sampling_s
     studio.limiter.take(who or "anonymous")  # counted only once the video is known to be good
     message = f"Generating ({clip.num_frames} frames, {clip.visual_tokens} visual tokens)…"

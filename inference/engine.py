@@ -1,15 +1,31 @@
-"""Generate on a sampled clip: chat template, processor, streamed greedy decoding, timings."""
+"""Generate on a sampled clip: chat template, processor, streamed greedy decoding, timings.
+
+Questions about one clip share a prompt prefix (system turn, then the user turn's video tokens up
+to `<|vision_end|>`). The engine runs the model over that prefix once, keeps its KV cache, and
+answers later questions from a copy of it without the vision encoder or the prefix's prefill.
+It also keeps the processor's pixel tensors of the clip, so the frames are not normalised again.
+"""
 
 from __future__ import annotations
 
+import copy
+import hashlib
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 
+import numpy as np
 import torch
-from transformers import StoppingCriteria, StoppingCriteriaList, TextIteratorStreamer
+from transformers import (
+    BatchFeature,
+    DynamicCache,
+    StoppingCriteria,
+    StoppingCriteriaList,
+    TextIteratorStreamer,
+)
 
 from inference.errors import GenerationError
 from inference.model import LoadedModel
@@ -20,6 +36,9 @@ if TYPE_CHECKING:  # the engine only reads their fields
     from inference.video import Clip
 
 TURN_SEPARATOR = "\n\n"
+VISION_END = "<|vision_end|>"
+PREFIX_CACHE_ENTRIES = 2  # KV caches kept per engine; each holds a whole video's prefill
+VIDEO_INPUTS = ("pixel_values_videos", "video_grid_thw", "second_per_grid_ts")
 
 
 @dataclass(frozen=True)
@@ -122,13 +141,18 @@ class _Streamer(TextIteratorStreamer):
 class Engine:
     """Runs prompts on clips with one loaded model, one generation at a time."""
 
-    def __init__(self, loaded: LoadedModel) -> None:
+    def __init__(self, loaded: LoadedModel, prefix_cache: bool = True) -> None:
         self.loaded = loaded
+        self.prefix_cache = prefix_cache
+        self.prefix_stats = {"hits": 0, "misses": 0}
+        self._prefixes: OrderedDict[str, DynamicCache] = OrderedDict()
+        self._videos: OrderedDict[str, dict] = OrderedDict()  # clip key -> VIDEO_INPUTS
         self.processor = loaded.processor
         self.tokenizer = loaded.processor.tokenizer
         video_processor = loaded.processor.video_processor
         self._frame_factor = video_processor.patch_size * video_processor.merge_size
         self._video_token_id = self.tokenizer.convert_tokens_to_ids(loaded.processor.video_token)
+        self._vision_end_id = self.tokenizer.convert_tokens_to_ids(VISION_END)
 
     def run(
         self,
@@ -182,15 +206,15 @@ class Engine:
     ) -> Iterator[Partial]:
         """Generate one assistant turn, yielding Partials; returns its _TurnStats."""
         started = time.perf_counter()
-        inputs = self.prepare_inputs(messages, clip)
+        clip_key = _clip_key(clip) if self.prefix_cache else ""
+        inputs = self._prepare(messages, clip, clip_key)
         preprocess_s = time.perf_counter() - started
         input_ids = inputs["input_ids"]
         # Set when the consumer abandons the stream, so the worker thread ends promptly too.
         abandoned = threading.Event()
         streamer = _Streamer(self.tokenizer)
         outcome: dict = {}
-        kwargs = dict(
-            **inputs,
+        options = dict(
             streamer=streamer,
             max_new_tokens=max_new_tokens,
             stopping_criteria=StoppingCriteriaList(
@@ -198,7 +222,7 @@ class Engine:
             ),
         )
         worker = threading.Thread(
-            target=self._generate, args=(kwargs, streamer, outcome), daemon=True
+            target=self._generate, args=(inputs, clip_key, options, streamer, outcome), daemon=True
         )
         generate_start = time.perf_counter()
         worker.start()
@@ -226,11 +250,14 @@ class Engine:
             visual_tokens=int((input_ids == self._video_token_id).sum()),
         )
 
-    def _generate(self, kwargs: dict, streamer: _Streamer, outcome: dict) -> None:
+    def _generate(
+        self, inputs: dict, clip_key: str, options: dict, streamer: _Streamer, outcome: dict
+    ) -> None:
         """Worker thread: run generate, keeping the output or the error for the caller."""
         try:
             with torch.inference_mode():
-                outcome["output"] = self.loaded.model.generate(**kwargs)
+                model_inputs = self._reuse_prefix(inputs, clip_key) if clip_key else inputs
+                outcome["output"] = self.loaded.model.generate(**model_inputs, **options)
         except torch.OutOfMemoryError:
             if torch.cuda.is_available():
                 torch.cuda.empty_cache()  # so the next, smaller request can run
@@ -243,13 +270,72 @@ class Engine:
             outcome["error"].__cause__ = error
             streamer.end()
 
+    def _reuse_prefix(self, inputs: dict, clip_key: str) -> dict:
+        """`inputs` for generate with the video prefix's KV cache in place of the video.
+
+        Called under the model's lock: it sets the model's `rope_deltas` (the offset between
+        token index and multimodal rotary position, which the model otherwise keeps from the
+        last prefill, possibly another clip's) for this prompt before generate reads it.
+        """
+        ids = inputs["input_ids"]
+        length = self._prefix_length(ids)
+        if length is None or "pixel_values_videos" not in inputs:
+            return inputs
+        key = _prefix_key(ids[0, :length], clip_key)
+        prefix = self._prefixes.get(key)
+        if prefix is None:
+            self.prefix_stats["misses"] += 1
+            prefix = self._prefill(inputs, length)
+            self._prefixes[key] = prefix
+            _trim(self._prefixes)
+        else:
+            self.prefix_stats["hits"] += 1
+            self._prefixes.move_to_end(key)
+        model = self.loaded.model.model
+        _, model.rope_deltas = model.get_rope_index(
+            ids,
+            mm_token_type_ids=inputs["mm_token_type_ids"],
+            video_grid_thw=inputs["video_grid_thw"],
+            second_per_grid_ts=inputs.get("second_per_grid_ts"),
+            attention_mask=inputs.get("attention_mask"),
+        )
+        reused = {k: v for k, v in inputs.items() if k != "pixel_values_videos"}
+        reused["cache"] = copy.deepcopy(prefix)  # generate appends to it; keep ours clean
+        return reused
+
+    def _prefix_length(self, ids: torch.Tensor) -> int | None:
+        """Tokens up to and including the first `<|vision_end|>`, if text follows it."""
+        if ids.shape[0] != 1 or "mm_token_type_ids" not in self.processor.model_input_names:
+            return None
+        ends = (ids[0] == self._vision_end_id).nonzero()
+        if len(ends) == 0 or int(ends[0]) + 1 >= ids.shape[1]:
+            return None
+        return int(ends[0]) + 1
+
+    def _prefill(self, inputs: dict, length: int) -> DynamicCache:
+        """Run the model (vision encoder included) over the first `length` tokens; their cache."""
+        prefix = {
+            k: v[:, :length] if k in ("input_ids", "attention_mask", "mm_token_type_ids") else v
+            for k, v in inputs.items()
+        }
+        output = self.loaded.model(**prefix, use_cache=True, logits_to_keep=1)
+        return output.cache
+
     def prepare_inputs(self, messages: list[dict], clip: Clip) -> dict:
         """Chat template and processor over the clip's frames, on the model's device."""
+        with self.loaded.lock:  # _prepare updates the engine's caches, as generations do
+            return self._prepare(messages, clip, _clip_key(clip) if self.prefix_cache else "")
+
+    def _prepare(self, messages: list[dict], clip: Clip, clip_key: str) -> dict:
+        """prepare_inputs, reusing the clip's pixel tensors when `clip_key` was seen."""
         text = self.processor.apply_chat_template(
             messages, tokenize=False, add_generation_prompt=True
         )
         if clip.num_frames == 0:
             raise GenerationError("the clip has no frames")
+        if clip_key in self._videos:
+            self._videos.move_to_end(clip_key)
+            return self._with_video(text, self._videos[clip_key])
         height, width = clip.frame_size
         aligned = height % self._frame_factor == 0 and width % self._frame_factor == 0
         frame_count = clip.num_frames
@@ -276,7 +362,44 @@ class Engine:
         except (ValueError, TypeError, RuntimeError) as error:
             message = _first_line(error)
             raise GenerationError(f"cannot prepare the clip for the model: {message}") from error
-        return inputs.to(self.loaded.model.device)
+        inputs = inputs.to(self.loaded.model.device)
+        if clip_key and all(name in inputs for name in VIDEO_INPUTS):
+            self._videos[clip_key] = {name: inputs[name] for name in VIDEO_INPUTS}
+            _trim(self._videos)
+        return inputs
+
+    def _with_video(self, text: str, video: dict) -> BatchFeature:
+        """What the processor would return for `text` and an already processed video."""
+        merge = self.processor.video_processor.merge_size**2
+        count = int(video["video_grid_thw"][0].prod()) // merge
+        token = self.processor.video_token
+        tokens = self.tokenizer([text.replace(token, token * count, 1)], return_tensors="pt")
+        ids = tokens["input_ids"]
+        # The processor's modality ids: 0 text, 2 video.
+        types = (ids == self._video_token_id).to(ids.dtype) * 2
+        features = {**tokens, "mm_token_type_ids": types}
+        return BatchFeature(features).to(self.loaded.model.device) | video
+
+
+def _clip_key(clip: Clip) -> str:
+    """Identity of a clip for the model: its frames and the fps they are reported at."""
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(repr((clip.frames.shape, clip.sample_fps)).encode())
+    digest.update(np.ascontiguousarray(clip.frames).reshape(-1).view(np.uint8))
+    return digest.hexdigest()
+
+
+def _prefix_key(prefix_ids: torch.Tensor, clip_key: str) -> str:
+    """Identity of a prefix: its tokens and its clip."""
+    digest = hashlib.blake2b(prefix_ids.cpu().numpy().tobytes(), digest_size=16)
+    digest.update(clip_key.encode())
+    return digest.hexdigest()
+
+
+def _trim(entries: OrderedDict) -> None:
+    """Drop the least recently used entries beyond PREFIX_CACHE_ENTRIES."""
+    while len(entries) > PREFIX_CACHE_ENTRIES:
+        entries.popitem(last=False)
 
 
 def _first_line(error: BaseException) -> str:

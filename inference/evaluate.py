@@ -262,7 +262,7 @@ def _runner(args: argparse.Namespace, options: Any, templates: Any) -> Runner:
     loaded = load_model(
         LoadOptions(model=resolve_model(args.model), quant=args.quant, device=args.device)
     )
-    engine = Engine(loaded)
+    engine = Engine(loaded, prefix_cache=False)  # every item is a different video
 
     def run(row: BenchRow, path: Path) -> Any:
         question, choices = (row.question, list(row.options)) if args.task == "qa" else (None, None)

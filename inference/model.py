@@ -197,12 +197,15 @@ def _quantization(quant: str, dtype: str):
     if importlib.util.find_spec("bitsandbytes") is None:
         raise ModelUnavailable(f"{quant} loading needs the bitsandbytes package")
     if quant == "8bit":
-        return BitsAndBytesConfig(load_in_8bit=True)
+        return BitsAndBytesConfig(load_in_8bit=True, llm_int8_skip_modules=["visual", "lm_head"])
     return BitsAndBytesConfig(
         load_in_4bit=True,
         bnb_4bit_quant_type="nf4",
         bnb_4bit_use_double_quant=True,
         bnb_4bit_compute_dtype=getattr(torch, dtype),
+        # The vision tower and output head stay in full precision: quantizing them costs
+        # accuracy and speed for little memory.
+        llm_int8_skip_modules=["visual", "lm_head"],
     )
 
 

@@ -301,7 +301,7 @@ class PyAVSource:
                 frame_count = stream.frames or self._count_packets(container, stream)
                 context = stream.codec_context
                 info = (float(rate), frame_count, context.width, context.height)
-        except av.FFmpegError as error:
+        except AV_ERRORS as error:
             raise VideoError(f"{path}: not a readable video ({_av_message(error)})") from None
         self.info = _video_info(path, *info, reader=self.name)
 
@@ -328,7 +328,7 @@ class PyAVSource:
                         frames[wanted[number]] = image
                     if number == last:
                         break
-        except av.FFmpegError as error:
+        except AV_ERRORS as error:
             message = _av_message(error)
             raise VideoError(
                 f"{self._path}: decoding failed at frame {decoded} ({message})"
@@ -361,8 +361,12 @@ def _one_line(error: BaseException) -> str:
     return line[:200]
 
 
-def _av_message(error: av.FFmpegError) -> str:
-    return error.strerror or _one_line(error)
+# PyAV decodes container metadata as UTF-8; a corrupt header raises UnicodeDecodeError.
+AV_ERRORS = (av.FFmpegError, UnicodeDecodeError)
+
+
+def _av_message(error: Exception) -> str:
+    return getattr(error, "strerror", None) or _one_line(error)
 
 
 def _video_stream(container: av.container.InputContainer, path: Path) -> av.VideoStream:
@@ -388,7 +392,7 @@ def _checked_path(path: str | Path) -> Path:
     try:
         with av.open(str(path)) as container:
             _video_stream(container, path)
-    except av.FFmpegError as error:
+    except AV_ERRORS as error:
         raise VideoError(f"{path}: not a readable video ({_av_message(error)})") from None
     return path
 

@@ -26,6 +26,7 @@ from inference.video import (
     smart_resize,
     visual_tokens,
 )
+from tests.conftest import ROOT
 from tests.videos import frame_index, is_anomalous, write_video
 
 DEFAULTS = SamplingOptions()
@@ -396,3 +397,13 @@ def test_pyav_refuses_a_stream_far_shorter_than_its_header(ten_seconds):
 
 def test_readers_registry_names_decord_and_pyav():
     assert set(video.READERS) == {"decord", "pyav"}
+
+
+def test_a_corrupt_trailing_byte_is_a_video_error(tmp_path):
+    # PyAV reads the damaged metadata as UTF-8 and raises UnicodeDecodeError underneath.
+    damaged = tmp_path / "damaged.mp4"
+    data = bytearray((ROOT / "assets" / "samples" / "sample_fall.mp4").read_bytes())
+    data[-1] ^= 0xFF
+    damaged.write_bytes(bytes(data))
+    with pytest.raises(VideoError, match="damaged.mp4"):
+        sample_video(damaged)
