@@ -21,37 +21,20 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
+# Run as a script from anywhere: the project's own modules sit one folder up.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 import av
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
+
+from inference.parse import SECTIONS  # noqa: E402
+from inference.vaubench import COLUMNS  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 WIDTH, HEIGHT, FPS = 320, 240, 10
 SEED = 20250606
 MAX_BYTES = 250_000
-COLUMNS = (
-    "Video Name",
-    "Question",
-    "Option 1",
-    "Option 2",
-    "Option 3",
-    "Option 4",
-    "Correct Option",
-    "Key Object",
-    "Description",
-    "Reasoning",
-    "Anomaly Class",
-    "Start Time",
-    "End Time",
-)
-SECTIONS = (
-    "Specific Anomaly Type",
-    "Location",
-    "Key Evidence",
-    "Detailed Explanation",
-    "Cause and Effect",
-    "Conclusion",
-)
 SIDEWALK_Y, FAR_SIDEWALK_Y = 214, 150  # where the near and far pedestrians' feet are
 FONT = ImageFont.load_default(size=10)
 
