@@ -103,8 +103,9 @@ def requirements(source: Path = ROOT / "requirements.txt") -> str:
         if name in ZERO_GPU_PINS:
             pins.append(f"{name}=={ZERO_GPU_PINS[name]}")
             continue
+        extras = re.search(r"\[[^\]]*\]", line.split("#", 1)[0])  # e.g. gradio[oauth]
         try:
-            pins.append(f"{name}=={metadata.version(name)}")
+            pins.append(f"{name}{extras.group(0) if extras else ''}=={metadata.version(name)}")
         except metadata.PackageNotFoundError:
             pins.append(line.split("#", 1)[0].strip())  # keep the project's own bound
     pins.extend(p for p in EXTRA if p not in {requirement_name(x) for x in pins})

@@ -18,6 +18,7 @@ from app.render import (
     record_id,
     show,
     show_outputs,
+    signed_in_user,
     step_updates,
     text_or_none,
     view_form,
@@ -65,7 +66,7 @@ def _wire_open(s: Screen, studio: Studio) -> None:
 
     def on_next(typed, request: gr.Request):
         try:
-            who = handlers.annotator(typed, getattr(request, "username", None))
+            who = handlers.annotator(typed, signed_in_user(request))
             session = handlers.next_item(studio, who)
         except StudioError as error:
             return failure(s.save_msg, error)
@@ -256,7 +257,7 @@ def _wire_save(s: Screen, studio: Studio) -> None:
             session, answer, start, end, klass, reasoning, comment, typed, request: gr.Request
         ):
             try:
-                who = handlers.annotator(typed, getattr(request, "username", None))
+                who = handlers.annotator(typed, signed_in_user(request))
                 form = form_from_fields(answer, start, end, klass, reasoning, comment)
                 session, revision = handlers.save(studio, session, who, form, status)
             except StudioError as error:
@@ -276,7 +277,7 @@ def _wire_save(s: Screen, studio: Studio) -> None:
 
     def on_restore(session, number, typed, request: gr.Request):
         try:
-            who = handlers.annotator(typed, getattr(request, "username", None))
+            who = handlers.annotator(typed, signed_in_user(request))
             if number is None:
                 raise InvalidInput("type the number of the revision to restore")
             revision = handlers.restore(studio, session, who, int(number))
@@ -310,7 +311,7 @@ def _wire_review(s: Screen, studio: Studio) -> None:
     def decider(decision: str):
         def on_decide(revision_id, comment, typed, request: gr.Request):
             try:
-                who = handlers.annotator(typed, getattr(request, "username", None))
+                who = handlers.annotator(typed, signed_in_user(request))
                 if revision_id is None or revision_id == "":
                     raise InvalidInput("pick a revision to review")
                 revision_id = record_id(revision_id, "revision")
@@ -394,7 +395,7 @@ def _wire_model(s: Screen, studio: Studio) -> None:
 
 def _wire_load(s: Screen, studio: Studio, demo: gr.Blocks) -> None:
     def on_page(request: gr.Request):
-        username = getattr(request, "username", None)
+        username = signed_in_user(request)
         updates = {
             s.picker: gr.update(choices=handlers.queue_choices(studio)),
             s.header: views.header_html(studio.models.status()),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import gradio as gr
 
 from app import handlers, views
@@ -25,7 +27,11 @@ class Screen:
 
 
 def _header(s: Screen, studio: Studio) -> None:
-    login = studio.settings.users is not None
+    # A Space with `hf_oauth: true` in its front matter gets OAUTH_* variables from the platform;
+    # elsewhere Gradio's login button would demand a local Hugging Face token.
+    on_space = os.environ.get("SYSTEM") == "spaces"  # Gradio's own test for a Space
+    hf_login = bool(on_space and os.environ.get("OAUTH_CLIENT_ID"))
+    login = studio.settings.users is not None or hf_login
     with gr.Row(equal_height=True, elem_id="vau-top"):
         with gr.Column(scale=4):
             s.header = gr.HTML(views.header_html(studio.models.status()), label="Header")
@@ -38,6 +44,8 @@ def _header(s: Screen, studio: Studio) -> None:
                 max_length=128,
             )
             s.signed_in = gr.Markdown(visible=login, elem_id="signed-in")
+            if hf_login:
+                gr.LoginButton()
 
 
 def _video_column(s: Screen, choices: list) -> None:

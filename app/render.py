@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import gradio as gr
 
 from annotate.errors import InvalidInput
@@ -134,10 +136,24 @@ def record_id(value, what: str = "item") -> int:
         raise InvalidInput(f"no {what} {text!r}; pick one from the list") from None
 
 
+def signed_in_user(request: gr.Request | None) -> str | None:
+    """The logged-in user: Gradio's login, else the Hugging Face account signed in by OAuth."""
+    if request is None:
+        return None
+    if request.username:
+        return request.username
+    raw = request.request  # the Starlette request; OAuth keeps its result in the session
+    if raw is None or "session" not in raw.scope:
+        return None
+    info = raw.session.get("oauth_info") or {}
+    if info.get("expires_at") and info["expires_at"] < time.time():
+        return None
+    return (info.get("userinfo") or {}).get("preferred_username")
+
+
 def who_is(typed: str | None, request: gr.Request | None) -> str | None:
     """The annotator's name, or None when nobody is named yet."""
-    username = getattr(request, "username", None) if request is not None else None
-    return (username or typed or "").strip() or None
+    return (signed_in_user(request) or typed or "").strip() or None
 
 
 def failure(component, error: StudioError) -> dict:

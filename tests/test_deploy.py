@@ -47,15 +47,15 @@ def test_requirements_pin_zero_gpu_torch(space: Path) -> None:
     lines = (space / "requirements.txt").read_text().splitlines()
     pins = dict(line.split("==") for line in lines if "==" in line)
     assert pins["torch"] == "2.8.0" and pins["torchvision"] == "0.23.0"
-    assert pins["gradio"] == metadata.version("gradio")
+    assert pins["gradio[oauth]"] == metadata.version("gradio")
     assert "spaces" in lines
 
 
 def test_every_runtime_requirement_is_pinned(tmp_path: Path) -> None:
     source = tmp_path / "requirements.txt"
-    source.write_text("# comment\n\ngradio>=1\nnot-installed-pkg>=1.2  # why\ntorch>=9\n")
+    source.write_text("# comment\n\ngradio[oauth]>=1\nnot-installed-pkg>=1.2  # why\ntorch>=9\n")
     assert requirements(source).splitlines()[1:] == [
-        f"gradio=={metadata.version('gradio')}",
+        f"gradio[oauth]=={metadata.version('gradio')}",
         "not-installed-pkg>=1.2",
         "torch==2.8.0",
         "spaces",
