@@ -12,7 +12,6 @@ file is missing or empty.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import shutil
@@ -26,6 +25,7 @@ from typing import Any, Protocol
 
 from annotate.db import parse_url
 from annotate.errors import StoreError
+from annotate.videos import content_hash
 
 SNAPSHOTS = "snapshots"
 DB_NAME = "studio.db"
@@ -227,11 +227,6 @@ def _export_from(db: Path, out: Path, options: BackupOptions) -> dict[str, Any]:
     return results
 
 
-def _sha256(path: Path) -> str:
-    with path.open("rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
-
-
 def _stamp(now: datetime) -> str:
     return now.astimezone(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
 
@@ -257,7 +252,7 @@ def take_snapshot(
             "source": str(source),
             "db": DB_NAME,
             "bytes": (partial / DB_NAME).stat().st_size,
-            "sha256": _sha256(partial / DB_NAME),
+            "sha256": content_hash(partial / DB_NAME),
             "exports": exports,
         }
         (partial / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
@@ -318,7 +313,7 @@ def restore_snapshot(snapshot: Snapshot, db_url: str) -> Path:
     if not is_empty(dest):
         raise StoreError(f"{dest} already holds data; move it away before restoring")
     expected = snapshot.manifest.get("sha256")
-    if expected and _sha256(snapshot.db) != expected:
+    if expected and content_hash(snapshot.db) != expected:
         raise StoreError(f"snapshot {snapshot.folder.name} does not match its manifest")
     dest.parent.mkdir(parents=True, exist_ok=True)
     temporary = dest.with_name(dest.name + ".restoring")

@@ -50,10 +50,7 @@ class VideoIndex:
         return Match(candidates[0], note)
 
 
-def content_hash(path: str | Path, chunk: int = 1 << 20) -> str:
+def content_hash(path: str | Path) -> str:
     """The sha256 of a file's bytes, as hex."""
-    digest = hashlib.sha256()
     with Path(path).open("rb") as handle:
-        while block := handle.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(handle, "sha256").hexdigest()

@@ -6,7 +6,6 @@ for anything the user can act on; `app.events` turns both into component updates
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 import threading
 import time
@@ -17,6 +16,7 @@ from pathlib import Path
 from annotate.errors import InvalidInput
 from annotate.records import Edit, ItemRecord, RevisionRecord, RunRecord
 from annotate.store import Store
+from annotate.videos import content_hash
 from app import views
 from app.gpu import generation_seconds, gpu_task, held, hold, release, to_host
 from app.runtime import ModelSlot, RunLimiter, StopSwitches
@@ -55,11 +55,6 @@ def annotator(typed: str | None, username: str | None) -> str:
 # --- videos and items --------------------------------------------------------------------
 
 
-def _digest(path: Path) -> str:
-    with path.open("rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
-
-
 def open_upload(studio: Studio, path: str | None, task: str) -> Session:
     """Check an uploaded file is a video, keep a copy, and register it in the store."""
     from inference.video import probe_video
@@ -74,7 +69,7 @@ def open_upload(studio: Studio, path: str | None, task: str) -> Session:
             f"{source.name} is {info.duration:.0f} s long; this Studio accepts videos up to "
             f"{limit:g} s"
         )
-    digest = _digest(source)
+    digest = content_hash(source)
     folder = Path(studio.settings.uploads)
     folder.mkdir(parents=True, exist_ok=True)
     kept = folder / f"{digest[:16]}{source.suffix.lower()}"
@@ -289,7 +284,6 @@ def run_model(
     yield RunUpdate(session, "", f"Sampling the video at {fps:g} fps…")
     options = SamplingOptions(fps=fps, max_frames=request.max_frames)
     clip = cached_sample_video(session.video, options)  # later tasks on this video skip decoding
-    sampling_s = clip.sampling_s
     studio.limiter.take(who or "anonymous")  # counted only once the video is known to be good
     message = f"Generating ({clip.num_frames} frames, {clip.visual_tokens} visual tokens)…"
     yield RunUpdate(replace(session, frame_times=tuple(clip.timestamps)), "", message)
@@ -299,7 +293,7 @@ def run_model(
             if isinstance(event, Partial):
                 yield RunUpdate(session, event.text, message)
             elif isinstance(event, Generation):
-                session = _record(studio, session, event, request, sampling_s, who)
+                session = _record(studio, session, event, request, who)
                 note = "Stopped: partial output kept." if event.stopped else "Done."
                 yield RunUpdate(session, event.text, note, done=True)
     finally:
@@ -311,21 +305,17 @@ def _record(
     session: Session,
     generation,
     request: RunRequest,
-    sampling_s: float,
     who: str | None,
 ) -> Session:
     """Store a finished generation as a model run and show it."""
     summary = generation.to_dict()
-    timings = summary["timings"]
-    if not timings.get("sampling_s"):
-        timings["sampling_s"] = round(sampling_s, 4)
     run = studio.store.record_run(
         session.item_id,
         checkpoint=studio.models.status().name or "unknown",
         settings=_run_settings(studio, request, generation),
         raw=generation.text,
         parsed=summary["result"],
-        timings=timings,
+        timings=summary["timings"],
         created_by=who,
     )
     return replace(with_run(session, run), stopped=generation.stopped)

@@ -67,7 +67,7 @@ def _engine_name(engine, settings: Settings) -> str | None:
     return settings.model or getattr(loaded, "source", None) or "model"
 
 
-def _start_backups(settings: Settings) -> Backups:
+def _restore_then_schedule(settings: Settings) -> Backups:
     """Restore the latest snapshot into an empty store, and return the snapshot schedule.
 
     Runs before the store opens: a restarted Space has an empty disk and must get its
@@ -89,7 +89,7 @@ def build_app(
     with `demo.launch(**launch_options(settings))` for the theme, CSS, shortcuts and login.
     """
     settings = (settings or Settings()).validate()
-    backups = _start_backups(settings) if store is None and settings.backup else None
+    backups = _restore_then_schedule(settings) if store is None and settings.backup else None
     store = store if store is not None else Store(settings.db_url)
     if backups is not None:
         backups.start()

@@ -67,8 +67,8 @@ class ScriptedEngine:
             yield Partial(text)
             time.sleep(self.delay)
         elapsed = time.perf_counter() - started
-        timings = Timings(
-            0.0, 0.0, self.delay, elapsed, len(text.split()), 0.0, clip.visual_tokens, 0
+        timings = Timings(  # sampling time comes from the clip, as in the real engine
+            clip.sampling_s, 0.0, self.delay, elapsed, len(text.split()), 0.0, clip.visual_tokens, 0
         )
         yield Generation(
             text, [text], parse_response(text, prompt.task), timings, clip, prompt, stop.is_set()
