@@ -11,12 +11,13 @@ from annotate.records import (
     Interval,
     ItemRecord,
     ItemSpec,
+    PinRecord,
     RevisionRecord,
     RunRecord,
     StepText,
     VideoRecord,
 )
-from annotate.schema import Correction, Item, ModelRun, Revision, Video
+from annotate.schema import Correction, Item, ModelRun, Pin, Revision, Video
 
 
 def _interval(start: float | None, end: float | None) -> Interval | None:
@@ -164,6 +165,13 @@ def run(row: ModelRun) -> RunRecord:
         timings=row.timings,
         created_by=row.created_by,
         created_at=row.created_at,
+    )
+
+
+def pin(row: Pin) -> PinRecord:
+    """The record of a demo pin, with its item."""
+    return PinRecord(
+        item=item(row.item), pinned_by=row.pinned_by, note=row.note, created_at=row.created_at
     )
 
 

@@ -103,6 +103,16 @@ class RunRecord:
 
 
 @dataclass(frozen=True)
+class PinRecord:
+    """An item pinned to the demo gallery: by whom, when, and why."""
+
+    item: ItemRecord
+    pinned_by: str
+    note: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
 class Edit:
     """The content of one save: a whole snapshot, not a patch (None = empty field)."""
 

@@ -1,4 +1,4 @@
-"""The database schema: videos, items, model runs, corrections and their immutable revisions.
+"""The database schema: videos, items, model runs, corrections, immutable revisions, demo pins.
 
 A correction is one annotator's thread of work on one item; every save appends a `Revision`
 (never an UPDATE), and `Correction.head` names the latest one, which is the current state.
@@ -192,3 +192,17 @@ class Revision(Base):
     restored_from: Mapped[int | None] = mapped_column(Integer)  # revision number copied
     run_id: Mapped[int | None] = mapped_column(ForeignKey("model_runs.id"))  # output corrected
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Pin(Base):
+    """An item an admin put in the demo gallery, beside the bundled samples."""
+
+    __tablename__ = "pins"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), unique=True)
+    pinned_by: Mapped[str] = mapped_column(String(128))
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    item: Mapped[Item] = relationship(lazy="joined")

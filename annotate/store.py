@@ -26,11 +26,12 @@ from annotate.records import (
     GroundTruth,
     ItemRecord,
     ItemSpec,
+    PinRecord,
     RevisionRecord,
     RunRecord,
     VideoRecord,
 )
-from annotate.schema import Correction, Item, ModelRun, Revision, Video
+from annotate.schema import Correction, Item, ModelRun, Pin, Revision, Video
 from annotate.validate import (
     REVIEW_STATUSES,
     SAVE_STATUSES,
@@ -267,6 +268,53 @@ class Store:
         query = query.order_by(ModelRun.id.desc())
         return self._read(lambda s: [convert.run(r) for r in s.scalars(query)])
 
+    def latest_runs(self, item_ids: Iterable[int]) -> dict[int, RunRecord]:
+        """The newest model run of each item that has one, by item id."""
+        ids = sorted({int(i) for i in item_ids})
+        newest = select(func.max(ModelRun.id)).group_by(ModelRun.item_id)
+
+        def work(session: Session) -> dict[int, RunRecord]:
+            found: dict[int, RunRecord] = {}
+            for chunk in _chunks(ids):
+                query = select(ModelRun).where(ModelRun.item_id.in_(chunk), ModelRun.id.in_(newest))
+                found.update({r.item_id: convert.run(r) for r in session.scalars(query)})
+            return found
+
+        return self._read(work)
+
+    # --- the demo gallery -----------------------------------------------------------------
+
+    def pin(self, item_id: int, by: str, note: str | None = None) -> PinRecord:
+        """Put an item in the demo gallery (pinning it again keeps the first pin)."""
+        by = clean_name(by, "admin")
+
+        def work(session: Session) -> PinRecord:
+            _need(session, Item, item_id)
+            row = session.scalars(select(Pin).where(Pin.item_id == item_id)).first()
+            if row is None:
+                row = Pin(item_id=item_id, pinned_by=by, note=note)
+                session.add(row)
+                session.flush()
+            return convert.pin(row)
+
+        return self._write(work)
+
+    def unpin(self, item_id: int) -> bool:
+        """Take an item out of the demo gallery; False when it was not pinned."""
+
+        def work(session: Session) -> bool:
+            row = session.scalars(select(Pin).where(Pin.item_id == item_id)).first()
+            if row is not None:
+                session.delete(row)
+            return row is not None
+
+        return self._write(work)
+
+    def pins(self) -> list[PinRecord]:
+        """Every pinned item, oldest pin first."""
+        query = select(Pin).order_by(Pin.id)
+        return self._read(lambda s: [convert.pin(r) for r in s.scalars(query)])
+
     # --- corrections ----------------------------------------------------------------------
 
     def save_correction(
@@ -439,7 +487,7 @@ def _maybe(make: Callable[[Any], T], row: Any) -> T | None:
     return None if row is None else make(row)
 
 
-_NAMES = {Video: "video", Item: "item", ModelRun: "model run", Revision: "revision"}
+_NAMES = {Video: "video", Item: "item", ModelRun: "model run", Revision: "revision", Pin: "pin"}
 
 
 def _need(session: Session, model: type[T], key: int) -> T:

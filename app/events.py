@@ -15,6 +15,7 @@ from app.render import (
     failure,
     form_from_fields,
     form_updates,
+    open_updates,
     record_id,
     show,
     show_outputs,
@@ -49,11 +50,7 @@ def _wire_open(s: Screen, studio: Studio) -> None:
     outputs = [*show_outputs(s), s.save_msg, s.picker]
 
     def opened(session: Session, who: str | None, note: str) -> dict:
-        form = handlers.initial_form(studio, session, who)
-        if session.video is None:
-            note = "The video file of this item is not on this machine; you can still annotate."
-        updates = show(s, studio, session, form, who, video=True)
-        return updates | {s.save_msg: views.message_html(note, ok=session.video is not None)}
+        return open_updates(s, studio, session, who, note)
 
     def on_pick(item_id, typed, request: gr.Request):
         if item_id is None or item_id == "":

@@ -6,6 +6,7 @@ for anything the user can act on; `app.events` turns both into component updates
 
 from __future__ import annotations
 
+import logging
 import shutil
 import threading
 import time
@@ -27,6 +28,7 @@ from inference.parse import Result
 from inference.tasks import DEFAULT_FPS, TASKS
 
 UPLOAD_SOURCE = "upload"
+log = logging.getLogger("vau.studio")
 
 
 @dataclass
@@ -53,6 +55,26 @@ def annotator(typed: str | None, username: str | None) -> str:
 
 
 # --- videos and items --------------------------------------------------------------------
+
+
+def import_samples(studio: Studio) -> None:
+    """Import the bundled samples (idempotent) so a fresh Studio has a queue."""
+    from annotate.importer import import_csv
+
+    csv = Path(studio.settings.samples) if studio.settings.samples else None
+    if csv is None or not csv.is_file():
+        return
+    videos = Path(studio.settings.videos) if studio.settings.videos else csv.parent / "samples"
+    try:
+        report = import_csv(studio.store, csv, videos=videos if videos.is_dir() else None)
+    except StudioError as error:
+        log.warning("samples not imported: %s", message_of(error))
+        return
+    if report.missing_videos:
+        log.warning(
+            "sample videos missing (run assets/make_samples.py): %s",
+            ", ".join(report.missing_videos),
+        )
 
 
 def open_upload(studio: Studio, path: str | None, task: str) -> Session:

@@ -6,7 +6,7 @@ import os
 
 import gradio as gr
 
-from app import handlers, views
+from app import demo, handlers, views
 from app.handlers import Studio
 from app.settings import DEVICES, QUANTS, Settings
 from app.state import Session
@@ -70,6 +70,11 @@ def _video_column(s: Screen, choices: list) -> None:
         s.seek_model = gr.Button("▶ Model interval", size="sm", elem_id="seek-model")
         s.seek_truth = gr.Button("▶ Ground truth", size="sm", elem_id="seek-truth")
         s.seek_step = gr.Button("▶ Current step", size="sm", elem_id="seek-step")
+    with gr.Accordion("Demo gallery (admins)", open=False, elem_id="pin-box"):
+        with gr.Row():
+            s.pin_btn = gr.Button("📌 Pin this item to the demo", size="sm", elem_id="pin-btn")
+            s.unpin_btn = gr.Button("Unpin", size="sm", elem_id="unpin-btn")
+        s.pin_msg = gr.HTML(views.message_html(""), elem_id="pin-msg", label="Pin status")
 
 
 def _correction_panel(s: Screen) -> None:
@@ -223,13 +228,64 @@ def _model_tab(s: Screen, settings: Settings) -> None:
     s.model_msg = gr.HTML(views.message_html(""), elem_id="model-msg", label="Model status")
 
 
+INTRO = (
+    "Recorded model runs replay straight from the database: no GPU, no queue. Pick a video; "
+    "each run is labelled with the checkpoint and settings it came from."
+)
+
+
+def _demo_tab(s: Screen) -> None:
+    """The gallery, the player and timeline, and the replayed reasoning with its controls."""
+    gr.Markdown(INTRO, elem_id="demo-intro")
+    s.demo_ids = gr.State([])  # video ids in gallery order
+    s.demo_session = gr.State(demo.Shown())
+    s.demo_step = gr.State(0)
+    s.demo_video = gr.Number(visible=False, precision=0)  # the API's way to name a video
+    s.demo_open_btn = gr.Button(visible=False)
+    s.demo_gallery = gr.Gallery(
+        label="Demo videos",
+        columns=6,
+        height=190,
+        allow_preview=False,
+        object_fit="cover",
+        elem_id="demo-gallery",
+        show_label=False,
+    )
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=7):
+            s.demo_player = gr.Video(
+                label="Video", interactive=False, elem_id="demo-player", height=360
+            )
+            s.demo_timeline = gr.Plot(elem_id="demo-timeline", show_label=False)
+        with gr.Column(scale=5):
+            s.demo_badge = gr.HTML(demo.badge_html(None), elem_id="demo-badge")
+            s.demo_task = gr.Radio(TASK_CHOICES, label="Task", elem_id="demo-task", value=None)
+            with gr.Row():
+                s.demo_replay = gr.Button("↻ Replay", size="sm", elem_id="demo-replay")
+                s.demo_skip = gr.Button("Skip to the end ▶▶", size="sm", elem_id="demo-skip")
+                s.demo_live = gr.Button(
+                    "▶ Run live", variant="primary", size="sm", visible=False, elem_id="demo-live"
+                )
+            s.demo_msg = gr.HTML(views.message_html(""), elem_id="demo-msg", label="Demo status")
+            s.demo_result = gr.HTML(elem_id="demo-result", label="Answer")
+            s.demo_steps = gr.HTML(views.steps_view("", 0)[0], elem_id="demo-steps", label="Steps")
+            with gr.Row():
+                s.demo_prev = gr.Button("◀ Previous step", size="sm", elem_id="demo-prev")
+                s.demo_next = gr.Button("Next step ▶", size="sm", elem_id="demo-next")
+            s.demo_open = gr.Button(
+                "Open in the Studio to correct it", size="sm", elem_id="demo-open"
+            )
+
+
 def build_layout(studio: Studio) -> Screen:
     """Create every component inside the current gr.Blocks and return them by role."""
     s = Screen()
     s.state = gr.State(Session())
     s.step_index = gr.State(0)
     _header(s, studio)
-    with gr.Tabs() as s.tabs:
+    with gr.Tabs(selected=studio.settings.first_tab) as s.tabs:
+        with gr.Tab("Demo", id="demo") as s.demo_tab:
+            _demo_tab(s)
         with gr.Tab("Studio", id="studio"), gr.Row(equal_height=False):
             with gr.Column(scale=7):
                 _video_column(s, handlers.queue_choices(studio))

@@ -102,6 +102,15 @@ def show(
     return updates
 
 
+def open_updates(s: Screen, studio: Studio, session: Session, who: str | None, note: str) -> dict:
+    """The Studio tab moved to a newly opened item: video, form, steps, and a status line."""
+    form = handlers.initial_form(studio, session, who)
+    if session.video is None:
+        note = "The video file of this item is not on this machine; you can still annotate."
+    updates = show(s, studio, session, form, who, video=True)
+    return updates | {s.save_msg: views.message_html(note, ok=session.video is not None)}
+
+
 def show_outputs(s: Screen) -> list:
     """Every component `show` may update (an event's outputs list)."""
     return [

@@ -8,10 +8,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
+from app.gpu import on_space
 from inference.errors import StudioError
 
 ROOT = Path(__file__).resolve().parents[1]
 QUANTS = ("none", "4bit", "8bit")
+LANDINGS = ("demo", "studio")
 DEVICES = ("auto", "cpu", "cuda")
 
 
@@ -82,6 +84,23 @@ class Settings:
         0, "live model runs each user may start per hour (0: no limit)", "VAU_RUNS_PER_HOUR"
     )
 
+    admins: str | None = _opt(
+        None,
+        "comma-separated user names who may pin items to the demo gallery (locally, without "
+        "it, anyone may; on a Space, nobody may)",
+        "VAU_ADMINS",
+    )
+    replay_cps: float = _opt(
+        60.0,
+        "reading speed of demo replays, in characters per second (0: show at once)",
+        "VAU_REPLAY_CPS",
+    )
+    landing: str | None = _opt(
+        None,
+        "tab shown first: demo or studio (default: demo on a Hugging Face Space, else studio)",
+        "VAU_LANDING",
+    )
+
     def validate(self) -> Settings:
         """Return self, or raise SettingsError with a one-line message naming the bad value."""
         if self.quant not in QUANTS:
@@ -96,9 +115,20 @@ class Settings:
             raise SettingsError("--max-new-tokens and --max-upload-mb must be positive")
         if self.max_video_s < 0 or self.runs_per_hour < 0:
             raise SettingsError("--max-video-s and --runs-per-hour must be 0 (no limit) or more")
+        if self.replay_cps < 0:
+            raise SettingsError("--replay-cps must be 0 (no replay) or more")
+        if self.landing is not None and self.landing not in LANDINGS:
+            raise SettingsError(f"--landing must be demo or studio, not {self.landing!r}")
         if self.users is not None:
             load_users(self.users)
         return self
+
+    @property
+    def first_tab(self) -> str:
+        """The tab a visitor lands on: --landing, else the demo on a Space and the Studio here."""
+        if self.landing:
+            return self.landing
+        return "demo" if on_space() else "studio"
 
     @property
     def auth(self) -> list[tuple[str, str]] | None:

@@ -10,12 +10,12 @@ import gradio as gr
 from annotate.backup import Backups, restore_if_empty, target_from_spec
 from annotate.store import Store
 from app import handlers
+from app.demo_events import wire_demo
 from app.events import wire
 from app.handlers import Studio
 from app.layout import build_layout
 from app.runtime import ModelSlot
 from app.settings import ROOT, Settings
-from inference.errors import StudioError
 
 log = logging.getLogger("vau.studio")
 
@@ -40,26 +40,6 @@ SHORTCUTS_JS = """
   });
 }
 """
-
-
-def _import_samples(studio: Studio) -> None:
-    """Import the bundled samples (idempotent) so a fresh Studio has a queue."""
-    from annotate.importer import import_csv
-
-    csv = Path(studio.settings.samples) if studio.settings.samples else None
-    if csv is None or not csv.is_file():
-        return
-    videos = Path(studio.settings.videos) if studio.settings.videos else csv.parent / "samples"
-    try:
-        report = import_csv(studio.store, csv, videos=videos if videos.is_dir() else None)
-    except StudioError as error:
-        log.warning("samples not imported: %s", handlers.message_of(error))
-        return
-    if report.missing_videos:
-        log.warning(
-            "sample videos missing (run assets/make_samples.py): %s",
-            ", ".join(report.missing_videos),
-        )
 
 
 def _engine_name(engine, settings: Settings) -> str | None:
@@ -95,12 +75,13 @@ def build_app(
         backups.start()
     name = _engine_name(engine, settings) if engine is not None else None
     studio = Studio(settings, store, ModelSlot(engine, name))
-    _import_samples(studio)
+    handlers.import_samples(studio)
     if engine is None and settings.model:
         studio.models.load_in_background(settings.model, settings.quant, settings.device)
     with gr.Blocks(title="VAU-R1 Studio") as demo:
         screen = build_layout(studio)
         wire(screen, studio, demo)
+        wire_demo(screen, studio, demo)
     demo.queue(default_concurrency_limit=4)
     demo.studio = studio  # the services, for the launcher and tests
     demo.backups = backups

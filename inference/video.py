@@ -434,3 +434,21 @@ def sample_video(path: str | Path, options: SamplingOptions | None = None) -> Cl
     started = time.perf_counter()
     clip = _with_readers(path, options.reader, lambda source: _sample(source, options))
     return dataclasses.replace(clip, sampling_s=time.perf_counter() - started)
+
+
+def still_size(height: int, width: int, max_side: int) -> tuple[int, int]:
+    """(height, width) scaled to fit `max_side`, kept even (what video scalers want)."""
+    scale = min(1.0, max_side / max(height, width, 1))
+    return max(2, round(height * scale / 2) * 2), max(2, round(width * scale / 2) * 2)
+
+
+def read_frame(path: str | Path, seconds: float, max_side: int = 320) -> np.ndarray:
+    """The frame shown at `seconds` (clamped to the video), as an RGB array fitting `max_side`."""
+
+    def read(source: Source) -> np.ndarray:
+        info = source.info
+        index = min(max(int(seconds * info.fps), 0), max(info.frame_count - 1, 0))
+        height, width = still_size(info.height, info.width, max_side)
+        return source.read([index], height, width)[0]
+
+    return _with_readers(path, "auto", read)

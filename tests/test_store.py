@@ -48,7 +48,7 @@ def qa_item(store: Store, name: str = "qa.mp4"):
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_open_creates_the_schema_at_the_newest_migration(backend, tmp_path):
     with Store(pg.backend_url(backend, tmp_path, fresh=True)) as store:
-        assert current_revision(store.engine) == HEAD == "0001"
+        assert current_revision(store.engine) == HEAD == "0002"
         assert store.counts().items == 0
 
 
@@ -429,3 +429,65 @@ def test_counts_by_status_task_annotator_and_source(store):
     assert counts.corrections_by_task == {"grounding": 2}
     assert counts.items_by_task == {"grounding": 3}
     assert counts.items_by_source == {"local": 3}
+
+
+# --- the demo gallery: latest runs and pins ---------------------------------------------------
+
+
+def _run(store: Store, item_id: int, raw: str):
+    return store.record_run(item_id, checkpoint="ckpt", settings={"fps": 2.0}, raw=raw)
+
+
+def test_latest_runs_gives_each_items_newest_run(store):
+    first, second = make_item(store), make_item(store, name="other.mp4")
+    _run(store, first.id, "old")
+    newest = _run(store, first.id, "new")
+    only = _run(store, second.id, "only")
+    found = store.latest_runs([first.id, second.id])
+    assert {k: r.id for k, r in found.items()} == {first.id: newest.id, second.id: only.id}
+
+
+def test_latest_runs_leaves_out_items_without_a_run(store):
+    item = make_item(store)
+    assert store.latest_runs([item.id, 999]) == {}
+
+
+def test_a_pinned_item_is_listed_with_who_pinned_it(store):
+    item = make_item(store)
+    pin = store.pin(item.id, " admin ", note="for the board")
+    assert (pin.item.id, pin.pinned_by, pin.note) == (item.id, "admin", "for the board")
+    assert [p.item.id for p in store.pins()] == [item.id]
+
+
+def test_pinning_twice_keeps_the_first_pin(store):
+    item = make_item(store)
+    store.pin(item.id, "first")
+    again = store.pin(item.id, "second")
+    assert again.pinned_by == "first"
+    assert len(store.pins()) == 1
+
+
+def test_pins_are_listed_oldest_first(store):
+    a, b = make_item(store, name="a.mp4"), make_item(store, name="b.mp4")
+    store.pin(b.id, "admin")
+    store.pin(a.id, "admin")
+    assert [p.item.id for p in store.pins()] == [b.id, a.id]
+
+
+def test_unpin_removes_the_pin_and_says_whether_there_was_one(store):
+    item = make_item(store)
+    store.pin(item.id, "admin")
+    assert store.unpin(item.id) is True
+    assert store.unpin(item.id) is False
+    assert store.pins() == []
+
+
+def test_pinning_a_missing_item_is_refused(store):
+    with pytest.raises(NotFound, match="no item 4242"):
+        store.pin(4242, "admin")
+
+
+def test_pinning_needs_a_name(store):
+    item = make_item(store)
+    with pytest.raises(InvalidInput, match="admin name is empty"):
+        store.pin(item.id, "  ")

@@ -1,0 +1,355 @@
+"""The demo gallery: bundled samples and pinned items, replayed from their recorded runs.
+
+A stakeholder opens the Space and within seconds sees a video, the anomaly on the timeline and
+the reasoning step by step, without waiting for a GPU: each entry's newest stored model run is
+replayed from the database at reading speed, labelled with the checkpoint and settings it came
+from. Where no run was recorded yet, the item's reference annotation (its ground truth, in the
+model's own tag format) is shown instead, labelled as such. No Gradio in here.
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+import html
+import math
+import re
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from annotate.errors import InvalidInput
+from annotate.records import ItemRecord, RunRecord, VideoRecord
+from annotate.store import Store
+from app.gpu import on_space
+from app.handlers import RunRequest, Studio, with_run
+from app.settings import Settings
+from app.state import Session
+from app.views import TASK_LABELS
+from inference.errors import VideoError
+from inference.parse import Result, parse_response
+from inference.tasks import TASKS
+
+TICK_S = 0.1  # how often a replay shows more text
+THUMB_SIDE = 320  # pixels on the long side of a gallery thumbnail
+
+
+@dataclass(frozen=True)
+class Recording:
+    """What the demo shows for one task of a video: a stored run, or the reference annotation."""
+
+    item: ItemRecord
+    result: Result
+    run: RunRecord | None = None  # None: no model run yet, `result` is the reference annotation
+
+    @property
+    def recorded(self) -> bool:
+        """True for a stored model run, False for the reference annotation."""
+        return self.run is not None
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One video of the gallery and what it shows for each task."""
+
+    video: VideoRecord
+    recordings: dict[str, Recording]  # by task, in TASKS order
+    first_task: str
+    pinned_by: str | None = None
+
+    @property
+    def caption(self) -> str:
+        """The gallery caption: video name and whether its runs are recorded."""
+        recorded = sum(r.recorded for r in self.recordings.values())
+        kind = f"{recorded} recorded run{'s' * (recorded != 1)}" if recorded else "reference"
+        pin = " · pinned" if self.pinned_by else ""
+        return f"{self.video.name} · {kind}{pin}"
+
+
+# --- pure parts --------------------------------------------------------------------------------
+
+
+def reference_text(item: ItemRecord) -> str | None:
+    """The item's ground truth written as a VAU-R1 answer (None when it has no truth)."""
+    truth = item.truth
+    if not truth.known:
+        return None
+    if item.task == "description":
+        return "\n\n".join(t for t in (truth.description or truth.answer, truth.reasoning) if t)
+    think = f"<think>{truth.reasoning}</think>\n" if truth.reasoning else ""
+    text = f"{think}<answer>{truth.answer}</answer>"
+    if item.task == "grounding":
+        start, end = truth.interval or (-1.0, -1.0)
+        text += f"\n<glue>[{start:.1f}, {end:.1f}]</glue>"
+    return text
+
+
+def recording(items: Iterable[ItemRecord], runs: dict[int, RunRecord]) -> Recording | None:
+    """For one task's items: the newest recorded run, else the reference annotation, else None."""
+    items = list(items)
+    with_runs = [i for i in items if i.id in runs]
+    if with_runs:
+        item = max(with_runs, key=lambda i: runs[i.id].id)
+        run = runs[item.id]
+        result = Result.from_dict(run.parsed) if run.parsed else parse_response(run.raw, item.task)
+        return Recording(item, result, run)
+    for item in sorted(items, key=lambda i: i.id):
+        text = reference_text(item)
+        if text is not None:
+            return Recording(item, parse_response(text, item.task))
+    return None
+
+
+def replay_cuts(text: str, chars_per_second: float, tick: float = TICK_S) -> list[int]:
+    """How much of `text` a replay shows at each tick: whole words, at `chars_per_second`.
+
+    One cut per tick, so a long word holds the screen as long as reading it takes.
+    """
+    if chars_per_second <= 0 or not text:
+        return [len(text)]
+    ends = [m.end() for m in re.finditer(r"\S+\s*", text)]
+    if not ends or ends[-1] != len(text):
+        ends.append(len(text))
+    step = chars_per_second * tick
+    ticks = max(1, math.ceil(len(text) / step))
+    return [ends[bisect.bisect_left(ends, min(len(text), n * step))] for n in range(1, ticks + 1)]
+
+
+def replay(
+    text: str,
+    chars_per_second: float,
+    skip: Callable[[], bool] = lambda: False,
+    sleep: Callable[[float], None] = time.sleep,
+    tick: float = TICK_S,
+) -> Iterator[str]:
+    """Yield ever longer prefixes of `text` at reading speed; all of it at once when skipped."""
+    cuts, shown = replay_cuts(text, chars_per_second, tick), -1
+    for number, cut in enumerate(cuts):
+        if skip():
+            yield text
+            return
+        if cut != shown:
+            shown = cut
+            yield text[:cut]
+        if number < len(cuts) - 1:
+            sleep(tick)
+
+
+def recording_label(rec: Recording) -> str:
+    """What the badge says: recorded from which checkpoint with which settings, or reference."""
+    task = TASK_LABELS.get(rec.item.task, rec.item.task)
+    if rec.run is None:
+        return (
+            f"Reference annotation · {task} · the dataset's ground truth, shown because no "
+            "model run has been recorded for this video yet"
+        )
+    run, settings = rec.run, rec.run.settings
+    parts = [f"Recorded run · {task}", run.checkpoint]
+    parts.append("think" if settings.get("think", True) else "no think")
+    fps, frames = settings.get("sample_fps") or run.fps, settings.get("frames") or run.frames
+    if fps and frames:
+        parts.append(f"{fps:g} fps × {frames} frames")
+    if run.quantization and run.quantization != "none":
+        parts.append(run.quantization)
+    seconds = (run.timings or {}).get("total_s")
+    if seconds:
+        parts.append(f"took {seconds:.1f} s")
+    when = run.created_at.strftime("%Y-%m-%d %H:%M UTC")
+    parts.append(f"recorded {when}" + (f" by {run.created_by}" if run.created_by else ""))
+    return " · ".join(parts)
+
+
+def badge_html(rec: Recording | None) -> str:
+    """The label above a replay: RECORDED or REFERENCE, then the details (escaped)."""
+    if rec is None:
+        return '<div class="vau-badge none">Nothing recorded for this task yet.</div>'
+    kind, word = ("recorded", "⏺ RECORDED") if rec.recorded else ("reference", "REFERENCE")
+    return (
+        f'<div class="vau-badge {kind}"><b>{word}</b> '
+        f"<span>{html.escape(recording_label(rec))}</span></div>"
+    )
+
+
+def thumb_time(entry: Entry) -> float:
+    """The second a thumbnail shows: inside the anomaly when there is one."""
+    for rec in entry.recordings.values():
+        interval = rec.result.interval or rec.item.truth.interval
+        if interval:
+            return sum(interval) / 2
+    return 0.4 * (entry.video.duration or 0.0)
+
+
+# --- the gallery from the store ----------------------------------------------------------------
+
+
+def _inside(path: str | None, folders: Iterable[Path]) -> bool:
+    if not path:
+        return False
+    resolved = Path(path).resolve()
+    return any(resolved.is_relative_to(folder) for folder in folders)
+
+
+def sample_folders(settings: Settings) -> list[Path]:
+    """The folders whose videos are the bundled samples."""
+    folders = [Path(settings.videos)] if settings.videos else []
+    if settings.samples:
+        folders.append(Path(settings.samples).parent / "samples")
+    return [f.resolve() for f in folders]
+
+
+def first_task(recordings: dict[str, Recording], wanted: str | None = None) -> str:
+    """The task an entry opens on: the pinned one, else a recorded run (grounding first)."""
+    recorded = [t for t, r in recordings.items() if r.recorded]
+    grounding = "grounding" if "grounding" in recorded else None
+    for task in (wanted, grounding, *recorded, "grounding"):
+        if task in recordings:
+            return task
+    return next(iter(recordings), "grounding")
+
+
+def entry_for(
+    store: Store, video: VideoRecord, pinned_by: str | None = None, wanted: str | None = None
+) -> Entry:
+    """The gallery entry of one video, from its items and their newest runs."""
+    items = store.items_for_video(video.id)
+    runs = store.latest_runs(i.id for i in items)
+    recordings = {}
+    for task in TASKS:
+        found = recording([i for i in items if i.task == task], runs)
+        if found is not None:
+            recordings[task] = found
+    return Entry(video, recordings, first_task(recordings, wanted), pinned_by)
+
+
+def gallery(store: Store, settings: Settings) -> list[Entry]:
+    """The bundled samples whose files are here (by name), then the pinned items' videos."""
+    folders = sample_folders(settings)
+    videos: dict[int, VideoRecord] = {}
+    for item in store.list_items(limit=None):
+        if _inside(item.video.path, folders) and Path(item.video.path).is_file():
+            videos.setdefault(item.video.id, item.video)
+    entries = [entry_for(store, v) for v in sorted(videos.values(), key=lambda v: v.name)]
+    shown = {e.video.id: n for n, e in enumerate(entries)}
+    for pin in store.pins():
+        video = pin.item.video
+        if video.id in shown:
+            entries[shown[video.id]] = replace(entries[shown[video.id]], pinned_by=pin.pinned_by)
+            continue
+        shown[video.id] = len(entries)
+        entries.append(entry_for(store, video, pin.pinned_by, pin.item.task))
+    return [e for e in entries if e.recordings]
+
+
+@dataclass(frozen=True)
+class Shown:
+    """What the Demo tab shows: a session, the text it replays, and the reasoning it steps."""
+
+    session: Session = Session()  # result None for a reference annotation: it is no model's
+    text: str = ""
+    reasoning: str = ""
+    recorded: bool = False
+
+
+def shown(entry: Entry, task: str) -> Shown:
+    """The replay of one task of an entry: its stored run, or its reference annotation."""
+    rec = entry.recordings[task]
+    path = entry.video.path if entry.video.path and Path(entry.video.path).is_file() else None
+    session = Session.for_item(rec.item, path, entry.video.duration)
+    reasoning = rec.result.think or rec.result.raw
+    if rec.run is None:
+        return Shown(session, rec.result.raw, reasoning)
+    return Shown(with_run(session, rec.run), rec.run.raw, reasoning, recorded=True)
+
+
+def shown_after_run(session: Session) -> Shown:
+    """What a finished live run shows."""
+    result = session.result
+    text = result.raw if result else ""
+    return Shown(session, text, (result.think or result.raw) if result else "", True)
+
+
+# --- admins, thumbnails ------------------------------------------------------------------------
+
+
+def admins(settings: Settings) -> set[str]:
+    """The user names allowed to pin items to the demo."""
+    return {name.strip() for name in (settings.admins or "").split(",") if name.strip()}
+
+
+def check_admin(studio: Studio, who: str | None) -> str:
+    """`who`, when they may pin; InvalidInput saying why not otherwise."""
+    if not who:
+        raise InvalidInput("sign in or enter your name before pinning")
+    allowed = admins(studio.settings)
+    if allowed and who not in allowed:
+        raise InvalidInput(f"only admins ({', '.join(sorted(allowed))}) can change the demo")
+    if not allowed and on_space():
+        raise InvalidInput("set VAU_ADMINS on this Space to name who may change the demo")
+    return who
+
+
+def pin(studio: Studio, session: Session, who: str | None) -> str:
+    """Pin the session's item to the demo gallery; returns a line saying so."""
+    who = check_admin(studio, who)
+    if session.item_id is None:
+        raise InvalidInput("open an item first (pick one, or upload a video and run it)")
+    studio.store.pin(session.item_id, who)
+    return f"Pinned item {session.item_id} to the demo gallery."
+
+
+def unpin(studio: Studio, session: Session, who: str | None) -> str:
+    """Take the session's item out of the demo gallery; returns a line saying so."""
+    who = check_admin(studio, who)
+    if session.item_id is None or not studio.store.unpin(session.item_id):
+        raise InvalidInput("this item is not pinned to the demo")
+    return f"Item {session.item_id} is no longer in the demo gallery."
+
+
+@functools.lru_cache(maxsize=256)
+def _still(path: str, mtime_ns: int, size: int, seconds: float) -> np.ndarray:
+    from inference.video import read_frame
+
+    return read_frame(path, seconds, THUMB_SIDE)
+
+
+def thumbnail(entry: Entry) -> np.ndarray | None:
+    """A frame of the entry's video (inside the anomaly), cached; None when unreadable."""
+    path = entry.video.path
+    try:
+        stat = Path(path).stat() if path else None
+        if stat is None:
+            return None
+        return _still(str(path), stat.st_mtime_ns, stat.st_size, round(thumb_time(entry), 1))
+    except (OSError, VideoError):
+        return None
+
+
+def live_label(studio: Studio) -> str | None:
+    """The live-run button's text, or None when no model is loaded to run live."""
+    engine = studio.models.engine
+    if engine is None or studio.models.status().state != "ready":
+        return None
+    device = str(getattr(getattr(engine, "loaded", None), "device", "") or "")
+    if device.startswith("cuda") or on_space():
+        return "▶ Run live on the GPU"
+    return "▶ Run live (CPU: slow)" if device else "▶ Run live"
+
+
+def live_request(studio: Studio, session: Session) -> RunRequest:
+    """A live run of the session's item, with think as in the run it replays."""
+    runs = studio.store.latest_runs([session.item_id]) if session.item_id else {}
+    run = runs.get(session.item_id)
+    think = bool(run.settings.get("think", True)) if run else True
+    return RunRequest(
+        task=session.task, think=think, question=session.question, options=session.options
+    )
+
+
+def recording_of_run(store: Store, session: Session) -> Recording | None:
+    """The recording a finished live run became (None when it was not stored)."""
+    if session.run_id is None or session.item_id is None or session.result is None:
+        return None
+    return Recording(store.get_item(session.item_id), session.result, store.get_run(session.run_id))

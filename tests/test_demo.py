@@ -1,0 +1,269 @@
+"""The demo gallery's logic: which runs it replays, how fast, how it labels them, who may pin.
+
+Everything runs on a real SQLite store with the bundled samples imported; no Gradio.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from annotate.errors import InvalidInput
+from annotate.records import GroundTruth
+from app import demo
+from app.handlers import Studio, import_samples
+from app.runtime import ModelSlot
+from tests.app_helpers import SCRIPTS, studio_settings
+
+
+@pytest.fixture
+def studio(tmp_path):
+    from annotate.store import Store
+
+    settings = studio_settings(tmp_path)
+    studio = Studio(settings, Store(settings.db_url), ModelSlot())
+    import_samples(studio)
+    yield studio
+    studio.store.close()
+
+
+def _item(studio, video: str, task: str):
+    return next(i for i in studio.store.list_items(task=task, limit=None) if i.video.name == video)
+
+
+def _run(studio, item, raw: str, **settings):
+    from inference.parse import parse_response
+
+    parsed = parse_response(raw, item.task).to_dict()
+    values = {"think": True, "sample_fps": 2.0, "frames": 40, **settings}
+    return studio.store.record_run(
+        item.id, checkpoint="my-vau-r1", settings=values, raw=raw, parsed=parsed, created_by="ann"
+    )
+
+
+# --- the reference annotation -------------------------------------------------------------------
+
+
+def test_reference_text_of_a_grounding_item_is_a_tagged_answer_with_its_interval(studio):
+    item = _item(studio, "sample_fight.mp4", "grounding")
+    text = demo.reference_text(item)
+    assert text.startswith("<think>") and "</think>\n<answer>Anomaly</answer>" in text
+    assert text.endswith("<glue>[6.0, 12.0]</glue>")
+
+
+def test_reference_text_of_a_normal_video_says_minus_one(studio):
+    item = _item(studio, "sample_normal.mp4", "grounding")
+    assert demo.reference_text(item).endswith("<answer>Normal</answer>\n<glue>[-1.0, -1.0]</glue>")
+
+
+def test_reference_text_of_a_description_is_plain_text(studio):
+    text = demo.reference_text(_item(studio, "sample_fire.mp4", "description"))
+    assert "<" not in text.split("###")[0] and "###" in text
+
+
+def test_an_item_without_truth_has_no_reference_text(studio):
+    item = _item(studio, "sample_fall.mp4", "grounding")
+    assert demo.reference_text(replace(item, truth=GroundTruth())) is None
+
+
+# --- choosing what to replay --------------------------------------------------------------------
+
+
+def test_without_runs_the_entry_shows_the_reference_annotation(studio):
+    (entry,) = [e for e in demo.gallery(studio.store, studio.settings) if "fight" in e.video.name]
+    rec = entry.recordings["grounding"]
+    assert not rec.recorded and rec.result.interval == (6.0, 12.0)
+    assert entry.caption == "sample_fight.mp4 · reference"
+
+
+def test_the_newest_run_is_replayed(studio):
+    item = _item(studio, "sample_fight.mp4", "grounding")
+    _run(studio, item, "<answer>Normal</answer><glue>[-1, -1]</glue>")
+    newest = _run(studio, item, SCRIPTS["grounding"])
+    entry = demo.entry_for(studio.store, item.video)
+    rec = entry.recordings["grounding"]
+    assert rec.run.id == newest.id and rec.result.interval == (6.0, 12.0)
+    assert entry.caption == "sample_fight.mp4 · 1 recorded run"
+
+
+def test_a_run_on_an_ad_hoc_question_is_replayed_over_the_reference(studio):
+    video = _item(studio, "sample_fight.mp4", "qa").video
+    asked = studio.store.add_item(video.id, "qa", question="Who runs?", options=("A", "B"))
+    run = _run(studio, asked, "<think>x</think><answer>B</answer>")
+    rec = demo.entry_for(studio.store, video).recordings["qa"]
+    assert (rec.item.id, rec.run.id) == (asked.id, run.id)
+
+
+@pytest.mark.parametrize(
+    ("recorded", "wanted", "first"),
+    [
+        ((), None, "grounding"),  # all reference: grounding shows the interval
+        (("qa",), None, "qa"),  # a recorded run beats a reference
+        (("qa", "grounding"), None, "grounding"),  # recorded grounding first
+        (("qa", "grounding"), "classification", "classification"),  # the pinned task wins
+        ((), "description", "description"),
+    ],
+)
+def test_the_task_an_entry_opens_on(studio, recorded, wanted, first):
+    item = _item(studio, "sample_fire.mp4", "grounding")
+    recordings = demo.entry_for(studio.store, item.video).recordings
+    recordings = {
+        t: replace(r, run=object()) if t in recorded else r for t, r in recordings.items()
+    }
+    assert demo.first_task(recordings, wanted) == first
+
+
+# --- the gallery --------------------------------------------------------------------------------
+
+
+def test_the_gallery_holds_the_bundled_samples_by_name(studio):
+    names = [e.video.name for e in demo.gallery(studio.store, studio.settings)]
+    assert names == ["sample_fall.mp4", "sample_fight.mp4", "sample_fire.mp4", "sample_normal.mp4"]
+
+
+def test_a_pinned_item_joins_the_gallery_after_the_samples(studio, tmp_path):
+    video = studio.store.add_video("street.mp4", "upload", path=str(tmp_path / "street.mp4"))
+    item = studio.store.add_item(video.id, "grounding")
+    _run(studio, item, SCRIPTS["grounding"])
+    studio.store.pin(item.id, "boss")
+    entries = demo.gallery(studio.store, studio.settings)
+    assert entries[-1].video.name == "street.mp4" and entries[-1].pinned_by == "boss"
+    assert entries[-1].caption == "street.mp4 · 1 recorded run · pinned"
+
+
+def test_pinning_a_sample_marks_it_without_repeating_it(studio):
+    studio.store.pin(_item(studio, "sample_fire.mp4", "qa").id, "boss")
+    entries = demo.gallery(studio.store, studio.settings)
+    assert len(entries) == 4
+    assert [e.pinned_by for e in entries] == [None, None, "boss", None]
+
+
+def test_a_pinned_item_with_nothing_to_show_stays_out(studio):
+    video = studio.store.add_video("blank.mp4", "upload")
+    studio.store.pin(studio.store.add_item(video.id, "grounding").id, "boss")
+    assert "blank.mp4" not in [e.video.name for e in demo.gallery(studio.store, studio.settings)]
+
+
+def test_samples_whose_files_are_gone_stay_out(studio, tmp_path):
+    settings = replace(studio.settings, samples=str(tmp_path / "elsewhere.csv"), videos=None)
+    assert demo.gallery(studio.store, settings) == []
+
+
+def test_a_thumbnail_is_a_small_frame_inside_the_anomaly(studio):
+    (entry,) = [e for e in demo.gallery(studio.store, studio.settings) if "fire" in e.video.name]
+    assert demo.thumb_time(entry) == pytest.approx(15.5)
+    image = demo.thumbnail(entry)
+    assert image.ndim == 3 and max(image.shape[:2]) == demo.THUMB_SIDE
+
+
+def test_an_unreadable_video_has_no_thumbnail(studio, tmp_path):
+    broken = tmp_path / "broken.mp4"
+    broken.write_bytes(b"not a video")
+    (entry,) = [e for e in demo.gallery(studio.store, studio.settings) if "fire" in e.video.name]
+    assert demo.thumbnail(replace(entry, video=replace(entry.video, path=str(broken)))) is None
+
+
+# --- replay at reading speed ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "cps", "cuts"),
+    [
+        ("", 60, [0]),
+        ("one two three", 0, [13]),  # 0: everything at once
+        ("one two three", 40, [4, 8, 13, 13]),  # four characters a tick: 13 take four
+        ("one two three", 1000, [13]),
+        ("abcdefghij", 20, [10] * 5),  # never inside a word; a long word holds the screen
+        ("  ", 60, [2]),
+    ],
+)
+def test_replay_cuts_at_word_ends(text, cps, cuts):
+    assert demo.replay_cuts(text, cps, tick=0.1) == cuts
+
+
+def test_replay_takes_as_long_as_reading_the_text():
+    text = "word " * 120  # 600 characters
+    pauses = []
+    shown = list(demo.replay(text, 60, sleep=pauses.append))
+    assert shown[-1] == text and all(a in b for a, b in zip(shown, shown[1:], strict=False))
+    assert sum(pauses) == pytest.approx(10.0, abs=0.15)  # 600 chars at 60 per second
+    assert len(shown) == len(set(shown))  # each step shows something new
+
+
+def test_a_skipped_replay_shows_everything_at_once():
+    text = "word " * 100
+    calls = iter([False, False, True])
+    shown = list(demo.replay(text, 60, skip=lambda: next(calls), sleep=lambda _: None))
+    assert len(shown) == 3 and shown[-1] == text and len(shown[1]) < len(text)
+
+
+# --- labels -------------------------------------------------------------------------------------
+
+
+def test_a_recorded_run_is_labelled_with_checkpoint_and_settings(studio):
+    item = _item(studio, "sample_fight.mp4", "grounding")
+    _run(studio, item, SCRIPTS["grounding"], think=False, sample_fps=1.5, frames=24)
+    rec = demo.entry_for(studio.store, item.video).recordings["grounding"]
+    label = demo.recording_label(rec)
+    assert label.startswith("Recorded run · Grounding · my-vau-r1 · no think · 1.5 fps × 24 frames")
+    assert " by ann" in label and "UTC" in label
+    assert "⏺ RECORDED" in demo.badge_html(rec)
+
+
+def test_a_reference_annotation_is_labelled_as_no_models_output(studio):
+    item = _item(studio, "sample_fight.mp4", "grounding")
+    rec = demo.entry_for(studio.store, item.video).recordings["grounding"]
+    assert "no model run has been recorded" in demo.recording_label(rec)
+    assert "REFERENCE" in demo.badge_html(rec) and "RECORDED" not in demo.badge_html(rec)
+
+
+def test_the_badge_escapes_the_checkpoint_name(studio):
+    item = _item(studio, "sample_fight.mp4", "grounding")
+    studio.store.record_run(item.id, checkpoint="<b>x</b>", settings={}, raw="<answer>A</answer>")
+    rec = demo.entry_for(studio.store, item.video).recordings["grounding"]
+    assert "&lt;b&gt;x&lt;/b&gt;" in demo.badge_html(rec)
+
+
+def test_a_reference_replay_shows_no_model_result(studio):
+    entry = demo.entry_for(studio.store, _item(studio, "sample_fight.mp4", "grounding").video)
+    view = demo.shown(entry, "grounding")
+    assert view.session.result is None and view.session.truth.interval == (6.0, 12.0)
+    assert view.text.endswith("</glue>") and view.reasoning.startswith("### Specific Anomaly")
+
+
+# --- who may pin --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("admins", "space", "who", "allowed"),
+    [
+        (None, False, "anyone", True),  # a local Studio without admins: anyone
+        (None, True, "anyone", False),  # a Space without admins: nobody
+        ("boss, chief", True, "chief", True),
+        ("boss", False, "ann", False),
+        ("boss", False, None, False),
+    ],
+)
+def test_who_may_change_the_demo(studio, monkeypatch, admins, space, who, allowed):
+    monkeypatch.delenv("SPACE_ID", raising=False)
+    monkeypatch.delenv("SPACES_ZERO_GPU", raising=False)
+    if space:
+        monkeypatch.setenv("SPACE_ID", "owner/studio")
+    studio.settings = replace(studio.settings, admins=admins)
+    if allowed:
+        assert demo.check_admin(studio, who) == who
+    else:
+        with pytest.raises(InvalidInput):
+            demo.check_admin(studio, who)
+
+
+def test_pin_and_unpin_through_the_handlers(studio):
+    from app.handlers import open_item
+
+    session = open_item(studio, _item(studio, "sample_fall.mp4", "qa").id)
+    assert "Pinned item" in demo.pin(studio, session, "ann")
+    assert [p.pinned_by for p in studio.store.pins()] == ["ann"]
+    assert "no longer" in demo.unpin(studio, session, "ann")
+    with pytest.raises(InvalidInput, match="not pinned"):
+        demo.unpin(studio, session, "ann")
