@@ -166,7 +166,7 @@ def badge_html(rec: Recording | None) -> str:
     """The label above a replay: RECORDED or REFERENCE, then the details (escaped)."""
     if rec is None:
         return '<div class="vau-badge none">Nothing recorded for this task yet.</div>'
-    kind, word = ("recorded", "⏺ RECORDED") if rec.recorded else ("reference", "REFERENCE")
+    kind, word = ("recorded", "● RECORDED") if rec.recorded else ("reference", "REFERENCE")
     return (
         f'<div class="vau-badge {kind}"><b>{word}</b> '
         f"<span>{html.escape(recording_label(rec))}</span></div>"

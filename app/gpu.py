@@ -18,10 +18,13 @@ import dataclasses
 import importlib
 import itertools
 import os
+import re
 import sys
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, TypeVar
+
+from inference.errors import StudioError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -65,6 +68,40 @@ def gpu_task(duration_fn: Callable[..., float]) -> Callable[[F], F]:
         return spaces.GPU(duration=duration_fn)(function)
 
     return decorate
+
+
+class GpuUnavailable(StudioError):
+    """ZeroGPU gave this run no GPU: the quota is used up, or no GPU came free in time."""
+
+
+REPLAY_HINT = "Recorded runs in the Demo tab still replay instantly."
+
+
+def gpu_refusal(error: BaseException) -> GpuUnavailable | None:
+    """ZeroGPU's refusal (a gr.Error titled 'ZeroGPU ...') as a clear message; else None."""
+    title = str(getattr(error, "title", None) or "")
+    if not title.startswith("ZeroGPU"):
+        return None
+    said = re.sub(r"<[^>]+>", "", str(getattr(error, "message", None) or error)).strip()
+    if "quota" in title.lower() or "quota" in said.lower() or "limit" in said.lower():
+        return GpuUnavailable(
+            f"The GPU quota is used up for now ({said}). {REPLAY_HINT} Signed-in Hugging Face "
+            "users get more GPU time."
+        )
+    return GpuUnavailable(f"No GPU was free for this run ({said}). {REPLAY_HINT}")
+
+
+def refusals_explained(events: Iterator[Any]) -> Iterator[Any]:
+    """Pass `events` on, turning a ZeroGPU refusal into GpuUnavailable."""
+    try:
+        yield from events
+    except StudioError:
+        raise
+    except Exception as error:
+        refusal = gpu_refusal(error)
+        if refusal is None:
+            raise
+        raise refusal from None
 
 
 # --- what crosses the process boundary ------------------------------------------------------

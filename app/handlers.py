@@ -19,7 +19,15 @@ from annotate.records import Edit, ItemRecord, RevisionRecord, RunRecord
 from annotate.store import Store
 from annotate.videos import content_hash
 from app import views
-from app.gpu import generation_seconds, gpu_task, held, hold, release, to_host
+from app.gpu import (
+    generation_seconds,
+    gpu_task,
+    held,
+    hold,
+    refusals_explained,
+    release,
+    to_host,
+)
 from app.runtime import ModelSlot, RunLimiter, StopSwitches
 from app.settings import Settings
 from app.state import Form, Session
@@ -311,7 +319,8 @@ def run_model(
     yield RunUpdate(replace(session, frame_times=tuple(clip.timestamps)), "", message)
     key = hold(engine, stop)
     try:
-        for event in generate(key, clip, prompt, studio.settings.max_new_tokens):
+        events = generate(key, clip, prompt, studio.settings.max_new_tokens)
+        for event in refusals_explained(events):
             if isinstance(event, Partial):
                 yield RunUpdate(session, event.text, message)
             elif isinstance(event, Generation):

@@ -245,7 +245,7 @@ def _demo_tab(s: Screen) -> None:
     s.demo_gallery = gr.Gallery(
         label="Demo videos",
         columns=6,
-        height=190,
+        height=230,
         allow_preview=False,
         object_fit="cover",
         elem_id="demo-gallery",
@@ -256,9 +256,11 @@ def _demo_tab(s: Screen) -> None:
             s.demo_player = gr.Video(
                 label="Video", interactive=False, elem_id="demo-player", height=360
             )
-            s.demo_timeline = gr.Plot(elem_id="demo-timeline", show_label=False)
+            s.demo_timeline = gr.Plot(
+                label="Demo timeline", elem_id="demo-timeline", show_label=False
+            )
         with gr.Column(scale=5):
-            s.demo_badge = gr.HTML(demo.badge_html(None), elem_id="demo-badge")
+            s.demo_badge = gr.HTML(demo.badge_html(None), elem_id="demo-badge", label="Demo badge")
             s.demo_task = gr.Radio(TASK_CHOICES, label="Task", elem_id="demo-task", value=None)
             with gr.Row():
                 s.demo_replay = gr.Button("↻ Replay", size="sm", elem_id="demo-replay")

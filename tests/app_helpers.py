@@ -116,3 +116,22 @@ def item_id(demo, video: str, task: str) -> int:
     """The id of a bundled sample's item for `task`."""
     items = demo.studio.store.list_items(task=task, limit=None)
     return next(i.id for i in items if i.video.name == video)
+
+
+def _is_update(value) -> bool:
+    return isinstance(value, dict) and value.get("__type__") == "update" and "value" not in value
+
+
+def call_streamed(client: Client, api: str, *args) -> dict:
+    """Call a streaming endpoint; return each output's last value (skipping bare updates)."""
+    info = client.view_api(return_format="dict", print_info=False)["named_endpoints"][f"/{api}"]
+    labels = [r["label"] for r in info["returns"]]
+    job = client.submit(*args, api_name=f"/{api}")
+    job.result()
+    seen: dict = {}
+    for outputs in job.outputs():
+        outputs = outputs if isinstance(outputs, tuple) else (outputs,)
+        for label, value in zip(labels, outputs, strict=True):
+            if not _is_update(value):
+                seen[label] = value
+    return seen

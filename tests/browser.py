@@ -21,8 +21,9 @@ VIEWPORT = {"width": 1440, "height": 1000}
 
 
 @contextmanager
-def browser_page(url: str) -> Iterator:
-    """A fresh chromium page (a new user: no cookies, no storage) open on `url`."""
+def browser_page(url: str, ready: str = "#player") -> Iterator:
+    """A fresh chromium page (a new user: no cookies, no storage) open on `url`, once `ready`
+    (a CSS selector) is on it."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -34,7 +35,7 @@ def browser_page(url: str) -> Iterator:
             page = context.new_page()
             page.set_default_timeout(30_000)
             page.goto(url)
-            page.wait_for_selector("#player")
+            page.wait_for_selector(ready)
             yield page
         finally:
             browser.close()
@@ -79,9 +80,10 @@ def wait_for_player_time(page, seconds: float, tolerance: float = 0.3) -> None:
     )
 
 
-def timeline_traces(page) -> list[str]:
+def timeline_traces(page, elem_id: str = "timeline") -> list[str]:
     """The hover texts of the timeline's bars (plotly keeps the figure on its div)."""
+    page.wait_for_selector(f"#{elem_id} .js-plotly-plot")
     return page.evaluate(
-        "Array.from(document.querySelector('#timeline .js-plotly-plot').data)"
+        f"Array.from(document.querySelector('#{elem_id} .js-plotly-plot').data)"
         ".map(t => (t.hovertext || [''])[0])"
     )

@@ -106,3 +106,50 @@ def test_run_model_stops_a_user_at_the_hourly_limit(guarded):
     assert done.done
     with pytest.raises(RateLimited):
         list(handlers.run_model(studio, done.session, request, threading.Event(), "ann"))
+
+
+def _quota_exhausted(*args, **kwargs):
+    """What spaces.GPU raises when the visitor's ZeroGPU quota is spent."""
+    import gradio as gr
+
+    raise gr.Error(
+        "You have exceeded your free ZeroGPU quota (54s requested vs. 3s left). Try again in "
+        "0:07:12.",
+        title="ZeroGPU quota exceeded",
+        print_exception=False,
+    )
+    yield  # a generator, like the real entry
+
+
+def test_an_exhausted_gpu_quota_is_a_clear_message_and_nothing_is_stored(guarded, monkeypatch):
+    from app.gpu import GpuUnavailable
+
+    studio = guarded()
+    monkeypatch.setattr(handlers, "generate", _quota_exhausted)
+    session = handlers.open_upload(studio, str(FIGHT), "grounding")
+    request = RunRequest(task="grounding", max_frames=8)
+    with pytest.raises(
+        GpuUnavailable, match=r"GPU quota is used up for now .*Try again in 0:07:12"
+    ):
+        list(handlers.run_model(studio, session, request, threading.Event(), "ann"))
+    assert studio.store.counts().runs == 0
+    monkeypatch.undo()  # the quota comes back: the next run works
+    *_, done = handlers.run_model(studio, session, request, threading.Event(), "ann")
+    assert done.done and studio.store.counts().runs == 1
+
+
+def test_the_studio_shows_the_quota_message_in_the_run_status(tmp_path, monkeypatch):
+    from gradio_client import Client
+
+    from tests.app_helpers import call, item_id, launch, studio_settings
+
+    monkeypatch.setattr(handlers, "generate", _quota_exhausted)
+    demo, url = launch(studio_settings(tmp_path, model="scripted"), engine=ScriptedEngine())
+    try:
+        client = Client(url, verbose=False)
+        call(client, "open_item", item_id(demo, "sample_fight.mp4", "grounding"), "ann")
+        out = call(client, "run", "grounding", True, 2.0, 8, "", "", "", "", "", "ann")
+        assert "GPU quota is used up for now" in out["Run status"]
+        assert "Demo tab still replay" in out["Run status"]
+    finally:
+        demo.close()

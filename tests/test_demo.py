@@ -208,7 +208,7 @@ def test_a_recorded_run_is_labelled_with_checkpoint_and_settings(studio):
     label = demo.recording_label(rec)
     assert label.startswith("Recorded run · Grounding · my-vau-r1 · no think · 1.5 fps × 24 frames")
     assert " by ann" in label and "UTC" in label
-    assert "⏺ RECORDED" in demo.badge_html(rec)
+    assert "● RECORDED" in demo.badge_html(rec)
 
 
 def test_a_reference_annotation_is_labelled_as_no_models_output(studio):

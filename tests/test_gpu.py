@@ -153,3 +153,56 @@ def test_to_host_moves_tensors_out_of_dataclasses_lists_and_dicts() -> None:
 @pytest.mark.parametrize("value", ["text", 3, None, ("a", 1), {"k": [1, 2]}])
 def test_to_host_leaves_plain_values_alone(value) -> None:
     assert to_host(value) is value
+
+
+# --- ZeroGPU's refusals ------------------------------------------------------------------------
+
+
+def _zero_gpu_error(title: str, message: str) -> Exception:
+    """What the spaces package raises: a gr.Error with a title (spaces.zero.gradio.error)."""
+    import gradio as gr
+
+    return gr.Error(message, title=title, print_exception=False)
+
+
+def _refused(error: Exception):
+    yield "partial"
+    raise error
+
+
+@pytest.mark.parametrize(
+    ("title", "message", "says"),
+    [
+        (
+            "ZeroGPU quota exceeded",
+            "You have exceeded your free ZeroGPU quota (60s requested vs. 12s left). "
+            "Try again in 0:04:10.",
+            "The GPU quota is used up for now (You have exceeded your free ZeroGPU quota",
+        ),
+        (
+            "ZeroGPU quota exceeded",
+            "Space app has reached its GPU limit. Try re-running outside of examples",
+            "The GPU quota is used up for now (Space app has reached its GPU limit.",
+        ),
+        (
+            "ZeroGPU queue timeout",
+            'No GPU was available after 60s. <a href="x">Sign in</a> to get a higher priority',
+            "No GPU was free for this run (No GPU was available after 60s. Sign in to get",
+        ),
+    ],
+)
+def test_a_zero_gpu_refusal_becomes_a_clear_message(title, message, says) -> None:
+    events = gpu.refusals_explained(_refused(_zero_gpu_error(title, message)))
+    assert next(events) == "partial"
+    with pytest.raises(gpu.GpuUnavailable) as raised:
+        next(events)
+    assert str(raised.value).startswith(says)
+    assert "Demo tab still replay" in str(raised.value) and "<a" not in str(raised.value)
+
+
+def test_other_errors_pass_through_unchanged() -> None:
+    import gradio as gr
+
+    for error in (RuntimeError("CUDA error"), gr.Error("some other failure")):
+        with pytest.raises(type(error)):
+            list(gpu.refusals_explained(_refused(error)))

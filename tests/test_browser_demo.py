@@ -1,0 +1,98 @@
+"""A stakeholder in a real browser: the Space's landing page replays a recorded run.
+
+The runs were recorded beforehand (app.record, with the scripted engine standing in for a
+trained checkpoint's words); the Studio serving the page has no model, no GPU and no network.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+
+import pytest
+
+from annotate.store import Store
+from app import record
+from app.handlers import Studio, import_samples
+from app.runtime import ModelSlot
+from tests.app_helpers import ROOT, ScriptedEngine, launch, studio_settings
+from tests.browser import CHROMIUM, browser_page, timeline_traces, wait_for_text
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(), reason="needs Debian chromium: apt-get install -y chromium"
+    ),
+]
+ARTIFACTS = ROOT / "tests" / "artifacts"
+SCREENSHOT = ROOT / "docs" / "demo.png"
+
+
+@pytest.fixture(scope="module")
+def space(tmp_path_factory):
+    settings = studio_settings(
+        tmp_path_factory.mktemp("space"), landing="demo", replay_cps=150, model=None
+    )
+    studio = Studio(settings, Store(settings.db_url), ModelSlot(ScriptedEngine(), "vau-r1-3b"))
+    import_samples(studio)
+    record.record(studio, tasks=("grounding",), say=lambda _: None)
+    studio.store.close()
+    demo, url = launch(settings)  # a fresh Studio on that database, without any model
+    yield demo, url
+    demo.close()
+
+
+def _screenshot(page) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "demo.png"), full_page=True)
+    if os.environ.get("VAU_UPDATE_SCREENSHOT") == "1":
+        shutil.copyfile(ARTIFACTS / "demo.png", SCREENSHOT)
+
+
+def test_a_stakeholder_sees_a_recorded_run_at_once_and_steps_through_it(space):
+    demo, url = space
+    assert demo.studio.models.engine is None
+    started = time.monotonic()
+    with browser_page(url, ready="#demo-gallery") as page:
+        wait_for_text(page, "demo-badge", "RECORDED")
+        page.wait_for_selector("#demo-player video")
+        wait_for_text(page, "demo-steps", "Step 1 of 3")
+        print(f"landing page to a replayed run: {time.monotonic() - started:.1f} s")
+        assert "vau-r1-3b" in page.inner_text("#demo-badge")
+        assert "Model: 6.0–12.0 s" in timeline_traces(page, "demo-timeline")
+        assert "Ground truth: 8.0–15.0 s" in timeline_traces(page, "demo-timeline")  # the fall
+
+        page.locator("#demo-gallery button").nth(1).click()  # the fight sample
+        page.wait_for_selector("#demo-steps .vau-live")  # the text arrives at reading speed
+        wait_for_text(page, "demo-steps", "Step 1 of 3")
+        assert "sample_fight.mp4" in page.inner_text("#demo-gallery")
+        page.click("#demo-next")
+        wait_for_text(page, "demo-steps", "Step 2 of 3")
+        assert "From 6.0 to 12.0 seconds" in page.inner_text("#demo-steps mark")
+        page.wait_for_function(
+            "Math.abs(document.querySelector('#demo-player video').currentTime - 6.0) < 0.3"
+        )
+        _screenshot(page)
+
+        page.click("#demo-open")  # a correction is one click away
+        wait_for_text(page, "save-msg", "Opened from the demo")
+        page.wait_for_selector("#player video")
+        assert "Model: 6.0–12.0 s" in timeline_traces(page)
+
+
+def test_skip_shows_the_whole_reasoning_at_once(space, monkeypatch):
+    demo, url = space
+    monkeypatch.setattr(demo.studio, "settings", replace_cps(demo.studio.settings, 5))
+    with browser_page(url, ready="#demo-gallery") as page:
+        wait_for_text(page, "demo-steps", "Step 1 of 3")
+        page.click("#demo-replay")
+        page.wait_for_selector("#demo-steps .vau-live")
+        page.click("#demo-skip")
+        wait_for_text(page, "demo-steps", "Step 1 of 3")  # 5 chars/s would take a minute
+
+
+def replace_cps(settings, cps: float):
+    from dataclasses import replace
+
+    return replace(settings, replay_cps=cps)
