@@ -4,9 +4,20 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: app test lint format system-deps demo
+# The Space's environment: its Python, its pinned requirements (app.deploy), the test tools.
+SPACE_DIR := var/space
+SPACE_VENV := .venv-space
+SPACE_PY := $(SPACE_VENV)/bin/python
+SPACE_STAMP := $(SPACE_VENV)/.installed
+# The end-to-end tests: the launched app, the browser, the model path, the Space's own pieces.
+E2E := tests/test_app_client.py tests/test_app_demo.py tests/test_app_launch.py \
+	tests/test_app_backup.py tests/test_app_identity.py tests/test_app_guards.py \
+	tests/test_browser.py tests/test_browser_demo.py tests/test_deploy.py tests/test_gpu.py \
+	tests/test_tiny.py tests/test_engine.py tests/test_model.py
 
-$(STAMP): requirements.txt requirements-dev.txt
+.PHONY: app test test-space lint format system-deps demo
+
+$(STAMP): requirements.txt requirements-dev.txt requirements-test.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt
@@ -32,6 +43,20 @@ format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-## Lint, then the whole test suite (CPU only; GPU tests skip themselves).
+## Lint, the whole test suite (CPU only; GPU tests skip themselves), then the end-to-end tests
+## again in the Space's pinned environment.
 test: $(STAMP) system-deps lint
 	$(PY) -m pytest
+	$(MAKE) test-space
+
+$(SPACE_STAMP): $(STAMP) requirements.txt requirements-test.txt app/deploy.py
+	rm -rf $(SPACE_DIR)
+	$(PY) -m app.deploy $(SPACE_DIR)
+	test -x $(SPACE_PY) || $$(sh .ci/space-python.sh) -m venv $(SPACE_VENV)
+	$(SPACE_PY) -m pip install --quiet --upgrade pip
+	$(SPACE_PY) -m pip install --quiet -r $(SPACE_DIR)/requirements.txt -r requirements-test.txt
+	touch $(SPACE_STAMP)
+
+## The end-to-end tests on the Space's Python and pinned versions (torch 2.8, ZeroGPU's range).
+test-space: $(SPACE_STAMP) system-deps
+	$(SPACE_PY) -m pytest $(E2E)

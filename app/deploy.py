@@ -25,7 +25,7 @@ IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", "make_samples.py")
 PYTHON_VERSION = "3.12"
 # ZeroGPU runs PyTorch 2.8-2.11; these are a matching torch / torchvision pair.
 ZERO_GPU_PINS = {"torch": "2.8.0", "torchvision": "0.23.0"}
-EXTRA = ("spaces",)  # ZeroGPU's decorator package; inert anywhere else
+EXTRA = ("spaces==0.51.3",)  # ZeroGPU's decorator package (tested version); inert elsewhere
 _NAME = re.compile(r"^\s*([A-Za-z0-9_.\-\[\]]+)")
 
 
@@ -108,7 +108,8 @@ def requirements(source: Path = ROOT / "requirements.txt") -> str:
             pins.append(f"{name}{extras.group(0) if extras else ''}=={metadata.version(name)}")
         except metadata.PackageNotFoundError:
             pins.append(line.split("#", 1)[0].strip())  # keep the project's own bound
-    pins.extend(p for p in EXTRA if p not in {requirement_name(x) for x in pins})
+    named = {requirement_name(x) for x in pins}
+    pins.extend(p for p in EXTRA if requirement_name(p) not in named)
     header = "# Pinned for a ZeroGPU Space (PyTorch 2.8-2.11, Python 3.12); made by app.deploy\n"
     return header + "\n".join(pins) + "\n"
 

@@ -245,7 +245,7 @@ def _demo_tab(s: Screen) -> None:
     s.demo_gallery = gr.Gallery(
         label="Demo videos",
         columns=6,
-        height=230,
+        height="auto",
         allow_preview=False,
         object_fit="cover",
         elem_id="demo-gallery",

@@ -26,7 +26,6 @@ pytestmark = [
     ),
 ]
 ARTIFACTS = ROOT / "tests" / "artifacts"
-SCREENSHOT = ROOT / "docs" / "demo.png"
 
 
 @pytest.fixture(scope="module")
@@ -43,11 +42,12 @@ def space(tmp_path_factory):
     demo.close()
 
 
-def _screenshot(page) -> None:
+def _screenshot(page, name: str = "demo.png") -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "demo.png"), full_page=True)
+    page.screenshot(path=str(ARTIFACTS / name), full_page=True)
+    # The docs' pictures change only on request, so a test run never dirties the checkout.
     if os.environ.get("VAU_UPDATE_SCREENSHOT") == "1":
-        shutil.copyfile(ARTIFACTS / "demo.png", SCREENSHOT)
+        shutil.copyfile(ARTIFACTS / name, ROOT / "docs" / name)
 
 
 def test_a_stakeholder_sees_a_recorded_run_at_once_and_steps_through_it(space):
@@ -96,3 +96,19 @@ def replace_cps(settings, cps: float):
     from dataclasses import replace
 
     return replace(settings, replay_cps=cps)
+
+
+def test_a_fresh_space_shows_the_reference_annotation_labelled_as_such(tmp_path):
+    settings = studio_settings(tmp_path, landing="demo", replay_cps=0)
+    demo, url = launch(settings)  # nothing recorded yet, no model
+    try:
+        with browser_page(url, ready="#demo-gallery") as page:
+            badge = wait_for_text(page, "demo-badge", "REFERENCE")
+            assert "no model run has been recorded" in badge and "RECORDED" not in badge
+            wait_for_text(page, "demo-steps", "Step 1 of 6")
+            traces = timeline_traces(page, "demo-timeline")
+            assert "Ground truth: 8.0–15.0 s" in traces
+            assert not any(t.startswith("Model") for t in traces)  # no model said anything
+            _screenshot(page, "demo-reference.png")
+    finally:
+        demo.close()

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import time
+import urllib.request
 from importlib import metadata
 from pathlib import Path
 
 import pytest
 import yaml
+from gradio_client import Client
 
 from app.deploy import SpaceConfig, main, readme, requirement_name, requirements, write_space
+from tests.app_helpers import call, call_streamed, free_port
 
 
 def front_matter(text: str) -> dict:
@@ -48,7 +55,7 @@ def test_requirements_pin_zero_gpu_torch(space: Path) -> None:
     pins = dict(line.split("==") for line in lines if "==" in line)
     assert pins["torch"] == "2.8.0" and pins["torchvision"] == "0.23.0"
     assert pins["gradio[oauth]"] == metadata.version("gradio")
-    assert "spaces" in lines
+    assert pins["spaces"] == "0.51.3"
 
 
 def test_every_runtime_requirement_is_pinned(tmp_path: Path) -> None:
@@ -58,7 +65,7 @@ def test_every_runtime_requirement_is_pinned(tmp_path: Path) -> None:
         f"gradio[oauth]=={metadata.version('gradio')}",
         "not-installed-pkg>=1.2",
         "torch==2.8.0",
-        "spaces",
+        "spaces==0.51.3",
     ]
 
 
@@ -89,3 +96,57 @@ def test_refuses_a_folder_with_files(tmp_path: Path, capsys) -> None:
     assert main([str(tmp_path)]) == 2
     assert "is not empty" in capsys.readouterr().err
     assert [p.name for p in tmp_path.iterdir()] == ["keep.txt"]
+
+
+# --- the written folder runs as a Space ---------------------------------------------------------
+
+
+def _serve(folder: Path, port: int, env: dict) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "app.py", "--port", str(port)],
+        cwd=folder,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def _wait_for(server: subprocess.Popen, url: str, seconds: float = 120) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and server.poll() is None:
+        try:
+            with urllib.request.urlopen(url, timeout=5):
+                return
+        except OSError:
+            time.sleep(0.5)
+    output = server.stdout.read() if server.poll() is not None else "timeout"
+    pytest.fail(f"the Space did not start: {output}")
+
+
+def test_the_space_folder_starts_on_the_demo_with_no_model_gpu_or_network(tmp_path):
+    folder = tmp_path / "space"
+    write_space(folder)
+    port = free_port()
+    env = {
+        **os.environ,
+        "SPACE_ID": "owner/vau-r1-studio",  # what the platform sets; no SPACES_ZERO_GPU here
+        "HF_HUB_OFFLINE": "1",
+        "VAU_REPLAY_CPS": "0",
+    }
+    env.pop("VAU_MODEL", None)
+    server = _serve(folder, port, env)
+    try:
+        url = f"http://127.0.0.1:{port}/"
+        _wait_for(server, url + "config")
+        client = Client(url, verbose=False)
+        config = client.config
+        tabs = [c for c in config["components"] if c.get("type") == "tabs"]
+        assert tabs and tabs[0]["props"]["selected"] == "demo"  # a Space lands on the demo
+        assert "Next item for you" in call(client, "next_item", "visitor")["Save status"]
+        out = call_streamed(client, "demo_open", 1, None)  # the first sample's video
+        assert "REFERENCE" in out["Demo badge"] and "Step 1 of 6" in out["Steps"]
+        assert (folder / "var" / "studio.db").is_file()  # the store lives in the Space folder
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
