@@ -447,7 +447,14 @@ def write_sample(sample: Sample, path: Path) -> None:
     with av.open(str(partial), "w", format="mp4") as container:
         stream = container.add_stream("libx264", rate=Fraction(FPS))
         stream.width, stream.height, stream.pix_fmt = WIDTH, HEIGHT, "yuv420p"
-        stream.options = {"crf": "23", "preset": "slow", "threads": "1"}
+        # b-adapt=1: the slow preset's b-adapt=2 made the bytes depend on timing (a sleep
+        # between frames changed them), even single-threaded.
+        stream.options = {
+            "crf": "23",
+            "preset": "slow",
+            "threads": "1",
+            "x264-params": "b-adapt=1",
+        }
         for index in range(sample.frame_count):
             frame = av.VideoFrame.from_ndarray(render(sample, index), format="rgb24")
             container.mux(stream.encode(frame))
