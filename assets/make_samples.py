@@ -15,6 +15,7 @@ import argparse
 import csv
 import io
 import math
+import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -441,20 +442,26 @@ def render(sample: Sample, index: int) -> np.ndarray:
     return np.asarray(image)
 
 
+def x264_cpu_cap(cpuinfo: Path = Path("/proc/cpuinfo")) -> dict[str, str]:
+    """x264 options that keep it off its AVX-512 kernels, on a CPU that has them.
+
+    With AVX-512 the encoded bytes varied from run to run (1 run in 5 reproducible on a loaded
+    2-core Xeon); capped at AVX2, 5 in 5 were. Every AVX-512 CPU also has AVX2.
+    """
+    try:
+        flags = cpuinfo.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return {}
+    return {"x264-params": "asm=avx2"} if re.search(r"\bavx512f\b", flags) else {}
+
+
 def write_sample(sample: Sample, path: Path) -> None:
     """Encode a sample with libx264 (single-threaded, so the bytes are reproducible)."""
     partial = path.with_name(path.name + ".partial")
     with av.open(str(partial), "w", format="mp4") as container:
         stream = container.add_stream("libx264", rate=Fraction(FPS))
         stream.width, stream.height, stream.pix_fmt = WIDTH, HEIGHT, "yuv420p"
-        # b-adapt=1: the slow preset's b-adapt=2 made the bytes depend on timing (a sleep
-        # between frames changed them), even single-threaded.
-        stream.options = {
-            "crf": "23",
-            "preset": "slow",
-            "threads": "1",
-            "x264-params": "b-adapt=1",
-        }
+        stream.options = {"crf": "23", "preset": "slow", "threads": "1", **x264_cpu_cap()}
         for index in range(sample.frame_count):
             frame = av.VideoFrame.from_ndarray(render(sample, index), format="rgb24")
             container.mux(stream.encode(frame))

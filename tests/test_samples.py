@@ -159,3 +159,21 @@ def test_bundled_videos_pass_the_check():
         pytest.skip("no bundled videos: run `python assets/make_samples.py`")
     folder = ROOT / "assets" / "samples"
     assert make_samples.check(folder, ROOT / "assets" / "samples.csv") == []
+
+
+@pytest.mark.parametrize(
+    ("flags", "options"),
+    [
+        ("flags\t\t: fpu sse2 avx2 avx512f avx512dq", {"x264-params": "asm=avx2"}),
+        ("flags\t\t: fpu sse2 avx2", {}),
+        ("Features\t: fp asimd", {}),  # aarch64
+    ],
+)
+def test_x264_is_kept_off_avx512_only_where_the_cpu_has_it(tmp_path, flags, options):
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text(flags + "\n", encoding="utf-8")
+    assert make_samples.x264_cpu_cap(cpuinfo) == options
+
+
+def test_without_cpuinfo_x264_is_left_alone(tmp_path):
+    assert make_samples.x264_cpu_cap(tmp_path / "missing") == {}
