@@ -50,7 +50,12 @@ class Settings:
         "'user:pass,user2:pass2'; without it annotators type their name",
         "VAU_USERS",
     )
-    host: str = _opt("127.0.0.1", "address to listen on (0.0.0.0 to serve the network)", "VAU_HOST")
+    host: str | None = _opt(
+        None,
+        "address to listen on (default: 0.0.0.0 on a Hugging Face Space, where the platform's "
+        "proxy connects, else 127.0.0.1; 0.0.0.0 serves the network)",
+        "VAU_HOST",
+    )
     port: int = _opt(7860, "port to listen on", "VAU_PORT")
     share: bool = _opt(False, "also open a public gradio.live link", "VAU_SHARE")
     samples: str = _opt(
@@ -122,6 +127,11 @@ class Settings:
         if self.users is not None:
             load_users(self.users)
         return self
+
+    @property
+    def bind_host(self) -> str:
+        """The address to listen on: --host, else every interface on a Space and loopback here."""
+        return self.host or ("0.0.0.0" if on_space() else "127.0.0.1")
 
     @property
     def first_tab(self) -> str:

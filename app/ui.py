@@ -115,7 +115,7 @@ def theme() -> gr.themes.Base:
 def launch_options(settings: Settings, studio: Studio | None = None) -> dict:
     """Keyword arguments for `demo.launch`: server, login, theme, CSS, shortcuts, paths."""
     options = {
-        "server_name": settings.host,
+        "server_name": settings.bind_host,
         "server_port": settings.port,
         "share": settings.share,
         "auth": settings.auth,

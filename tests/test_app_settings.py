@@ -27,6 +27,10 @@ def test_defaults_need_no_flags_and_no_environment():
         ({"VAU_SHARE": "0"}, "share", False),
         ({"VAU_USERS": "ann:pw"}, "users", "ann:pw"),
         ({"VAU_MODEL": ""}, "model", None),
+        ({"VAU_ADMINS": "boss,chief"}, "admins", "boss,chief"),
+        ({"VAU_REPLAY_CPS": "120.5"}, "replay_cps", 120.5),
+        ({"VAU_LANDING": "demo"}, "landing", "demo"),
+        ({"VAU_HOST": "0.0.0.0"}, "host", "0.0.0.0"),
     ],
 )
 def test_environment_variables_set_fields(env, field, value):
@@ -89,3 +93,45 @@ def test_empty_users_file_is_refused(tmp_path):
     users.write_text("# nobody yet\n", encoding="utf-8")
     with pytest.raises(SettingsError, match="no users"):
         load_users(str(users))
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"VAU_LANDING": "gallery"}, "--landing must be demo or studio"),
+        ({"VAU_REPLAY_CPS": "-1"}, "--replay-cps must be 0"),
+        ({"VAU_REPLAY_CPS": "fast"}, "VAU_REPLAY_CPS must be a number"),
+    ],
+)
+def test_bad_demo_settings_are_refused(env, message):
+    with pytest.raises(SettingsError, match=message):
+        from_sources([], env)
+
+
+@pytest.fixture
+def off_space(monkeypatch):
+    for name in ("SPACE_ID", "SPACES_ZERO_GPU"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.mark.parametrize(
+    ("space", "landing", "tab", "host"),
+    [
+        (False, None, "studio", "127.0.0.1"),  # local: straight to work, loopback only
+        (True, None, "demo", "0.0.0.0"),  # a Space: the demo, on the proxy's interface
+        (True, "studio", "studio", "0.0.0.0"),
+        (False, "demo", "demo", "127.0.0.1"),
+    ],
+)
+def test_a_space_lands_on_the_demo_and_listens_for_its_proxy(
+    off_space, monkeypatch, space, landing, tab, host
+):
+    if space:
+        monkeypatch.setenv("SPACE_ID", "owner/studio")
+    settings = Settings(landing=landing)
+    assert (settings.first_tab, settings.bind_host) == (tab, host)
+
+
+def test_an_explicit_host_wins_on_a_space(off_space, monkeypatch):
+    monkeypatch.setenv("SPACE_ID", "owner/studio")
+    assert Settings(host="127.0.0.2").bind_host == "127.0.0.2"

@@ -133,6 +133,7 @@ def test_the_space_folder_starts_on_the_demo_with_no_model_gpu_or_network(tmp_pa
         "SPACE_ID": "owner/vau-r1-studio",  # what the platform sets; no SPACES_ZERO_GPU here
         "HF_HUB_OFFLINE": "1",
         "VAU_REPLAY_CPS": "0",
+        "VAU_HOST": "127.0.0.1",  # a Space would listen on every interface; a test need not
     }
     env.pop("VAU_MODEL", None)
     server = _serve(folder, port, env)
