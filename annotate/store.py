@@ -132,6 +132,11 @@ class Store:
             query = query.where(Video.source == source)
         return self._read(lambda s: _maybe(convert.video, s.scalars(query).first()))
 
+    def located_videos(self) -> list[VideoRecord]:
+        """Every video whose file was found somewhere (its path is known), by name."""
+        query = select(Video).where(Video.path.is_not(None)).order_by(Video.name, Video.id)
+        return self._read(lambda s: [convert.video(v) for v in s.scalars(query)])
+
     def add_item(
         self,
         video_id: int,

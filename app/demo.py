@@ -211,35 +211,38 @@ def first_task(recordings: dict[str, Recording], wanted: str | None = None) -> s
 
 
 def entry_for(
-    store: Store, video: VideoRecord, pinned_by: str | None = None, wanted: str | None = None
-) -> Entry:
-    """The gallery entry of one video, from its items and their newest runs."""
-    items = store.items_for_video(video.id)
+    store: Store, video_id: int, pinned_by: str | None = None, wanted: str | None = None
+) -> Entry | None:
+    """The gallery entry of one video, from its items and their newest runs (None: no items)."""
+    items = store.items_for_video(video_id)
+    if not items:
+        return None
     runs = store.latest_runs(i.id for i in items)
     recordings = {}
     for task in TASKS:
         found = recording([i for i in items if i.task == task], runs)
         if found is not None:
             recordings[task] = found
-    return Entry(video, recordings, first_task(recordings, wanted), pinned_by)
+    return Entry(items[0].video, recordings, first_task(recordings, wanted), pinned_by)
 
 
 def gallery(store: Store, settings: Settings) -> list[Entry]:
     """The bundled samples whose files are here (by name), then the pinned items' videos."""
     folders = sample_folders(settings)
-    videos: dict[int, VideoRecord] = {}
-    for item in store.list_items(limit=None):
-        if _inside(item.video.path, folders) and Path(item.video.path).is_file():
-            videos.setdefault(item.video.id, item.video)
-    entries = [entry_for(store, v) for v in sorted(videos.values(), key=lambda v: v.name)]
+    samples = [
+        v for v in store.located_videos() if _inside(v.path, folders) and Path(v.path).is_file()
+    ]
+    entries = [e for e in (entry_for(store, v.id) for v in samples) if e is not None]
     shown = {e.video.id: n for n, e in enumerate(entries)}
     for pin in store.pins():
         video = pin.item.video
         if video.id in shown:
             entries[shown[video.id]] = replace(entries[shown[video.id]], pinned_by=pin.pinned_by)
             continue
-        shown[video.id] = len(entries)
-        entries.append(entry_for(store, video, pin.pinned_by, pin.item.task))
+        entry = entry_for(store, video.id, pin.pinned_by, pin.item.task)
+        if entry is not None:
+            shown[video.id] = len(entries)
+            entries.append(entry)
     return [e for e in entries if e.recordings]
 
 

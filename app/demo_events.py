@@ -63,12 +63,11 @@ def _opening(s: Screen, entry: demo.Entry, task: str, view: demo.Shown) -> dict:
 
 
 def _entry(studio: Studio, video_id: int) -> demo.Entry:
-    video = next((i.video for i in studio.store.items_for_video(video_id)), None)
-    if video is None:
+    entry = demo.entry_for(studio.store, video_id)
+    if entry is None:
         raise InvalidInput("this video is no longer in the store")
-    entry = demo.entry_for(studio.store, video)
     if not entry.recordings:
-        raise InvalidInput(f"{video.name} has nothing recorded to show")
+        raise InvalidInput(f"{entry.video.name} has nothing recorded to show")
     return entry
 
 

@@ -81,7 +81,7 @@ def test_the_newest_run_is_replayed(studio):
     item = _item(studio, "sample_fight.mp4", "grounding")
     _run(studio, item, "<answer>Normal</answer><glue>[-1, -1]</glue>")
     newest = _run(studio, item, SCRIPTS["grounding"])
-    entry = demo.entry_for(studio.store, item.video)
+    entry = demo.entry_for(studio.store, item.video.id)
     rec = entry.recordings["grounding"]
     assert rec.run.id == newest.id and rec.result.interval == (6.0, 12.0)
     assert entry.caption == "sample_fight.mp4 · 1 recorded run"
@@ -91,7 +91,7 @@ def test_a_run_on_an_ad_hoc_question_is_replayed_over_the_reference(studio):
     video = _item(studio, "sample_fight.mp4", "qa").video
     asked = studio.store.add_item(video.id, "qa", question="Who runs?", options=("A", "B"))
     run = _run(studio, asked, "<think>x</think><answer>B</answer>")
-    rec = demo.entry_for(studio.store, video).recordings["qa"]
+    rec = demo.entry_for(studio.store, video.id).recordings["qa"]
     assert (rec.item.id, rec.run.id) == (asked.id, run.id)
 
 
@@ -107,7 +107,7 @@ def test_a_run_on_an_ad_hoc_question_is_replayed_over_the_reference(studio):
 )
 def test_the_task_an_entry_opens_on(studio, recorded, wanted, first):
     item = _item(studio, "sample_fire.mp4", "grounding")
-    recordings = demo.entry_for(studio.store, item.video).recordings
+    recordings = demo.entry_for(studio.store, item.video.id).recordings
     recordings = {
         t: replace(r, run=object()) if t in recorded else r for t, r in recordings.items()
     }
@@ -204,7 +204,7 @@ def test_a_skipped_replay_shows_everything_at_once():
 def test_a_recorded_run_is_labelled_with_checkpoint_and_settings(studio):
     item = _item(studio, "sample_fight.mp4", "grounding")
     _run(studio, item, SCRIPTS["grounding"], think=False, sample_fps=1.5, frames=24)
-    rec = demo.entry_for(studio.store, item.video).recordings["grounding"]
+    rec = demo.entry_for(studio.store, item.video.id).recordings["grounding"]
     label = demo.recording_label(rec)
     assert label.startswith("Recorded run · Grounding · my-vau-r1 · no think · 1.5 fps × 24 frames")
     assert " by ann" in label and "UTC" in label
@@ -213,7 +213,7 @@ def test_a_recorded_run_is_labelled_with_checkpoint_and_settings(studio):
 
 def test_a_reference_annotation_is_labelled_as_no_models_output(studio):
     item = _item(studio, "sample_fight.mp4", "grounding")
-    rec = demo.entry_for(studio.store, item.video).recordings["grounding"]
+    rec = demo.entry_for(studio.store, item.video.id).recordings["grounding"]
     assert "no model run has been recorded" in demo.recording_label(rec)
     assert "REFERENCE" in demo.badge_html(rec) and "RECORDED" not in demo.badge_html(rec)
 
@@ -221,12 +221,12 @@ def test_a_reference_annotation_is_labelled_as_no_models_output(studio):
 def test_the_badge_escapes_the_checkpoint_name(studio):
     item = _item(studio, "sample_fight.mp4", "grounding")
     studio.store.record_run(item.id, checkpoint="<b>x</b>", settings={}, raw="<answer>A</answer>")
-    rec = demo.entry_for(studio.store, item.video).recordings["grounding"]
+    rec = demo.entry_for(studio.store, item.video.id).recordings["grounding"]
     assert "&lt;b&gt;x&lt;/b&gt;" in demo.badge_html(rec)
 
 
 def test_a_reference_replay_shows_no_model_result(studio):
-    entry = demo.entry_for(studio.store, _item(studio, "sample_fight.mp4", "grounding").video)
+    entry = demo.entry_for(studio.store, _item(studio, "sample_fight.mp4", "grounding").video.id)
     view = demo.shown(entry, "grounding")
     assert view.session.result is None and view.session.truth.interval == (6.0, 12.0)
     assert view.text.endswith("</glue>") and view.reasoning.startswith("### Specific Anomaly")

@@ -491,3 +491,10 @@ def test_pinning_needs_a_name(store):
     item = make_item(store)
     with pytest.raises(InvalidInput, match="admin name is empty"):
         store.pin(item.id, "  ")
+
+
+def test_located_videos_are_those_with_a_path_by_name(store):
+    store.add_video("b.mp4", "local", path="/videos/b.mp4")
+    store.add_video("a.mp4", "local", path="/videos/a.mp4")
+    store.add_video("nowhere.mp4", "msad")
+    assert [v.name for v in store.located_videos()] == ["a.mp4", "b.mp4"]
