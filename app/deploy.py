@@ -73,15 +73,17 @@ def readme(config: SpaceConfig) -> str:
 # {config.title}
 
 Run a VAU-R1 (Qwen2.5-VL) checkpoint on a video, see where and why it finds an anomaly,
-correct it, and export the corrections as training data. Sign in with Hugging Face to annotate.
+correct it, and export the corrections as training data. The Demo tab replays recorded runs
+with no GPU; sign in with Hugging Face to annotate.
 
 Configure it under Settings → Variables and secrets:
 
-- `VAU_HOST` = `0.0.0.0` (required on a Space)
-- `VAU_MODEL`: the checkpoint (a hub id); without it the Studio is annotation-only
-- `VAU_DB_URL`: an external PostgreSQL URL (secret), or leave it for the local SQLite file
-- `VAU_BACKUP`: `hf://datasets/OWNER/NAME` to snapshot the SQLite store there, and `HF_TOKEN`
-  (secret, write access to that dataset)
+- `VAU_MODEL`: the checkpoint (a hub id); without it there are no live runs
+- `VAU_BACKUP`: `hf://datasets/OWNER/NAME` to snapshot the SQLite store there (restored on
+  restart), and `HF_TOKEN` (secret, write access to that dataset)
+- `VAU_DB_URL`: an external PostgreSQL URL (secret), instead of the local SQLite file
+- `VAU_ADMINS`: who may pin items to the demo gallery
+- `VAU_RUNS_PER_HOUR`, `VAU_MAX_VIDEO_S`, `VAU_MAX_UPLOAD_MB`: guard rails for live runs and uploads
 """
     return "\n".join(lines) + "\n" + body
 
