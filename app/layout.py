@@ -244,8 +244,8 @@ def _demo_tab(s: Screen) -> None:
     s.demo_open_btn = gr.Button(visible=False)
     s.demo_gallery = gr.Gallery(
         label="Demo videos",
-        columns=6,
-        height="auto",
+        columns=5,
+        height=316,
         allow_preview=False,
         object_fit="cover",
         elem_id="demo-gallery",

@@ -63,10 +63,15 @@ def test_a_stakeholder_sees_a_recorded_run_at_once_and_steps_through_it(space):
         assert "Model: 6.0–12.0 s" in timeline_traces(page, "demo-timeline")
         assert "Ground truth: 8.0–15.0 s" in timeline_traces(page, "demo-timeline")  # the fall
 
-        page.locator("#demo-gallery button").nth(1).click()  # the fight sample
+        thumbnails = page.locator("#demo-gallery button.thumbnail-item")
+        thumbnails.filter(has_text="sample_fight.mp4").click()
         page.wait_for_selector("#demo-steps .vau-live")  # the text arrives at reading speed
         wait_for_text(page, "demo-steps", "Step 1 of 3")
-        assert "sample_fight.mp4" in page.inner_text("#demo-gallery")
+        page.wait_for_function(  # the fight's own truth: this is the video that was picked
+            "Array.from(document.querySelector('#demo-timeline .js-plotly-plot').data)"
+            ".some(t => (t.hovertext || [''])[0] == 'Ground truth: 6.0–12.0 s')"
+        )
+        assert "Fighting" in page.inner_text("#demo-result")
         page.click("#demo-next")
         wait_for_text(page, "demo-steps", "Step 2 of 3")
         assert "From 6.0 to 12.0 seconds" in page.inner_text("#demo-steps mark")
