@@ -194,10 +194,7 @@ def _inside(path: str | None, folders: Iterable[Path]) -> bool:
 
 def sample_folders(settings: Settings) -> list[Path]:
     """The folders whose videos are the bundled samples."""
-    folders = [Path(settings.videos)] if settings.videos else []
-    if settings.samples:
-        folders.append(Path(settings.samples).parent / "samples")
-    return [f.resolve() for f in folders]
+    return [settings.sample_videos.resolve()] if settings.sample_videos else []
 
 
 def first_task(recordings: dict[str, Recording], wanted: str | None = None) -> str:

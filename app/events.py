@@ -49,9 +49,6 @@ UI = {"queue": False, "api_visibility": "undocumented"}
 def _wire_open(s: Screen, studio: Studio) -> None:
     outputs = [*show_outputs(s), s.save_msg, s.picker]
 
-    def opened(session: Session, who: str | None, note: str) -> dict:
-        return open_updates(s, studio, session, who, note)
-
     def on_pick(item_id, typed, request: gr.Request):
         if item_id is None or item_id == "":
             return {}
@@ -59,7 +56,7 @@ def _wire_open(s: Screen, studio: Studio) -> None:
             session = handlers.open_item(studio, record_id(item_id))
         except StudioError as error:
             return failure(s.save_msg, error)
-        return opened(session, who_is(typed, request), "")
+        return open_updates(s, studio, session, who_is(typed, request), "")
 
     def on_next(typed, request: gr.Request):
         try:
@@ -67,7 +64,8 @@ def _wire_open(s: Screen, studio: Studio) -> None:
             session = handlers.next_item(studio, who)
         except StudioError as error:
             return failure(s.save_msg, error)
-        return opened(session, who, "Next item for you.") | {s.picker: session.item_id}
+        updates = open_updates(s, studio, session, who, "Next item for you.")
+        return updates | {s.picker: session.item_id}
 
     def on_upload(path, task, typed, request: gr.Request):
         try:
@@ -75,7 +73,7 @@ def _wire_open(s: Screen, studio: Studio) -> None:
         except StudioError as error:
             return failure(s.save_msg, error)
         note = f"Uploaded: {session.duration:.1f} s video. Choose a task and press Run."
-        return opened(session, who_is(typed, request), note) | {s.picker: None}
+        return open_updates(s, studio, session, who_is(typed, request), note) | {s.picker: None}
 
     s.picker.input(on_pick, [s.picker, s.name], outputs, api_name="open_item", **STORE)
     s.next_btn.click(on_next, [s.name], outputs, api_name="next_item", **STORE)

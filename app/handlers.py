@@ -72,7 +72,7 @@ def import_samples(studio: Studio) -> None:
     csv = Path(studio.settings.samples) if studio.settings.samples else None
     if csv is None or not csv.is_file():
         return
-    videos = Path(studio.settings.videos) if studio.settings.videos else csv.parent / "samples"
+    videos = studio.settings.sample_videos
     try:
         report = import_csv(studio.store, csv, videos=videos if videos.is_dir() else None)
     except StudioError as error:

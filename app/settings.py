@@ -129,6 +129,13 @@ class Settings:
         return self
 
     @property
+    def sample_videos(self) -> Path | None:
+        """Where the bundled samples' videos are: --videos, else samples/ beside the samples CSV."""
+        if self.videos:
+            return Path(self.videos)
+        return Path(self.samples).parent / "samples" if self.samples else None
+
+    @property
     def bind_host(self) -> str:
         """The address to listen on: --host, else every interface on a Space and loopback here."""
         return self.host or ("0.0.0.0" if on_space() else "127.0.0.1")

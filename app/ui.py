@@ -91,13 +91,9 @@ def build_app(
 def allowed_paths(studio: Studio) -> list[str]:
     """Folders the browser may load videos and exports from."""
     folders = {Path(studio.settings.uploads), Path(studio.settings.exports)}
-    if studio.settings.samples:
-        folders.add(Path(studio.settings.samples).parent / "samples")
-    if studio.settings.videos:
-        folders.add(Path(studio.settings.videos))
-    for item in studio.store.list_items(limit=None):
-        if item.video.path:
-            folders.add(Path(item.video.path).parent)
+    if studio.settings.sample_videos:
+        folders.add(studio.settings.sample_videos)
+    folders |= {Path(video.path).parent for video in studio.store.located_videos()}
     return sorted(str(f.resolve()) for f in folders)
 
 
