@@ -25,7 +25,7 @@ from annotate.errors import InvalidInput
 from annotate.records import ItemRecord, RunRecord, VideoRecord
 from annotate.store import Store
 from app.gpu import on_space
-from app.handlers import RunRequest, Studio, with_run
+from app.handlers import RunRequest, Studio, video_of, with_run
 from app.settings import Settings
 from app.state import Session
 from app.views import TASK_LABELS
@@ -250,25 +250,25 @@ class Shown:
     session: Session = Session()  # result None for a reference annotation: it is no model's
     text: str = ""
     reasoning: str = ""
-    recorded: bool = False
+
+
+def _shown(session: Session, result: Result, text: str) -> Shown:
+    return Shown(session, text, result.think or result.raw)
 
 
 def shown(entry: Entry, task: str) -> Shown:
     """The replay of one task of an entry: its stored run, or its reference annotation."""
     rec = entry.recordings[task]
-    path = entry.video.path if entry.video.path and Path(entry.video.path).is_file() else None
-    session = Session.for_item(rec.item, path, entry.video.duration)
-    reasoning = rec.result.think or rec.result.raw
+    session = Session.for_item(rec.item, *video_of(rec.item))
     if rec.run is None:
-        return Shown(session, rec.result.raw, reasoning)
-    return Shown(with_run(session, rec.run), rec.run.raw, reasoning, recorded=True)
+        return _shown(session, rec.result, rec.result.raw)
+    return _shown(with_run(session, rec.run), rec.result, rec.run.raw)
 
 
 def shown_after_run(session: Session) -> Shown:
     """What a finished live run shows."""
     result = session.result
-    text = result.raw if result else ""
-    return Shown(session, text, (result.think or result.raw) if result else "", True)
+    return _shown(session, result, result.raw) if result else Shown(session)
 
 
 # --- admins, thumbnails ------------------------------------------------------------------------

@@ -120,12 +120,12 @@ def open_upload(studio: Studio, path: str | None, task: str) -> Session:
 def open_item(studio: Studio, item_id: int) -> Session:
     """Move to a store item: its video, task, question, truth and latest model run."""
     item = studio.store.get_item(int(item_id))
-    session = Session.for_item(item, *_video_of(item))
+    session = Session.for_item(item, *video_of(item))
     runs = studio.store.runs(item.id)
     return with_run(session, runs[0]) if runs else session
 
 
-def _video_of(item: ItemRecord) -> tuple[str | None, float | None]:
+def video_of(item: ItemRecord) -> tuple[str | None, float | None]:
     """The item's video file and duration; no file when it is not on this machine."""
     from inference.video import probe_video
 
