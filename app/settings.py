@@ -143,9 +143,7 @@ class Settings:
     @property
     def first_tab(self) -> str:
         """The tab a visitor lands on: --landing, else the demo on a Space and the Studio here."""
-        if self.landing:
-            return self.landing
-        return "demo" if on_space() else "studio"
+        return self.landing or ("demo" if on_space() else "studio")
 
     @property
     def auth(self) -> list[tuple[str, str]] | None:
