@@ -16,10 +16,9 @@ from typing import Any
 
 from annotate import formats
 from annotate.errors import InvalidInput, StoreError
-from annotate.protocol import readable_reasoning
 from annotate.records import Interval, ItemRecord, RevisionRecord, RunRecord
 from annotate.store import Store
-from annotate.validate import check_task, clean_name
+from annotate.validate import check_task, clean_name, readable_reasoning
 
 FORMATS: tuple[str, ...] = ("vau-csv", "trl-sft", "trl-grpo", "dpo", "sharegpt")
 STATUS_CHOICES: dict[str, tuple[str, ...]] = {

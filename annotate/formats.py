@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from annotate.protocol import assistant_text, description_turns, format_interval
+from inference import protocol
 from inference.tasks import DEFAULT_FPS
 from inference.vaubench import BenchRow, write_bench_csv
 
@@ -80,11 +80,19 @@ def reply(example: Example, think: bool) -> str:
     """The assistant's reply in the tag protocol (first turn only for description)."""
     task = example.item.task
     if task == "description":
-        return description_turns(example.answer, example.reasoning)[0]
+        return protocol.description_turns(example.answer, example.reasoning)[0]
+    if think and not (example.reasoning or "").strip():
+        raise Skip("no reasoning for the think variant (export with --no-think)")
     try:
-        return assistant_text(task, example.answer, example.reasoning, example.interval, think)
-    except ValueError:
-        raise Skip("no reasoning for the think variant (export with --no-think)") from None
+        return protocol.write(
+            task,
+            example.answer,
+            reasoning=example.reasoning,
+            interval=example.interval,
+            think=think,
+        )
+    except ValueError as error:
+        raise Skip(f"not a valid {task} answer: {error}") from None
 
 
 def prompt_messages(example: Example, options: ExportOptions) -> list[dict[str, Any]]:
@@ -113,7 +121,7 @@ def sft_record(example: Example, options: ExportOptions) -> dict[str, Any]:
     messages = prompt_messages(example, options)
     messages.append(message("assistant", text(reply(example, options.think))))
     if example.item.task == "description":
-        analysis = description_turns(example.answer, example.reasoning)[1]
+        analysis = protocol.description_turns(example.answer, example.reasoning)[1]
         if analysis:
             second = prompt_of(example, options.think).turns[1]
             messages += [message("user", text(second)), message("assistant", text(analysis))]
@@ -131,7 +139,7 @@ def grpo_record(example: Example, options: ExportOptions) -> dict[str, Any]:
         "prompt": prompt_messages(example, options),
         "solution": solution,
         "answer": solution,
-        "interval": json.loads(format_interval(interval)),
+        "interval": protocol.interval_values(interval),
         "class": example.class_name or example.item.truth.class_name or "",
         **_meta(example),
     }
@@ -164,7 +172,7 @@ def sharegpt_record(example: Example, options: ExportOptions) -> dict[str, Any]:
         {"from": "gpt", "value": reply(example, options.think)},
     ]
     if example.item.task == "description":
-        analysis = description_turns(example.answer, example.reasoning)[1]
+        analysis = protocol.description_turns(example.answer, example.reasoning)[1]
         if analysis:
             turns += [
                 {"from": "human", "value": prompt.turns[1]},
@@ -195,7 +203,7 @@ def bench_row(examples: list[Example], include_truth: bool) -> BenchRow:
     row: dict[str, Any] = dict.fromkeys(
         ("question", "options", "correct", "key_object", "description", "reasoning"), None
     )
-    row["anomaly_class"], times = None, (-1.0, -1.0)
+    row["anomaly_class"], times = None, protocol.NO_ANOMALY
     if include_truth:
         times = _truth_fields(examples, row)
     for example in examples:  # later corrections (newer revisions) win
@@ -206,7 +214,7 @@ def bench_row(examples: list[Example], include_truth: bool) -> BenchRow:
 
 
 def _truth_fields(examples: list[Example], row: dict[str, Any]) -> tuple[float, float]:
-    times = (-1.0, -1.0)
+    times = protocol.NO_ANOMALY
     for example in examples:
         item, truth = example.item, example.item.truth
         for key, value in (
@@ -223,7 +231,7 @@ def _truth_fields(examples: list[Example], row: dict[str, Any]) -> tuple[float, 
                 truth.answer,
             )
         if item.task == "grounding" and truth.answer is not None:
-            times = truth.interval or (0.0, 0.0)
+            times = truth.interval or protocol.BENCH_NORMAL
     return times
 
 
@@ -238,7 +246,10 @@ def _correction_fields(
             example.answer,
         )
     elif item.task == "grounding":
-        return example.interval if example.answer == "Anomaly" and example.interval else (0.0, 0.0)
+        if example.class_name:  # the class set on a grounding item is the video's class too
+            row["anomaly_class"] = example.class_name
+        anomalous = example.answer == "Anomaly" and example.interval
+        return example.interval if anomalous else protocol.BENCH_NORMAL
     elif item.task == "classification":
         row["anomaly_class"] = example.answer
     elif item.task == "description":

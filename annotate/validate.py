@@ -8,6 +8,8 @@ from dataclasses import replace
 from annotate.errors import InvalidInput
 from annotate.records import Edit, Interval, StepText
 from annotate.schema import STATUSES
+from inference import protocol
+from inference.steps import split_steps
 from inference.tasks import CLASSES, GROUNDING_ANSWERS, TASKS, canonical_class
 from inference.vaubench import parse_correct
 
@@ -41,14 +43,14 @@ def check_task(task: str) -> str:
 
 
 def clean_interval(interval: object) -> Interval | None:
-    """Two finite times 0 <= start <= end; `[-1, -1]` (the "no anomaly" spelling) means None."""
+    """Two finite times 0 <= start <= end; a Normal marker (`[-1, -1]`, `[0, 0]`) means None."""
     if interval is None:
         return None
     try:
         start, end = (float(x) for x in interval)  # type: ignore[union-attr]
     except (TypeError, ValueError):
         raise InvalidInput(f"an interval is two times in seconds, got {interval!r}") from None
-    if (start, end) == (-1.0, -1.0):
+    if (start, end) in protocol.NO_SPAN:
         return None
     if not (math.isfinite(start) and math.isfinite(end)) or not 0 <= start <= end:
         raise InvalidInput(f"interval needs 0 <= start <= end, got [{start}, {end}]")
@@ -133,8 +135,6 @@ def split_reasoning(text: str | None) -> tuple[StepText, ...]:
     """The steps of a reasoning text (six VAU-Bench sections, numbered lines, or sentences)."""
     if not text or not text.strip():
         return ()
-    from inference.parse import split_steps  # parse is pure Python; imported late for startup
-
     return tuple(StepText(step.title, step.text) for step in split_steps(text))
 
 
@@ -143,3 +143,14 @@ def join_steps(steps: tuple[StepText, ...]) -> str | None:
     if not steps:
         return None
     return "\n\n".join(f"{s.title}: {s.text}" if s.title else s.text for s in steps)
+
+
+def readable_reasoning(text: str | None) -> str | None:
+    """Reasoning as prose for training: VAU-Bench's dict-string or markdown sections become
+    "Title: text" paragraphs; other text is kept as written."""
+    if text is None or not text.strip():
+        return None
+    steps = split_reasoning(text)
+    if steps and all(step.title for step in steps):
+        return join_steps(steps)
+    return text.strip()

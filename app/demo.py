@@ -29,6 +29,7 @@ from app.handlers import RunRequest, Studio, video_of, with_run
 from app.settings import Settings
 from app.state import Session
 from app.views import TASK_LABELS
+from inference import protocol
 from inference.errors import VideoError
 from inference.parse import Result, parse_response
 from inference.tasks import TASKS
@@ -78,13 +79,17 @@ def reference_text(item: ItemRecord) -> str | None:
     if not truth.known:
         return None
     if item.task == "description":
-        return "\n\n".join(t for t in (truth.description or truth.answer, truth.reasoning) if t)
-    think = f"<think>{truth.reasoning}</think>\n" if truth.reasoning else ""
-    text = f"{think}<answer>{truth.answer}</answer>"
-    if item.task == "grounding":
-        start, end = truth.interval or (-1.0, -1.0)
-        text += f"\n<glue>[{start:.1f}, {end:.1f}]</glue>"
-    return text
+        return protocol.join_turns(truth.description or truth.answer, truth.reasoning)
+    try:
+        return protocol.write(
+            item.task,
+            truth.answer,
+            reasoning=truth.reasoning,
+            interval=truth.interval,
+            think=bool(truth.reasoning and truth.reasoning.strip()),
+        )
+    except ValueError:  # a truth the protocol cannot write (an impossible interval)
+        return None
 
 
 def recording(items: Iterable[ItemRecord], runs: dict[int, RunRecord]) -> Recording | None:

@@ -9,7 +9,7 @@ from app.runtime import ModelStatus
 from app.state import Form, Session
 from app.steps import clamp, step_html
 from app.timeline import TimelineData
-from inference.parse import Step, split_steps
+from inference.steps import Step, split_steps
 from inference.tasks import CLASSES, GROUNDING_ANSWERS
 
 TASK_LABELS = {

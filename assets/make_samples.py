@@ -29,7 +29,7 @@ import av
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from inference.parse import SECTIONS  # noqa: E402
+from inference.steps import SECTIONS  # noqa: E402
 from inference.vaubench import COLUMNS  # noqa: E402
 
 HERE = Path(__file__).resolve().parent

@@ -8,16 +8,15 @@ and as `missing`. Percentages are 0-100. Pure functions: no I/O, no parsing of f
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from inference import protocol
+from inference.parse import parse_response
 from inference.tasks import canonical_class
 
-Interval = tuple[float, float]
 THRESHOLDS: tuple[float, ...] = (0.3, 0.5, 0.7)
-NO_SPANS: tuple[Interval, ...] = ((0.0, 0.0), (-1.0, -1.0))  # Normal, unannotated
 
 
 def iou(pred: Sequence[float] | None, gt: Sequence[float] | None) -> float:
@@ -85,6 +84,12 @@ class ClassificationScore:
         }
 
 
+def answer_correct(task: str, predicted: str | None, truth: str | None) -> bool:
+    """True when a predicted answer is the true one, each in the protocol's one spelling."""
+    expected = protocol.canonical_answer(task, truth)
+    return expected is not None and protocol.canonical_answer(task, predicted) == expected
+
+
 def _missing(truth: Mapping[Hashable, Any], predicted: Mapping[Hashable, Any]) -> int:
     return sum(1 for key in truth if key not in predicted)
 
@@ -92,17 +97,8 @@ def _missing(truth: Mapping[Hashable, Any], predicted: Mapping[Hashable, Any]) -
 def qa_accuracy(truth: Mapping[Hashable, str], predicted: Mapping[Hashable, str | None]) -> QAScore:
     """Case-insensitive letter match over every ground-truth question that has a letter."""
     truth = {key: letter for key, letter in truth.items() if letter}
-    hits = sum(
-        1
-        for key, letter in truth.items()
-        if (guess := predicted.get(key)) and guess.strip().upper() == letter.strip().upper()
-    )
+    hits = sum(answer_correct("qa", predicted.get(key), letter) for key, letter in truth.items())
     return QAScore(percent(hits, len(truth)), len(truth), _missing(truth, predicted))
-
-
-def has_span(gt: Sequence[float] | None) -> bool:
-    """True when a ground-truth interval is an anomaly span, not Normal 0/0 or unannotated -1/-1."""
-    return gt is not None and tuple(gt) not in NO_SPANS
 
 
 def grounding_ious(
@@ -110,7 +106,7 @@ def grounding_ious(
     predicted: Mapping[Hashable, Sequence[float] | None],
 ) -> dict[Hashable, float]:
     """IoU per scored item: ground truth without a span is skipped; no prediction is IoU 0."""
-    return {key: iou(predicted.get(key), gt) for key, gt in truth.items() if has_span(gt)}
+    return {key: iou(predicted.get(key), gt) for key, gt in truth.items() if protocol.has_span(gt)}
 
 
 def grounding_scores(
@@ -135,7 +131,7 @@ def classification_scores(
         if guess is None:
             continue
         binary += (guess == "Normal") == (gt == "Normal")
-        multi += guess == gt
+        multi += answer_correct("classification", guess, gt)
     n = len(scored)
     return ClassificationScore(
         percent(binary, n), percent(multi, n), n, _missing(scored, predicted)
@@ -143,14 +139,8 @@ def classification_scores(
 
 
 # --- RFT rewards (open-r1 style: a list of completions in, a list of floats out) ----------
-
-_NUMBER = r"-?\d+(?:\.\d+)?"
-_GLUE = re.compile(rf"<glue>\s*\[\s*({_NUMBER})\s*,\s*({_NUMBER})\s*\]\s*</glue>")
-_THINK_ANSWER = r"<think>.*?</think>\s*<answer>.*?</answer>"
-_FORMAT = re.compile(_THINK_ANSWER, re.DOTALL)
-_FORMAT_TAG = re.compile(rf"{_THINK_ANSWER}\s*({_GLUE.pattern})", re.DOTALL)
-_ANSWER = re.compile(r"<answer>(.*?)</answer>", re.DOTALL)
-_LETTER = re.compile(r"\s*\(?([A-Da-d])(?:$|[\s.):])")
+# Thin wrappers over the protocol and the parser, so a reward, the Studio's "tags OK" and the
+# scorer can never disagree about one output.
 
 
 def completion_text(completion: Any) -> str:
@@ -169,48 +159,24 @@ def _each(value: Any, n: int) -> list[Any]:
     return list(value) if isinstance(value, list | tuple) and len(value) == n else [value] * n
 
 
-def glue_interval(text: str) -> Interval | None:
-    """The interval of the last `<glue>[s, e]</glue>` in `text`, if any."""
-    found = _GLUE.findall(text)
-    return (float(found[-1][0]), float(found[-1][1])) if found else None
-
-
-def format_reward(completions: list[Any], task: Any = "qa", **kwargs: Any) -> list[float]:
-    """1 when the whole output is `<think>..</think><answer>..</answer>` (+ `<glue>` for TAG)."""
-    rewards = []
-    for completion, kind in zip(completions, _each(task, len(completions)), strict=True):
-        text = completion_text(completion).strip()
-        if kind == "grounding":
-            match = _FORMAT_TAG.fullmatch(text)
-            interval = glue_interval(match.group(1)) if match else None
-            rewards.append(1.0 if interval and interval[0] <= interval[1] else 0.0)
-        else:
-            rewards.append(1.0 if _FORMAT.fullmatch(text) else 0.0)
-    return rewards
-
-
-def _answer_matches(text: str, solution: str, task: str) -> bool:
-    found = _ANSWER.findall(text)
-    if not found:
-        return False
-    answer = found[-1].strip()
-    if task == "qa":
-        letter = _LETTER.match(answer)
-        return bool(letter) and letter.group(1).upper() == solution.strip().upper()
-    if task == "classification":
-        return canonical_class(answer) is not None and canonical_class(answer) == canonical_class(
-            solution
-        )
-    return answer.lower() == solution.strip().lower()
+def format_reward(
+    completions: list[Any], task: Any = "qa", think: Any = True, **kwargs: Any
+) -> list[float]:
+    """1 exactly when `protocol.format_ok` accepts the completion for its task and variant."""
+    n = len(completions)
+    return [
+        float(protocol.format_ok(completion_text(c), t, th))
+        for c, t, th in zip(completions, _each(task, n), _each(think, n), strict=True)
+    ]
 
 
 def accuracy_reward(
     completions: list[Any], solution: list[str], task: Any = "qa", **kwargs: Any
 ) -> list[float]:
-    """1 for the right QA letter, the exact class, or the right Anomaly/Normal (TAG), else 0."""
+    """1 when the parsed answer is right: the QA letter, the class, or Anomaly / Normal."""
     tasks = _each(task, len(completions))
     return [
-        1.0 if _answer_matches(completion_text(c), s, t) else 0.0
+        float(answer_correct(t, parse_response(completion_text(c), t).answer, s))
         for c, s, t in zip(completions, solution, tasks, strict=True)
     ]
 
@@ -218,20 +184,18 @@ def accuracy_reward(
 def temporal_iou_reward(
     completions: list[Any], interval: list[Sequence[float]], **kwargs: Any
 ) -> list[float]:
-    """IoU of the `<glue>` interval with the truth rounded to 0.1 s; both [-1, -1] scores 1.
+    """IoU of the parsed interval with the truth rounded to 0.1 s; Normal for Normal scores 1.
 
-    A ground truth of 0/0 (VAU-Bench's spelling of Normal) counts as [-1, -1].
+    A ground truth of 0/0 or -1/-1 is Normal; a prediction is Normal when the parser reads one.
     """
     rewards = []
     for completion, gt in zip(completions, interval, strict=True):
-        pred = glue_interval(completion_text(completion))
+        result = parse_response(completion_text(completion), "grounding")
         truth = (round(float(gt[0]), 1), round(float(gt[1]), 1))
-        truth = (-1.0, -1.0) if truth == (0.0, 0.0) else truth
-        pred_normal, truth_normal = pred == (-1.0, -1.0), truth == (-1.0, -1.0)
-        if pred_normal or truth_normal:
-            rewards.append(1.0 if pred_normal and truth_normal else 0.0)
+        if protocol.has_span(truth):
+            rewards.append(iou(result.interval, truth))
         else:
-            rewards.append(iou(pred, truth))
+            rewards.append(float(result.answer == "Normal"))
     return rewards
 
 

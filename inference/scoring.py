@@ -8,17 +8,17 @@ so a file written by any tool scores the same way.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from inference import metrics
 from inference.errors import StudioError
 from inference.parse import parse_response
+from inference.specs import SPECS, scored_tasks, spec
 from inference.vaubench import BenchRow
 
-SCORED_TASKS: tuple[str, ...] = ("qa", "grounding", "classification")
+SCORED_TASKS: tuple[str, ...] = scored_tasks()
 NO_CLASS = "(no class)"
 
 
@@ -109,30 +109,19 @@ def rows_by_video(rows: Sequence[BenchRow]) -> dict[str, BenchRow]:
 
 def task_truth(rows: Sequence[BenchRow], task: str) -> dict[str, Any]:
     """The ground truth the task's metric scores, by video; rows it cannot score are left out."""
+    read = SPECS[task].truth if task in SPECS else None
+    if read is None:
+        raise PredictionsError(
+            f"task {task!r} has no automatic metric; score one of {', '.join(SCORED_TASKS)}"
+            + (" (descriptions are judged by an LLM in VAU-Eval)" if task == "description" else "")
+        )
     by_video = rows_by_video(rows)
-    if task == "qa":
-        return {v: r.correct for v, r in by_video.items() if r.usable_qa}
-    if task == "grounding":
-        return {v: r.interval for v, r in by_video.items() if r.has_interval}
-    if task == "classification":
-        return {v: r.anomaly_class for v, r in by_video.items() if r.anomaly_class}
-    raise PredictionsError(
-        f"task {task!r} has no automatic metric; score one of {', '.join(SCORED_TASKS)}"
-        + (" (descriptions are judged by an LLM in VAU-Eval)" if task == "description" else "")
-    )
+    return {v: truth for v, r in by_video.items() if (truth := read(r)) is not None}
 
 
 def predicted_value(raw: str, task: str) -> Any:
     """The part of a parsed response the task's metric compares: letter, interval or class."""
-    result = parse_response(raw, task)
-    return result.interval if task == "grounding" else result.answer
-
-
-_METRIC: dict[str, Callable[[Mapping, Mapping], Any]] = {
-    "qa": metrics.qa_accuracy,
-    "grounding": metrics.grounding_scores,
-    "classification": metrics.classification_scores,
-}
+    return spec(task).predicted(parse_response(raw, task))
 
 
 def score_predictions(
@@ -143,13 +132,14 @@ def score_predictions(
     same_task = {v: p for v, p in predictions.items() if p.get("task", task) == task}
     predicted = {v: predicted_value(p["raw"], task) for v, p in same_task.items() if v in truth}
     classes = {row.video: row.anomaly_class for row in rows}
-    metric = _METRIC[task]
+    task_spec = spec(task)
+    metric = task_spec.metric
     per_class: dict[str, dict[str, float | int]] = {}
     for name in sorted({classes[v] or NO_CLASS for v in truth}):
         subset = {v: t for v, t in truth.items() if (classes[v] or NO_CLASS) == name}
         per_class[name] = metric(subset, predicted).to_dict()
     items = [
-        ItemScore(v, classes[v], t, guess, _item_value(task, t, guess), v not in predicted)
+        ItemScore(v, classes[v], t, guess, task_spec.item_value(t, guess), v not in predicted)
         for v, t in truth.items()
         for guess in [predicted.get(v)]
     ]
@@ -161,14 +151,6 @@ def score_predictions(
         extra=sum(1 for v in same_task if v not in classes),
         other_task=len(predictions) - len(same_task),
     )
-
-
-def _item_value(task: str, truth: Any, guess: Any) -> float:
-    if task == "grounding":
-        return metrics.iou(guess, truth)
-    if task == "qa":
-        return float(bool(guess) and guess.strip().upper() == truth.upper())
-    return float(guess == truth)
 
 
 def format_score(score: Score, title: str = "") -> str:

@@ -8,11 +8,11 @@ Nothing is dropped silently: each excluded or suspicious row becomes a ``Problem
 from __future__ import annotations
 
 import csv
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from inference import protocol
 from inference.errors import StudioError
 from inference.tasks import canonical_class
 
@@ -33,11 +33,7 @@ COLUMNS: tuple[str, ...] = (
 )
 TEXT_COLUMNS: tuple[str, ...] = COLUMNS[1:11]
 SOURCES: tuple[str, ...] = ("msad", "ucf", "ecva")
-LETTERS = "ABCD"
 UNUSABLE = "-1"
-
-# "D", "d", "D.", "D) Green ...", "D. Green ..." all name option D.
-_LETTER = re.compile(r"\s*([A-Da-d])\s*(?:$|[.):]\s*)")
 
 
 class BenchFormatError(StudioError):
@@ -81,12 +77,12 @@ class BenchRow:
     @property
     def is_unannotated(self) -> bool:
         """True for the ``-1/-1`` sentinel: nobody marked when the anomaly happens."""
-        return self.start == -1 and self.end == -1
+        return (self.start, self.end) == protocol.NO_ANOMALY
 
     @property
     def is_normal(self) -> bool:
         """True for a Normal video: times ``0/0`` or class Normal."""
-        return (self.start == 0 and self.end == 0) or self.anomaly_class == "Normal"
+        return (self.start, self.end) == protocol.BENCH_NORMAL or self.anomaly_class == "Normal"
 
     @property
     def has_interval(self) -> bool:
@@ -95,7 +91,7 @@ class BenchRow:
         Decided by the times alone, as the paper's grounding metric does: two ECVA rows labelled
         Normal carry real spans and count towards its 402 grounding rows.
         """
-        return not self.is_unannotated and not (self.start == 0 and self.end == 0)
+        return protocol.has_span((self.start, self.end))
 
     @property
     def interval(self) -> tuple[float, float] | None:
@@ -146,9 +142,8 @@ def guess_source(video: str, path: str | Path | None = None) -> str:
 
 
 def parse_correct(text: str) -> str | None:
-    """Return the option letter of a `Correct Option` value ("D" or "D. Green ..."), else None."""
-    match = _LETTER.match(text)
-    return match.group(1).upper() if match else None
+    """The option letter of a `Correct Option` value ("D" or "D. Green ..."), else None."""
+    return protocol.answer_letter(text)
 
 
 def read_bench_csv(path: str | Path) -> BenchFile:

@@ -14,6 +14,7 @@ from annotate.records import GroundTruth
 from app import demo
 from app.handlers import Studio, import_samples
 from app.runtime import ModelSlot
+from inference import protocol
 from tests.app_helpers import SCRIPTS, studio_settings
 
 
@@ -48,13 +49,14 @@ def _run(studio, item, raw: str, **settings):
 def test_reference_text_of_a_grounding_item_is_a_tagged_answer_with_its_interval(studio):
     item = _item(studio, "sample_fight.mp4", "grounding")
     text = demo.reference_text(item)
-    assert text.startswith("<think>") and "</think>\n<answer>Anomaly</answer>" in text
+    assert text.startswith("<think>") and "</think><answer>Anomaly</answer>" in text
     assert text.endswith("<glue>[6.0, 12.0]</glue>")
+    assert protocol.format_ok(text, "grounding")
 
 
 def test_reference_text_of_a_normal_video_says_minus_one(studio):
     item = _item(studio, "sample_normal.mp4", "grounding")
-    assert demo.reference_text(item).endswith("<answer>Normal</answer>\n<glue>[-1.0, -1.0]</glue>")
+    assert demo.reference_text(item).endswith("<answer>Normal</answer><glue>[-1.0, -1.0]</glue>")
 
 
 def test_reference_text_of_a_description_is_plain_text(studio):

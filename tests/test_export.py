@@ -11,9 +11,10 @@ import pytest
 from annotate.errors import InvalidInput
 from annotate.export import ExportOptions, export, split_of
 from annotate.importer import import_csv
-from annotate.protocol import assistant_text, format_interval, readable_reasoning
 from annotate.records import Edit
 from annotate.store import Store
+from annotate.validate import readable_reasoning
+from inference import protocol
 from inference.metrics import accuracy_reward, format_reward, temporal_iou_reward
 from inference.vaubench import read_bench_csv
 from tests import pg
@@ -65,41 +66,17 @@ def jsonl(path: Path) -> list[dict]:
 
 
 @pytest.mark.parametrize(
-    ("task", "answer", "reasoning", "interval", "think", "expected"),
-    [
-        ("qa", "B", "why", None, True, "<think>why</think><answer>B</answer>"),
-        ("qa", "B", None, None, False, "<answer>B</answer>"),
-        ("classification", "Fire", " why ", None, True, "<think>why</think><answer>Fire</answer>"),
-        ("grounding", "Anomaly", "why", (12.25, 20), True,
-         "<think>why</think><answer>Anomaly</answer><glue>[12.2, 20.0]</glue>"),
-        ("grounding", "Normal", "why", None, True,
-         "<think>why</think><answer>Normal</answer><glue>[-1.0, -1.0]</glue>"),
-        ("grounding", "Anomaly", None, (3, 4.56), False, "<glue>[3.0, 4.6]</glue>"),
-    ],
-)  # fmt: skip
-def test_assistant_text_follows_the_tag_protocol(
-    task, answer, reasoning, interval, think, expected
-):
-    assert assistant_text(task, answer, reasoning, interval, think) == expected
-
-
-@pytest.mark.parametrize(
     ("task", "answer", "interval", "solution"),
     [("qa", "C", None, "C"), ("classification", "Fire", None, "Fire"),
      ("grounding", "Anomaly", (2.0, 8.0), "Anomaly"), ("grounding", "Normal", None, "Normal")],
 )  # fmt: skip
 def test_the_rewards_score_a_corrected_answer_fully(task, answer, interval, solution):
-    text = assistant_text(task, answer, "reasoning", interval)
+    text = protocol.write(task, answer, reasoning="reasoning", interval=interval)
     assert format_reward([text], task=task) == [1.0]
     assert accuracy_reward([text], solution=[solution], task=task) == [1.0]
     if task == "grounding":
-        truth = json.loads(format_interval(interval))
+        truth = protocol.interval_values(interval)
         assert temporal_iou_reward([text], interval=[truth]) == [1.0]
-
-
-def test_the_think_variant_needs_reasoning():
-    with pytest.raises(ValueError, match="reasoning"):
-        assistant_text("qa", "A", "  ")
 
 
 def test_vau_bench_reasoning_becomes_titled_paragraphs():

@@ -10,7 +10,6 @@ from inference.metrics import (
     classification_scores,
     completion_text,
     format_reward,
-    glue_interval,
     grounding_ious,
     grounding_scores,
     iou,
@@ -214,10 +213,24 @@ TAG_GOOD = "<think>Smoke appears.</think><answer>Anomaly</answer><glue>[12.5, 20
         ("<think>x</think><answer>Anomaly</answer><glue>[20, 12]</glue>", "grounding", 0.0),
         ("<think>x</think><answer>Anomaly</answer>", "grounding", 0.0),  # no glue
         ("<think>x</think><answer>Anomaly</answer><glue>12 to 20</glue>", "grounding", 0.0),
+        ("<think>x</think><answer>B</answer><|im_end|>", "qa", 0.0),  # decoding drops these
     ],
 )
 def test_format_reward(text, task, reward):
     assert format_reward([text], task=task) == [reward]
+
+
+@pytest.mark.parametrize(
+    ("text", "task", "think", "reward"),
+    [
+        ("<answer>B</answer>", "qa", False, 1.0),
+        ("<answer>B</answer>", "qa", True, 0.0),
+        ("<glue>[1.0, 2.0]</glue>", "grounding", False, 1.0),
+        (TAG_GOOD, "grounding", False, 0.0),
+    ],
+)
+def test_format_reward_follows_the_variant(text, task, think, reward):
+    assert format_reward([text], task=task, think=think) == [reward]
 
 
 @pytest.mark.parametrize(
@@ -229,10 +242,12 @@ def test_format_reward(text, task, reward):
         ("<answer>(C)</answer>", "C", "qa", 1.0),
         ("<answer>A</answer>", "B", "qa", 0.0),
         ("<answer>Because</answer>", "B", "qa", 0.0),
-        ("B", "B", "qa", 0.0),  # no answer tag
+        ("B", "B", "qa", 1.0),  # read as the parser reads it; the format reward wants tags
+        ("<answer>(b) the man</answer>", "B", "qa", 1.0),
+        ("<answer>B, not C</answer>", "C", "qa", 0.0),  # the first letter is the answer
         ("<answer>Traffic accident</answer>", "Traffic_accident", "classification", 1.0),
         ("<answer>Fighting</answer>", "Assault", "classification", 0.0),
-        ("<answer>It is Fighting</answer>", "Fighting", "classification", 0.0),  # exact only
+        ("<answer>It is Fighting</answer>", "Fighting", "classification", 1.0),  # first class
         (TAG_GOOD, "Anomaly", "grounding", 1.0),
         ("<answer> normal </answer>", "Normal", "grounding", 1.0),
         ("<answer>Normal</answer>", "Anomaly", "grounding", 0.0),
@@ -254,6 +269,9 @@ def test_accuracy_reward(text, solution, task, reward):
         (TAG_GOOD, (-1.0, -1.0), 0.0),
         ("<answer>Anomaly</answer>", (10.0, 20.0), 0.0),  # no glue
         ("<glue>[5, 5]</glue>", (0.0, 10.0), 0.0),
+        ("<glue>[00:00:12.5, 00:00:20]</glue>", (12.5, 20.0), 1.0),  # the parser's times
+        ("<answer>Normal</answer><glue>[3.0, 5.0]</glue>", (0.0, 0.0), 1.0),  # Normal said
+        ("<answer>Normal</answer><glue>[3.0, 5.0]</glue>", (3.0, 5.0), 0.0),
     ],
 )
 def test_temporal_iou_reward(text, gt, reward):
@@ -280,15 +298,3 @@ def test_rewards_sum_unweighted_per_completion():
 )
 def test_completion_text(completion, text):
     assert completion_text(completion) == text
-
-
-@pytest.mark.parametrize(
-    ("text", "interval"),
-    [
-        ("<glue>[1.5, 3]</glue>", (1.5, 3.0)),
-        ("<glue>[1, 2]</glue> then <glue>[3, 4]</glue>", (3.0, 4.0)),
-        ("[1, 2]", None),
-    ],
-)
-def test_glue_interval(text, interval):
-    assert glue_interval(text) == interval

@@ -8,17 +8,11 @@ import random
 
 import pytest
 
-from inference.parse import (
-    SECTIONS,
-    Result,
-    Step,
-    find_times,
-    matches_format,
-    parse_response,
-    parse_time,
-    split_steps,
-)
+from inference.parse import Result, parse_response
+from inference.protocol import format_ok
+from inference.steps import SECTIONS, Step, split_steps
 from inference.tasks import TASKS
+from inference.times import find_times, parse_time
 from tests.conftest import SHARED_BENCH
 
 BENCH = SHARED_BENCH
@@ -68,7 +62,12 @@ OUTPUTS = [
         False,
     ),
     ("qa-empty-think", "qa", "<think></think><answer>A</answer>", "", "A", None, True),
-    ("qa-special-token", "qa", "<answer>A</answer><|im_end|>", None, "A", None, True),
+    # decoding skips special tokens, so one in the text is text after the tags
+    ("qa-special-token", "qa", "<answer>A</answer><|im_end|>", None, "A", None, False),
+    ("qa-lower-marker", "qa", "<think>a</think><answer>(b) the man</answer>", "a", "B", None, True),
+    ("qa-lower-dot", "qa", "<answer>c. the car</answer>", None, "C", None, True),
+    ("qa-first-letter", "qa", "<answer>B, not C</answer>", None, "B", None, True),
+    ("qa-article-is-no-letter", "qa", "<answer>a man falls</answer>", None, None, None, True),
     (
         "qa-glue-elsewhere",
         "qa",
@@ -364,7 +363,7 @@ FORMATS = [
 
 @pytest.mark.parametrize(("task", "text", "think", "expected"), FORMATS)
 def test_format_rule(task, text, think, expected):
-    assert matches_format(text, task, think) is expected
+    assert format_ok(text, task, think) is expected
 
 
 def test_parse_response_narrows_format_to_the_requested_variant():
@@ -374,11 +373,11 @@ def test_parse_response_narrows_format_to_the_requested_variant():
 
 
 def test_format_rule_on_non_text_is_false():
-    assert matches_format(None, "qa") is False
+    assert format_ok(None, "qa") is False
 
 
 def test_format_rule_wants_lowercase_tags():
-    assert not matches_format("<THINK>a</THINK><ANSWER>B</ANSWER>", "qa")
+    assert not format_ok("<THINK>a</THINK><ANSWER>B</ANSWER>", "qa")
 
 
 # --- never raising
