@@ -17,7 +17,7 @@ E2E := tests/test_app_client.py tests/test_app_demo.py tests/test_app_launch.py 
 
 .PHONY: app test test-space lint format system-deps demo
 
-$(STAMP): requirements.txt requirements-dev.txt requirements-test.txt
+$(STAMP): requirements.txt requirements-dev.txt requirements-test.txt requirements-train.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt

@@ -8,6 +8,7 @@ By default only approved corrections are exported; imported ground truth joins w
 from __future__ import annotations
 
 import hashlib
+import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ STATUS_CHOICES: dict[str, tuple[str, ...]] = {
     "all": ("draft", "submitted", "approved"),  # rejected work is never training data
 }
 SPLITS = ("train", "validation")
+MANIFEST = "manifest.json"  # beside the data: options, counts, and each example's origin
 
 
 @dataclass(frozen=True)
@@ -192,6 +194,44 @@ def _latest_run(
     return cache[item.id]
 
 
+def _provenance(example: Example, split: str) -> dict[str, Any]:
+    """Where one exported example came from: which revision, by whom, reviewed by whom."""
+    revision = example.revision
+    return {
+        "id": formats.record_id(example),
+        "split": split,
+        "label": "correction" if example.annotator else "ground-truth",
+        "annotator": example.annotator,
+        "revision": revision.id if revision else None,
+        "revision_number": revision.number if revision else None,
+        "author": revision.author if revision else None,
+        "status": revision.status if revision else None,
+        "reviewer": revision.reviewer if revision else None,
+    }
+
+
+def write_manifest(
+    options: ExportOptions, report: ExportReport, by_split: dict[str, list[Example]]
+) -> Path:
+    """`manifest.json` in the export folder: the options, the report, each example's origin."""
+    manifest = {
+        "format": options.format,
+        "options": {
+            "status": options.status,
+            "include_ground_truth": options.include_ground_truth,
+            "task": options.task,
+            "annotator": options.annotator,
+            "split": options.split,
+            "think": options.think,
+        },
+        "report": report.to_dict(),
+        "examples": [_provenance(e, split) for split, group in by_split.items() for e in group],
+    }
+    path = options.out / MANIFEST
+    path.write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path
+
+
 def export(store: Store, options: ExportOptions) -> ExportReport:
     """Write the training data `options` asks for and report what went where."""
     options.check()
@@ -213,6 +253,7 @@ def export(store: Store, options: ExportOptions) -> ExportReport:
         if options.format == "sharegpt":
             written = [s for s in splits if (options.out / f"{s}.json").exists()]
             formats.write_dataset_info(options.out, written)
+        write_manifest(options, report, by_split)
     except OSError as error:
         raise StoreError(f"cannot write to {options.out}: {error.strerror or error}") from None
     return report

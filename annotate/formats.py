@@ -103,10 +103,16 @@ def prompt_messages(example: Example, options: ExportOptions) -> list[dict[str, 
     return messages
 
 
+def record_id(example: Example) -> str:
+    """The id an example's record carries in every format: source/video/task/item."""
+    item = example.item
+    return f"{item.video.source}/{item.video.name}/{item.task}/{item.id}"
+
+
 def _meta(example: Example) -> dict[str, Any]:
     item = example.item
     return {
-        "id": f"{item.video.source}/{item.video.name}/{item.task}/{item.id}",
+        "id": record_id(example),
         "task": item.task,
         "label": "correction" if example.annotator else "ground-truth",
         "annotator": example.annotator or "",  # never null: a null-only column breaks loading

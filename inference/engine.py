@@ -149,8 +149,6 @@ class Engine:
         self._videos: OrderedDict[str, dict] = OrderedDict()  # clip key -> VIDEO_INPUTS
         self.processor = loaded.processor
         self.tokenizer = loaded.processor.tokenizer
-        video_processor = loaded.processor.video_processor
-        self._frame_factor = video_processor.patch_size * video_processor.merge_size
         self._video_token_id = self.tokenizer.convert_tokens_to_ids(loaded.processor.video_token)
         self._vision_end_id = self.tokenizer.convert_tokens_to_ids(VISION_END)
 
@@ -336,29 +334,8 @@ class Engine:
         if clip_key in self._videos:
             self._videos.move_to_end(clip_key)
             return self._with_video(text, self._videos[clip_key])
-        height, width = clip.frame_size
-        aligned = height % self._frame_factor == 0 and width % self._frame_factor == 0
-        frame_count = clip.num_frames
-        # The clip is already sampled and sized: the processor must neither re-sample nor
-        # resize, and must report the clip's fps (second_per_grid_ts = 2 / sample_fps).
-        metadata = {
-            "total_num_frames": frame_count,
-            "fps": clip.sample_fps,
-            "frames_indices": list(range(frame_count)),
-            "duration": frame_count / clip.sample_fps,
-            "height": height,
-            "width": width,
-        }
         try:
-            inputs = self.processor(
-                text=[text],
-                videos=[clip.frames],
-                video_metadata=[metadata],
-                do_sample_frames=False,
-                do_resize=not aligned,
-                cap_pixels_per_frame=False,
-                return_tensors="pt",
-            )
+            inputs = video_inputs(self.processor, [text], [clip])
         except (ValueError, TypeError, RuntimeError) as error:
             message = _first_line(error)
             raise GenerationError(f"cannot prepare the clip for the model: {message}") from error
@@ -400,6 +377,40 @@ def _trim(entries: OrderedDict) -> None:
     """Drop the least recently used entries beyond PREFIX_CACHE_ENTRIES."""
     while len(entries) > PREFIX_CACHE_ENTRIES:
         entries.popitem(last=False)
+
+
+def video_inputs(processor, texts: Sequence[str], clips: Sequence[Clip]) -> BatchFeature:
+    """The processor's tensors for chat texts, each with its already sampled clip.
+
+    Training and inference both call this, so a model learns on exactly what it is later shown.
+    The clips are sampled and sized: the processor must neither re-sample nor resize, and must
+    report each clip's fps (second_per_grid_ts = temporal patch / sample_fps).
+    """
+    factor = processor.video_processor.patch_size * processor.video_processor.merge_size
+    metadata = []
+    for clip in clips:
+        height, width = clip.frame_size
+        metadata.append(
+            {
+                "total_num_frames": clip.num_frames,
+                "fps": clip.sample_fps,
+                "frames_indices": list(range(clip.num_frames)),
+                "duration": clip.num_frames / clip.sample_fps,
+                "height": height,
+                "width": width,
+            }
+        )
+    aligned = all(h % factor == 0 and w % factor == 0 for h, w in (c.frame_size for c in clips))
+    return processor(
+        text=list(texts),
+        videos=[clip.frames for clip in clips],
+        video_metadata=metadata,
+        do_sample_frames=False,
+        do_resize=not aligned,
+        cap_pixels_per_frame=False,
+        padding=len(texts) > 1,
+        return_tensors="pt",
+    )
 
 
 def _first_line(error: BaseException) -> str:

@@ -331,7 +331,7 @@ def test_vau_csv_import_export_import_gives_the_same_items(store, tmp_path, file
         for path in report.files:
             import_csv(again, path)
         assert items_of(again) == items_of(store)
-    assert sorted(p.name for p in out.iterdir())[0].startswith("train_")
+    assert sorted(p.name for p in out.glob("*.csv"))[0].startswith("train_")
 
 
 def test_vau_csv_overlays_corrections_on_the_ground_truth(store, bench, tmp_path):
@@ -364,3 +364,16 @@ def test_an_empty_split_writes_no_file_and_removes_a_stale_one(store, bench, tmp
     out, report = run_export(store, tmp_path, "trl-sft", split=0.999999)
     assert list(report.files) == [str(out / "train.jsonl")]
     assert not (out / "validation.jsonl").exists()
+
+
+def test_the_manifest_says_who_made_and_who_approved_each_example(store, bench, tmp_path):
+    revision = correct(store, bench["qa"], answer="B", reasoning="why")
+    out, _ = run_export(store, tmp_path, "trl-sft", include_ground_truth=True)
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["format"] == "trl-sft" and manifest["options"]["status"] == "approved"
+    corrected = [e for e in manifest["examples"] if e["label"] == "correction"]
+    assert [(e["annotator"], e["status"], e["reviewer"]) for e in corrected] == [
+        (revision.annotator, "approved", "rita")
+    ]
+    ids = {record["id"] for record in jsonl(out / "train.jsonl")}
+    assert {e["id"] for e in manifest["examples"]} == ids

@@ -1,0 +1,177 @@
+"""The loop on CPU: corrections in the store -> export -> `python -m train sft` -> a checkpoint
+the Studio's loading code runs, which now answers in the protocol with the corrected interval."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from annotate.export import ExportOptions, export
+from annotate.importer import import_csv
+from annotate.records import Edit
+from annotate.store import Store
+from inference.engine import Engine
+from inference.metrics import grounding_scores, iou
+from inference.model import LoadOptions, load_model
+from inference.prompts import build_prompt
+from inference.video import SamplingOptions, sample_video
+from tests.conftest import ROOT, SAMPLES_CSV, SAMPLES_DIR
+from train.card import read_card
+from train.cli import main
+
+# What the annotator says happens when, where it differs from the bundled truth (a correction).
+CORRECTED = {
+    "sample_fall.mp4": (7.5, 15.0),
+    "sample_fight.mp4": (5.0, 12.0),
+    "sample_fire.mp4": (9.0, 21.0),
+    "sample_normal.mp4": None,
+}
+PROMPT = build_prompt("grounding", think=False)
+SAMPLING = SamplingOptions(fps=2.0)
+
+
+def grounding_outputs(model_dir) -> dict[str, object]:
+    """The checkpoint's no-think grounding result on each bundled sample, by video name."""
+    engine = Engine(load_model(LoadOptions(model=str(model_dir), device="cpu")))
+    return {
+        name: engine.run(sample_video(SAMPLES_DIR / name, SAMPLING), PROMPT, 32).result
+        for name in CORRECTED
+    }
+
+
+def format_rate(results) -> float:
+    return sum(r.format_ok for r in results.values()) / len(results)
+
+
+@pytest.fixture(scope="module")
+def export_dir(tmp_path_factory):
+    """Two annotators correct the grounding items; a reviewer approves the first one's work."""
+    folder = tmp_path_factory.mktemp("loop")
+    with Store(f"sqlite:///{folder / 'studio.db'}") as store:
+        import_csv(store, SAMPLES_CSV, videos=SAMPLES_DIR)
+        for item in store.list_items(task="grounding"):
+            interval = CORRECTED[item.video.name]
+            edit = Edit(answer="Anomaly" if interval else "Normal", interval=interval)
+            saved = store.save_correction(item.id, "ann", edit, status="submitted")
+            store.review(saved.id, "rita", "approved")
+            wrong = Edit(answer="Anomaly", interval=(0.5, 1.5))  # never approved: not exported
+            store.save_correction(item.id, "bob", wrong, status="submitted")
+        options = ExportOptions(format="trl-sft", out=folder / "sft", task="grounding", think=False)
+        report = export(store, options)
+    assert report.from_corrections == 4
+    return folder / "sft"
+
+
+@pytest.fixture(scope="module")
+def trained(export_dir, tiny_checkpoint, tmp_path_factory):
+    """`python -m train sft` on the export, as a user runs it."""
+    out = tmp_path_factory.mktemp("trained") / "toy-grounding"
+    argv = ["sft", "--model", str(tiny_checkpoint), "--data", str(export_dir), "--out", str(out),
+            "--max-steps", "60", "--lr", "3e-3", "--save-steps", "30"]  # fmt: skip
+    assert main(argv) == 0
+    return out
+
+
+def test_the_trained_checkpoint_answers_in_the_protocol_with_the_corrected_interval(
+    trained, tiny_checkpoint
+):
+    before, after = grounding_outputs(tiny_checkpoint), grounding_outputs(trained)
+    print(f"\nformat rate before {format_rate(before):.2f}, after {format_rate(after):.2f}")
+    assert format_rate(before) <= 0.25 and format_rate(after) >= 0.9
+    truth = {name: span for name, span in CORRECTED.items() if span}
+    score = grounding_scores(truth, {name: r.interval for name, r in after.items()})
+    print(f"mIoU against the corrections: {score.miou:.1f}")
+    for name, span in truth.items():
+        assert after[name].answer == "Anomaly" and iou(after[name].interval, span) >= 0.5, name
+    assert after["sample_normal.mp4"].answer == "Normal"
+
+
+def test_training_json_says_what_was_trained_on_what_and_who_approved_it(trained, export_dir):
+    card = read_card(trained)
+    assert (card["recipe"], card["steps"], card["config"]["learning_rate"]) == ("sft", 60, 3e-3)
+    assert card["data"]["records"] == 4 and card["data"]["tasks"] == {"grounding": 4}
+    examples = card["data"]["manifest"]["examples"]
+    assert {(e["annotator"], e["reviewer"], e["status"]) for e in examples} == {
+        ("ann", "rita", "approved")
+    }
+    assert card["metrics"]["train_loss"] > 0 and card["versions"]["trl"] == "1.16.0"
+    logged = [json.loads(line) for line in (trained / "metrics.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in logged if "loss" in r] == list(range(1, 61))
+
+
+def test_the_command_line_runs_the_checkpoint(trained):
+    video = SAMPLES_DIR / "sample_fight.mp4"
+    argv = ["-m", "inference", "run", "--model", str(trained), "--video", str(video),
+            "--task", "grounding", "--no-think", "--max-new-tokens", "32", "--json"]  # fmt: skip
+    done = subprocess.run([sys.executable, *argv], capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)["result"]
+    assert result["format_ok"] and iou(result["interval"], CORRECTED["sample_fight.mp4"]) >= 0.5
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--data", "{missing}"], "no such folder"),
+        (["--data", "{empty}"], "has no records"),
+        (["--model", "{not_qwen}"], "has no model weights"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(tmp_path, export_dir, capsys, argv, message):
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / "train.jsonl").write_text("", encoding="utf-8")
+    not_qwen = tmp_path / "not_qwen"
+    not_qwen.mkdir()
+    (not_qwen / "config.json").write_text('{"model_type": "bert"}', encoding="utf-8")
+    paths = {"missing": tmp_path / "absent", "empty": tmp_path / "empty", "not_qwen": not_qwen}
+    argv = [a.format(**paths) for a in argv]
+    base = {"--data": str(export_dir), "--model": "tiny", "--out": str(tmp_path / "out")}
+    base.update(dict(zip(argv[::2], argv[1::2], strict=True)))
+    code = main(["sft", *(x for pair in base.items() for x in pair), "--max-steps", "1"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.startswith("error: ") and err.count("\n") == 1
+    assert message in err
+
+
+def test_a_killed_run_resumes_from_its_last_checkpoint(export_dir, tiny_checkpoint, tmp_path):
+    out = tmp_path / "resumed"
+    command = [sys.executable, "-m", "train", "sft", "--model", str(tiny_checkpoint),
+               "--data", str(export_dir), "--out", str(out), "--max-steps", "16",
+               "--save-steps", "4"]  # fmt: skip
+    first = subprocess.Popen(
+        command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    deadline = time.monotonic() + 300
+    while not (out / "checkpoints" / "checkpoint-8").is_dir() and first.poll() is None:
+        assert time.monotonic() < deadline, "no checkpoint-8 within 300 s"
+        time.sleep(0.2)
+    first.send_signal(signal.SIGKILL)
+    first.wait()
+    assert not (out / "training.json").exists()
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    steps = [json.loads(line)["step"] for line in (out / "metrics.jsonl").read_text().splitlines()]
+    restart = next(i for i in range(1, len(steps)) if steps[i] <= steps[i - 1])
+    assert steps[restart] > 8 and read_card(out)["steps"] == 16
+
+
+def test_lora_adapters_are_merged_into_a_checkpoint_that_loads(
+    export_dir, tiny_checkpoint, tmp_path
+):
+    out = tmp_path / "lora"
+    argv = ["sft", "--model", str(tiny_checkpoint), "--data", str(export_dir), "--out", str(out),
+            "--max-steps", "2", "--lr", "1e-2", "--lora", "--lora-r", "4"]  # fmt: skip
+    assert main(argv) == 0
+    assert not (out / "adapter").exists() and read_card(out)["config"]["lora"] is True
+    base = load_model(LoadOptions(model=str(tiny_checkpoint), device="cpu")).model
+    merged = load_model(LoadOptions(model=str(out), device="cpu")).model
+    name = "model.language_model.layers.0.self_attn.q_proj.weight"
+    weights = dict(base.named_parameters()), dict(merged.named_parameters())
+    assert not weights[0][name].equal(weights[1][name])
+    vision = next(n for n in weights[0] if n.startswith("model.visual."))
+    assert weights[0][vision].equal(weights[1][vision])  # the vision tower stays frozen

@@ -1,0 +1,139 @@
+"""train/: the config from YAML and flags, reading exports, and the loss mask."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from inference.model import LoadOptions, load_model
+from tests.conftest import SAMPLES_DIR
+from train.cli import parser
+from train.collate import IGNORE, AssistantMask
+from train.config import TrainConfig, TrainError, from_args
+from train.data import read_export
+
+VIDEO = {"type": "video", "video": str(SAMPLES_DIR / "sample_fall.mp4"), "fps": 2.0,
+         "min_pixels": 100352, "max_pixels": 602112, "total_pixels": 2809856}  # fmt: skip
+
+
+def config_of(argv: list[str]) -> TrainConfig:
+    args = parser().parse_args(argv)
+    return from_args(args.recipe, args)
+
+
+# --- config -------------------------------------------------------------------------------------
+
+
+def test_flags_fill_the_config_and_the_recipe_sets_the_learning_rate():
+    config = config_of(["sft", "--data", "d", "--out", "o", "--max-steps", "5"])
+    assert (config.recipe, config.max_steps, config.learning_rate) == ("sft", 5, 2e-5)
+    assert config_of(["sft", "--data", "d", "--out", "o", "--lr", "1e-3"]).learning_rate == 1e-3
+
+
+def test_flags_win_over_the_yaml_file(tmp_path):
+    path = tmp_path / "recipe.yaml"
+    path.write_text("max-steps: 7\nlr: 1e-4\nlora: true\ndata: d\nout: o\n", encoding="utf-8")
+    config = config_of(["sft", "--config", str(path), "--max-steps", "3"])
+    assert (config.max_steps, config.lr, config.lora, config.data) == (3, 1e-4, True, "d")
+
+
+@pytest.mark.parametrize(
+    ("yaml_text", "message"),
+    [
+        ("steps: 3\n", "unknown settings steps"),
+        ("max_steps: many\n", "max_steps should be int"),
+        ("- a\n- b\n", "a mapping"),
+        ("lora: 3\n", "lora should be bool"),
+    ],
+)
+def test_a_bad_yaml_file_is_one_clear_error(tmp_path, yaml_text, message):
+    path = tmp_path / "recipe.yaml"
+    path.write_text(yaml_text, encoding="utf-8")
+    with pytest.raises(TrainError, match=message):
+        config_of(["sft", "--config", str(path), "--data", "d", "--out", "o"])
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        ([], "--data is required"),
+        (["--data", "d"], "--out is required"),
+        (["--data", "d", "--out", "o", "--quant", "4bit"], "add --lora"),
+        (["--data", "d", "--out", "o", "--quant", "3bit"], "choose one of none"),
+        (["--data", "d", "--out", "o", "--max-steps", "0"], "--max-steps"),
+        (["--data", "d", "--out", "o", "--batch-size", "0"], "--batch-size"),
+        (["--data", "d", "--out", "o", "--lr", "nan"], "--lr"),
+    ],
+)
+def test_bad_settings_are_refused_by_name(flags, message):
+    with pytest.raises(TrainError, match=message):
+        config_of(["sft", *flags])
+
+
+# --- reading an export --------------------------------------------------------------------------
+
+
+def write_export(folder, records):
+    folder.mkdir(parents=True, exist_ok=True)
+    lines = [json.dumps(r) if not isinstance(r, str) else r for r in records]
+    (folder / "train.jsonl").write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    return folder
+
+
+def sft_record(video=VIDEO, reply="<glue>[8.0, 15.0]</glue>"):
+    user = {"role": "user", "content": [video, {"type": "text", "text": "When?"}]}
+    answer = {"role": "assistant", "content": [{"type": "text", "text": reply}]}
+    return {"messages": [user, answer], "task": "grounding", "id": "x"}
+
+
+def test_an_export_gives_records_sampled_as_the_export_says(tmp_path):
+    data = read_export(write_export(tmp_path / "e", [sft_record()]), "sft", max_frames=8)
+    (record,) = data.records
+    assert (record.task, record.sampling.fps, record.sampling.max_frames) == ("grounding", 2.0, 8)
+    assert record.sampling.min_pixels == VIDEO["min_pixels"]
+    assert data.summary()["tasks"] == {"grounding": 1} and len(data.sha256) == 64
+
+
+@pytest.mark.parametrize(
+    ("records", "message"),
+    [
+        ([], "has no records: nothing to train on"),
+        (["{not json"], "line 1: not JSON"),
+        ([{"prompt": [], "solution": "A"}], "holds a trl-grpo export; `train sft` reads"),
+        ([{"conversations": []}], "holds no such export"),
+        ([sft_record(video={"type": "text", "text": "no video"})], "no video in the record"),
+        ([sft_record(video={**VIDEO, "video": "/nowhere/gone.mp4"})], "missing, e.g. /nowhere"),
+        ([sft_record(video={**VIDEO, "fps": -2})], "bad sampling options"),
+    ],
+)
+def test_an_unusable_export_is_one_clear_error(tmp_path, records, message):
+    with pytest.raises(TrainError, match=message):
+        read_export(write_export(tmp_path / "e", records), "sft")
+
+
+def test_a_folder_without_training_data_says_how_to_make_it(tmp_path):
+    with pytest.raises(TrainError, match="no such folder"):
+        read_export(tmp_path / "absent", "sft")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(TrainError, match="annotate export --format trl-sft"):
+        read_export(tmp_path / "empty", "sft")
+
+
+# --- the loss mask ------------------------------------------------------------------------------
+
+
+def test_only_the_assistant_replies_and_their_end_token_are_learned(tiny_checkpoint):
+    processor = load_model(LoadOptions(model=str(tiny_checkpoint), device="cpu")).processor
+    tokenizer = processor.tokenizer
+    chat = [
+        {"role": "user", "content": [{"type": "text", "text": "Describe."}]},
+        {"role": "assistant", "content": [{"type": "text", "text": "A man walks."}]},
+        {"role": "user", "content": [{"type": "text", "text": "Why?"}]},
+        {"role": "assistant", "content": [{"type": "text", "text": "He is late."}]},
+    ]
+    ids = tokenizer(processor.apply_chat_template(chat, tokenize=False), return_tensors="pt")
+    labels = AssistantMask(tokenizer).labels(ids["input_ids"])[0]
+    learned = tokenizer.decode([t for t in labels.tolist() if t != IGNORE])
+    assert learned == "A man walks.<|im_end|>He is late.<|im_end|>"
+    assert (labels == IGNORE).sum() > 0

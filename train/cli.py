@@ -1,0 +1,43 @@
+"""`python -m train sft|grpo`: flags and YAML in, a checkpoint folder out; errors as one line."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from inference.errors import StudioError
+from train.config import add_arguments, from_args
+
+
+def _recipes() -> dict[str, Callable]:
+    from train.sft import sft  # torch and TRL load only when a recipe runs
+
+    return {"sft": sft}
+
+
+def parser() -> argparse.ArgumentParser:
+    """The command line: one subcommand per recipe, every config field a flag."""
+    top = argparse.ArgumentParser(prog="python -m train", description=__doc__)
+    sub = top.add_subparsers(dest="recipe", required=True)
+    helps = {"sft": "supervised fine-tuning on a trl-sft export"}
+    for name, text in helps.items():
+        add_arguments(sub.add_parser(name, help=text, description=text))
+    return top
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one recipe; a StudioError becomes one line on stderr and exit code 2."""
+    args = parser().parse_args(argv)
+    # bitsandbytes warns at import that it cannot download a CPU kernel; nothing is downloaded.
+    logging.getLogger("bitsandbytes").setLevel(logging.ERROR)
+    try:
+        config = from_args(args.recipe, args)
+        out: Path = _recipes()[args.recipe](config)
+    except StudioError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(f"checkpoint: {out} (load it with --model {out})")
+    return 0

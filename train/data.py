@@ -1,0 +1,139 @@
+"""Read an `annotate export` folder: its records, their videos, and how each was sampled.
+
+The export records the sampling options in each video part (fps, min / max / total pixels), so
+training samples every video exactly as inference does (`inference.video`), frames included.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from inference.cache import cached_sample_video
+from inference.video import Clip, SamplingOptions
+from train.config import TrainError
+
+TRAIN_FILE = "train.jsonl"
+MANIFEST = "manifest.json"
+FORMATS = {"sft": ("trl-sft", "messages"), "grpo": ("trl-grpo", "prompt")}  # recipe: format, key
+
+
+@dataclass(frozen=True)
+class Record:
+    """One training example: its chat (SFT) or prompt (GRPO), video and reward columns."""
+
+    messages: list[dict[str, Any]]
+    video: str
+    sampling: SamplingOptions
+    task: str
+    columns: dict[str, Any] = field(default_factory=dict)  # solution, interval, class, ...
+
+    def clip(self) -> Clip:
+        """The video's frames, sampled as inference samples them (cached per file and options)."""
+        return cached_sample_video(self.video, self.sampling)
+
+
+@dataclass(frozen=True)
+class ExportData:
+    """The records of an export folder, where they came from, and what the export says of them."""
+
+    folder: Path
+    records: list[Record]
+    sha256: str
+    manifest: dict[str, Any] | None
+
+    def summary(self) -> dict[str, Any]:
+        """What training.json records of the data."""
+        tasks: dict[str, int] = {}
+        for record in self.records:
+            tasks[record.task] = tasks.get(record.task, 0) + 1
+        return {
+            "folder": str(self.folder),
+            "file": TRAIN_FILE,
+            "sha256": self.sha256,
+            "records": len(self.records),
+            "tasks": tasks,
+            "manifest": self.manifest,
+        }
+
+
+def video_part(messages: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The first video content part of a chat, if any."""
+    for message in messages:
+        for part in message.get("content") or []:
+            if isinstance(part, dict) and part.get("type") == "video":
+                return part
+    return None
+
+
+def _sampling(part: dict[str, Any], max_frames: int, where: str) -> SamplingOptions:
+    keys = ("fps", "min_pixels", "max_pixels", "total_pixels")
+    try:
+        values = {k: part[k] for k in keys if k in part}
+        return SamplingOptions(max_frames=max_frames, **values)
+    except (TypeError, ValueError) as error:
+        raise TrainError(f"{where}: bad sampling options in the video part ({error})") from None
+
+
+def _record(line: str, number: int, recipe: str, max_frames: int, where: str) -> Record:
+    fmt, key = FORMATS[recipe]
+    try:
+        data = json.loads(line)
+    except json.JSONDecodeError:
+        raise TrainError(f"{where} line {number}: not JSON") from None
+    if not isinstance(data, dict):
+        raise TrainError(f"{where} line {number}: not a record")
+    if key not in data:
+        other = next((f for r, (f, k) in FORMATS.items() if r != recipe and k in data), None)
+        found = f"a {other} export" if other else "no such export"
+        raise TrainError(f"{where} holds {found}; `train {recipe}` reads --format {fmt}")
+    messages = data[key]
+    part = video_part(messages) if isinstance(messages, list) else None
+    if part is None or not isinstance(part.get("video"), str):
+        raise TrainError(f"{where} line {number}: no video in the record")
+    columns = {k: v for k, v in data.items() if k != key}
+    sampling = _sampling(part, max_frames, f"{where} line {number}")
+    return Record(messages, part["video"], sampling, str(data.get("task", "")), columns)
+
+
+def read_export(folder: str | Path, recipe: str, max_frames: int = 768) -> ExportData:
+    """The training records of an export folder; TrainError for anything unusable."""
+    folder = Path(folder)
+    path = folder / TRAIN_FILE
+    if not folder.is_dir():
+        raise TrainError(f"{folder}: no such folder (write one with `python -m annotate export`)")
+    fmt = FORMATS[recipe][0]
+    if not path.is_file():
+        hint = f"python -m annotate export --format {fmt} --out {folder}"
+        raise TrainError(f"no {TRAIN_FILE} in {folder}; write one with `{hint}`")
+    try:
+        raw = path.read_bytes()
+        text = raw.decode("utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise TrainError(f"{path}: cannot read ({error})") from None
+    lines = [(n, line) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
+    if not lines:
+        raise TrainError(
+            f"{path} has no records: nothing to train on (approve corrections, or export "
+            "with --include-ground-truth)"
+        )
+    records = [_record(line, n, recipe, max_frames, str(path)) for n, line in lines]
+    missing = sorted({r.video for r in records if not Path(r.video).is_file()})
+    if missing:
+        raise TrainError(
+            f"{len(missing)} video(s) of the export are missing, e.g. {missing[0]}; "
+            "locate them (import with --videos) or export with --video-root"
+        )
+    return ExportData(folder, records, hashlib.sha256(raw).hexdigest(), _manifest(folder))
+
+
+def _manifest(folder: Path) -> dict[str, Any] | None:
+    try:
+        return json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as error:
+        raise TrainError(f"{folder / MANIFEST}: cannot read ({error})") from None

@@ -1,0 +1,74 @@
+"""What every recipe shares: trainer arguments from the config, the metrics log, resuming."""
+
+from __future__ import annotations
+
+import json
+import math
+from importlib.util import find_spec
+from pathlib import Path
+from typing import Any
+
+import torch
+from transformers import TrainerCallback
+from transformers.trainer_utils import get_last_checkpoint
+
+from train.card import METRICS
+from train.config import TrainConfig
+
+CHECKPOINTS = "checkpoints"  # resumable trainer state, under --out
+
+
+def trainer_arguments(config: TrainConfig, out: Path) -> dict[str, Any]:
+    """Keyword arguments shared by SFTConfig and GRPOConfig."""
+    on_gpu = config.device != "cpu" and torch.cuda.is_available()
+    trackers = [name for name in ("tensorboard", "trackio") if find_spec(name) is not None]
+    return {
+        "output_dir": str(out / CHECKPOINTS),
+        "max_steps": config.max_steps,
+        "num_train_epochs": config.epochs,
+        "learning_rate": config.learning_rate,
+        "per_device_train_batch_size": config.batch_size,
+        "gradient_accumulation_steps": config.grad_accum,
+        "seed": config.seed,
+        "logging_steps": config.logging_steps,
+        "save_strategy": "steps",
+        "save_steps": config.save_steps,
+        "save_total_limit": 2,
+        "report_to": trackers,
+        "use_cpu": not on_gpu,
+        # TRL defaults to bf16 even on CPU; train in the dtype the model was loaded in there.
+        "bf16": on_gpu and torch.cuda.is_bf16_supported(),
+        "gradient_checkpointing": config.gradient_checkpointing,
+        "remove_unused_columns": False,
+        "dataloader_num_workers": 0,
+    }
+
+
+def resume_point(out: Path) -> str | None:
+    """The newest resumable checkpoint under `out`, if an earlier run left one."""
+    folder = out / CHECKPOINTS
+    return get_last_checkpoint(str(folder)) if folder.is_dir() else None
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, torch.Tensor):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+class MetricsLog(TrainerCallback):
+    """Appends each logged dict (loss, rewards per kind, KL, lengths, ...) to metrics.jsonl."""
+
+    def __init__(self, out: Path) -> None:
+        self.path = out / METRICS
+        self.last: dict[str, Any] = {}
+
+    def on_log(self, args, state, control, logs=None, **kwargs):  # noqa: D102
+        if not logs or not state.is_world_process_zero:
+            return
+        record = {"step": state.global_step, **{k: _plain(v) for k, v in logs.items()}}
+        self.last.update(record)
+        with self.path.open("a", encoding="utf-8") as handle:
+            handle.write(json.dumps(record) + "\n")
