@@ -147,6 +147,7 @@ def grpo_record(example: Example, options: ExportOptions) -> dict[str, Any]:
         "answer": solution,
         "interval": protocol.interval_values(interval),
         "class": example.class_name or example.item.truth.class_name or "",
+        "think": options.think,  # which format the format reward holds the completions to
         **_meta(example),
     }
 

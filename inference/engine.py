@@ -351,9 +351,7 @@ class Engine:
         count = int(video["video_grid_thw"][0].prod()) // merge
         token = self.processor.video_token
         tokens = self.tokenizer([text.replace(token, token * count, 1)], return_tensors="pt")
-        ids = tokens["input_ids"]
-        # The processor's modality ids: 0 text, 2 video.
-        types = (ids == self._video_token_id).to(ids.dtype) * 2
+        types = modality_ids(tokens["input_ids"], self._video_token_id)
         features = {**tokens, "mm_token_type_ids": types}
         return BatchFeature(features).to(self.loaded.model.device) | video
 
@@ -411,6 +409,11 @@ def video_inputs(processor, texts: Sequence[str], clips: Sequence[Clip]) -> Batc
         padding=len(texts) > 1,
         return_tensors="pt",
     )
+
+
+def modality_ids(input_ids: torch.Tensor, video_token_id: int) -> torch.Tensor:
+    """The processor's `mm_token_type_ids` for token ids: 0 text, 2 video."""
+    return (input_ids == video_token_id).to(input_ids.dtype) * 2
 
 
 def _first_line(error: BaseException) -> str:

@@ -61,10 +61,11 @@ def export_dir(tmp_path_factory):
             store.review(saved.id, "rita", "approved")
             wrong = Edit(answer="Anomaly", interval=(0.5, 1.5))  # never approved: not exported
             store.save_correction(item.id, "bob", wrong, status="submitted")
-        options = ExportOptions(format="trl-sft", out=folder / "sft", task="grounding", think=False)
-        report = export(store, options)
-    assert report.from_corrections == 4
-    return folder / "sft"
+        for fmt in ("trl-sft", "trl-grpo"):
+            options = ExportOptions(format=fmt, out=folder / fmt, task="grounding", think=False)
+            report = export(store, options)
+            assert report.from_corrections == 4
+    return folder / "trl-sft"
 
 
 @pytest.fixture(scope="module")
@@ -102,6 +103,24 @@ def test_training_json_says_what_was_trained_on_what_and_who_approved_it(trained
     assert card["metrics"]["train_loss"] > 0 and card["versions"]["trl"] == "1.16.0"
     logged = [json.loads(line) for line in (trained / "metrics.jsonl").read_text().splitlines()]
     assert [r["step"] for r in logged if "loss" in r] == list(range(1, 61))
+
+
+def test_grpo_goes_on_from_the_sft_checkpoint_with_the_protocols_rewards(
+    trained, export_dir, tmp_path
+):
+    out = tmp_path / "grpo"
+    data = export_dir.parent / "trl-grpo"
+    argv = ["grpo", "--model", str(trained), "--data", str(data), "--out", str(out),
+            "--max-steps", "2", "--max-completion-length", "24", "--lr", "1e-6"]  # fmt: skip
+    assert main(argv) == 0
+    card = read_card(out)
+    assert (card["recipe"], card["steps"], card["config"]["beta"]) == ("grpo", 2, 0.04)
+    logged = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
+    steps = [r for r in logged if "reward" in r]
+    assert len(steps) == 2
+    assert all(r["rewards/format_reward/mean"] >= 0.5 for r in steps)
+    assert {"rewards/accuracy_reward/mean", "rewards/iou_reward/mean", "kl"} <= set(steps[0])
+    assert format_rate(grounding_outputs(out)) >= 0.9
 
 
 def test_the_command_line_runs_the_checkpoint(trained):

@@ -13,16 +13,20 @@ from train.config import add_arguments, from_args
 
 
 def _recipes() -> dict[str, Callable]:
-    from train.sft import sft  # torch and TRL load only when a recipe runs
+    from train.grpo import grpo  # torch and TRL load only when a recipe runs
+    from train.sft import sft
 
-    return {"sft": sft}
+    return {"sft": sft, "grpo": grpo}
 
 
 def parser() -> argparse.ArgumentParser:
     """The command line: one subcommand per recipe, every config field a flag."""
     top = argparse.ArgumentParser(prog="python -m train", description=__doc__)
     sub = top.add_subparsers(dest="recipe", required=True)
-    helps = {"sft": "supervised fine-tuning on a trl-sft export"}
+    helps = {
+        "sft": "supervised fine-tuning on a trl-sft export",
+        "grpo": "GRPO with VAU-R1's rewards on a trl-grpo export (start from an SFT checkpoint)",
+    }
     for name, text in helps.items():
         add_arguments(sub.add_parser(name, help=text, description=text))
     return top

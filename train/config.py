@@ -42,7 +42,7 @@ class TrainConfig:
     max_steps: int = _opt(-1, "optimizer steps (-1: --epochs decide)")
     epochs: float = _opt(1.0, "passes over the data when --max-steps is -1")
     lr: float = _opt(0.0, "learning rate (0: the recipe's default, SFT 2e-5, GRPO 1e-6)")
-    batch_size: int = _opt(1, "examples per device per step")
+    batch_size: int = _opt(1, "examples per device per step (GRPO: prompts, with all generations)")
     grad_accum: int = _opt(1, "gradient accumulation steps")
     seed: int = _opt(0, "random seed")
     quant: str = _opt("none", "load the base model in none, 4bit (QLoRA) or 8bit")

@@ -25,6 +25,7 @@ FORMATS = {"sft": ("trl-sft", "messages"), "grpo": ("trl-grpo", "prompt")}  # re
 class Record:
     """One training example: its chat (SFT) or prompt (GRPO), video and reward columns."""
 
+    key: str  # unique in its export: "line N: record id"
     messages: list[dict[str, Any]]
     video: str
     sampling: SamplingOptions
@@ -96,7 +97,8 @@ def _record(line: str, number: int, recipe: str, max_frames: int, where: str) ->
         raise TrainError(f"{where} line {number}: no video in the record")
     columns = {k: v for k, v in data.items() if k != key}
     sampling = _sampling(part, max_frames, f"{where} line {number}")
-    return Record(messages, part["video"], sampling, str(data.get("task", "")), columns)
+    key = f"line {number}: {data.get('id', '')}"
+    return Record(key, messages, part["video"], sampling, str(data.get("task", "")), columns)
 
 
 def read_export(folder: str | Path, recipe: str, max_frames: int = 768) -> ExportData:
