@@ -20,7 +20,7 @@ from pathlib import Path
 from app.settings import ROOT
 from inference.errors import StudioError
 
-CODE = ("app.py", "app", "inference", "annotate", "assets")
+CODE = ("app.py", "app", "inference", "annotate", "train", "assets")
 IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", "make_samples.py")
 PYTHON_VERSION = "3.12"
 # ZeroGPU runs PyTorch 2.8-2.11; these are a matching torch / torchvision pair.

@@ -381,6 +381,17 @@ def _wire_model(s: Screen, studio: Studio) -> None:
     inputs = [s.model_name, s.model_quant, s.model_device]
     s.load_btn.click(on_load, inputs, [s.header, s.model_msg], api_name="load_model", **MODEL)
 
+    def on_refresh():
+        return handlers.checkpoint_rows(studio)
+
+    s.checkpoints_btn.click(on_refresh, None, [s.checkpoint_table], api_name="checkpoints")
+
+    def on_pick(evt: gr.SelectData):
+        row = evt.row_value or []
+        return row[-1] if row else gr.skip()  # the path column
+
+    s.checkpoint_table.select(on_pick, None, [s.model_name], api_name=False, **UI)
+
     def on_tick():
         status = studio.models.status()
         return views.header_html(status), gr.Timer(active=status.state == "loading")

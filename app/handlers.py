@@ -34,6 +34,7 @@ from app.state import Form, Session
 from inference.errors import ModelUnavailable, StudioError, VideoError
 from inference.parse import Result
 from inference.tasks import DEFAULT_FPS, TASKS
+from train.card import list_checkpoints
 
 UPLOAD_SOURCE = "upload"
 log = logging.getLogger("vau.studio")
@@ -533,6 +534,11 @@ def export(studio: Studio, fmt: str, status: str, with_truth: bool) -> tuple[Pat
         return files[0], summary
     archive = shutil.make_archive(str(folder), "zip", root_dir=folder)
     return Path(archive), summary
+
+
+def checkpoint_rows(studio: Studio) -> list[list]:
+    """The Model tab's table: local checkpoints with their training.json summaries."""
+    return [summary.row() for summary in list_checkpoints(studio.settings.checkpoints)]
 
 
 def load_model(studio: Studio, name: str | None, quant: str, device: str):

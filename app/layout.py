@@ -8,9 +8,10 @@ import gradio as gr
 
 from app import demo, handlers, views
 from app.handlers import Studio
-from app.settings import DEVICES, QUANTS, Settings
+from app.settings import DEVICES, QUANTS
 from app.state import Session
 from inference.tasks import CLASSES, DEFAULT_FPS
+from train.card import SUMMARY_COLUMNS
 
 TASK_CHOICES = [(label, task) for task, label in views.TASK_LABELS.items()]
 ANSWER_INFO = {
@@ -213,7 +214,8 @@ def _progress_tab(s: Screen) -> None:
     s.export_file = gr.File(label="Download", interactive=False, elem_id="export-file", height=90)
 
 
-def _model_tab(s: Screen, settings: Settings) -> None:
+def _model_tab(s: Screen, studio: Studio) -> None:
+    settings = studio.settings
     gr.Markdown(
         "Load a Qwen2.5-VL or Qwen2-VL checkpoint: a hub id (cached locally when offline), "
         "a local directory, or `tiny` (a random-weight test model built on this machine)."
@@ -226,6 +228,20 @@ def _model_tab(s: Screen, settings: Settings) -> None:
         s.model_device = gr.Dropdown(list(DEVICES), value=settings.device, label="Device")
     s.load_btn = gr.Button("Load model", variant="primary", elem_id="load-btn")
     s.model_msg = gr.HTML(views.message_html(""), elem_id="model-msg", label="Model status")
+    gr.Markdown(
+        f"Checkpoints trained here (`python -m train ... --out {settings.checkpoints}/NAME`); "
+        "pick one to load it. Each stored run names the checkpoint it came from, so the History "
+        "compares old and new models on the same item."
+    )
+    s.checkpoint_table = gr.Dataframe(
+        value=handlers.checkpoint_rows(studio),
+        headers=list(SUMMARY_COLUMNS),
+        interactive=False,
+        wrap=True,
+        label="Local checkpoints",
+        elem_id="checkpoints",
+    )
+    s.checkpoints_btn = gr.Button("Refresh the list", size="sm")
 
 
 INTRO = (
@@ -300,6 +316,6 @@ def build_layout(studio: Studio) -> Screen:
         with gr.Tab("Progress & export", id="progress") as s.progress_tab:
             _progress_tab(s)
         with gr.Tab("Model", id="model"):
-            _model_tab(s, studio.settings)
+            _model_tab(s, studio)
     s.status_timer = gr.Timer(2.0, active=studio.models.status().state == "loading")
     return s

@@ -74,6 +74,11 @@ class Settings:
     exports: str = _opt(
         "var/exports", "folder where exported training data is written", "VAU_EXPORTS"
     )
+    checkpoints: str = _opt(
+        "var/checkpoints",
+        "folder of trained checkpoints (python -m train --out ...) listed in the Model tab",
+        "VAU_CHECKPOINTS",
+    )
     backup: str | None = _opt(
         None,
         "snapshot the SQLite store every 5 minutes to a folder or hf://datasets/OWNER/NAME, "

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 
 import pytest
 
@@ -194,3 +195,29 @@ def test_lora_adapters_are_merged_into_a_checkpoint_that_loads(
     assert not weights[0][name].equal(weights[1][name])
     vision = next(n for n in weights[0] if n.startswith("model.visual."))
     assert weights[0][vision].equal(weights[1][vision])  # the vision tower stays frozen
+
+
+def test_the_studio_lists_the_checkpoint_loads_it_and_records_runs_by_it(trained, tmp_path):
+    from gradio_client import Client
+
+    from tests.app_helpers import call, item_id, launch, studio_settings
+
+    settings = replace(
+        studio_settings(tmp_path, checkpoints=str(trained.parent)), max_new_tokens=32
+    )
+    demo, url = launch(settings)
+    try:
+        client = Client(url, verbose=False)
+        (row,) = call(client, "checkpoints")["Local checkpoints"]["data"]
+        assert row[0] == trained.name and row[1:4] == ["sft", row[2], 60]
+        status = call(client, "load_model", row[-1], "none", "cpu")["Model status"]
+        assert "ready" in status, status
+        fight = item_id(demo, "sample_fight.mp4", "grounding")
+        call(client, "open_item", fight, "ann")
+        out = call(client, "run", "grounding", False, 2.0, 768, "", "", "", "", "", "ann")
+        assert "Done." in out["Run status"], out["Run status"]
+        (run,) = demo.studio.store.runs(fight)
+        assert run.checkpoint == str(trained) and run.parsed["format_ok"]
+        assert iou(run.parsed["interval"], CORRECTED["sample_fight.mp4"]) >= 0.5
+    finally:
+        demo.close()

@@ -1,16 +1,22 @@
-"""`training.json`, written beside the weights: what was trained, on what, how, and the result."""
+"""`training.json`, written beside the weights: what was trained, on what, how, and the result.
+
+Light on purpose (no torch, no TRL): the Studio lists local checkpoints through it.
+"""
 
 from __future__ import annotations
 
 import json
 import time
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from inference.model import resolve_model
-from train.config import TrainConfig
-from train.data import ExportData
+from inference import tiny
+
+if TYPE_CHECKING:
+    from train.config import TrainConfig
+    from train.data import ExportData
 
 CARD = "training.json"
 METRICS = "metrics.jsonl"
@@ -25,6 +31,15 @@ def _version(name: str) -> str | None:
         return None
 
 
+def toy_note(base: str) -> str | None:
+    """The toy label when the base is the tiny checkpoint or a model trained from it."""
+    folder = Path(base)
+    if base == "tiny" or (folder / tiny.MARKER).is_file():
+        return TOY_NOTE
+    card = read_card(folder) if folder.is_dir() else None
+    return card.get("note") if card else None
+
+
 def write_card(
     out: Path,
     config: TrainConfig,
@@ -37,8 +52,7 @@ def write_card(
     card = {
         "recipe": config.recipe,
         "base_model": config.model,
-        "base_model_source": resolve_model(config.model) if config.model != "tiny" else "tiny",
-        "note": TOY_NOTE if config.model == "tiny" else None,
+        "note": toy_note(config.model),
         "data": data.summary(),
         "config": config.to_dict(),
         "steps": steps,
@@ -59,3 +73,61 @@ def read_card(folder: str | Path) -> dict[str, Any] | None:
     except (OSError, ValueError):
         return None
     return card if isinstance(card, dict) else None
+
+
+@dataclass(frozen=True)
+class CheckpointSummary:
+    """One local checkpoint folder, as the Studio's Model tab lists it."""
+
+    path: str
+    recipe: str
+    base_model: str
+    steps: int
+    result: str  # the final training metric, in words
+    trained_at: str
+    note: str  # e.g. the toy-model label; "" when there is none
+
+    def row(self) -> list[Any]:
+        """The Model tab's table row."""
+        name = Path(self.path).name
+        return [name, self.recipe, self.base_model, self.steps, self.result, self.trained_at,
+                self.note, self.path]  # fmt: skip
+
+
+SUMMARY_COLUMNS = ("checkpoint", "recipe", "base model", "steps", "result", "trained", "note",
+                   "path")  # fmt: skip
+
+
+def _result(metrics: dict[str, Any]) -> str:
+    if isinstance(metrics.get("reward"), int | float):
+        return f"reward {metrics['reward']:.2f}"
+    if isinstance(metrics.get("train_loss"), int | float):
+        return f"loss {metrics['train_loss']:.3f}"
+    return ""
+
+
+def summarize(folder: Path, card: dict[str, Any]) -> CheckpointSummary:
+    """The Model tab's summary of a checkpoint folder and its training.json."""
+    steps = card.get("steps")
+    return CheckpointSummary(
+        path=str(folder),
+        recipe=str(card.get("recipe") or ""),
+        base_model=str(card.get("base_model") or ""),
+        steps=steps if isinstance(steps, int) else 0,
+        result=_result(card.get("metrics") if isinstance(card.get("metrics"), dict) else {}),
+        trained_at=str(card.get("started_at") or ""),
+        note=str(card.get("note") or ""),
+    )
+
+
+def list_checkpoints(folder: str | Path) -> list[CheckpointSummary]:
+    """Checkpoint folders under `folder` that carry a training.json, newest first."""
+    root = Path(folder)
+    if not root.is_dir():
+        return []
+    found = []
+    for child in root.iterdir():
+        card = read_card(child) if (child / "config.json").is_file() else None
+        if card is not None:
+            found.append(summarize(child, card))
+    return sorted(found, key=lambda s: (s.trained_at, s.path), reverse=True)
