@@ -4,11 +4,13 @@ the Studio's loading code runs, which now answers in the protocol with the corre
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
 import time
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -221,3 +223,20 @@ def test_the_studio_lists_the_checkpoint_loads_it_and_records_runs_by_it(trained
         assert iou(run.parsed["interval"], CORRECTED["sample_fight.mp4"]) >= 0.5
     finally:
         demo.close()
+
+
+def test_two_processes_train_data_parallel_over_gloo(export_dir, tiny_checkpoint, tmp_path):
+    out = tmp_path / "ddp"
+    torchrun = Path(sys.executable).with_name("torchrun")
+    command = [str(torchrun), "--nproc_per_node", "2", "-m", "train", "sft", "--model",
+               str(tiny_checkpoint), "--data", str(export_dir), "--out", str(out),
+               "--max-steps", "2", "--device", "cpu"]  # fmt: skip
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.count("checkpoint: ") == 1  # one process reports, one writes
+    logged = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
+    # 4 records, one per process per step: each step is half an epoch.
+    assert [r["epoch"] for r in logged if "loss" in r] == [0.5, 1.0]
+    assert read_card(out)["steps"] == 2
+    load_model(LoadOptions(model=str(out), device="cpu"))

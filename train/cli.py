@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -43,5 +44,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except StudioError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    print(f"checkpoint: {out} (load it with --model {out})")
+    if os.environ.get("RANK", "0") == "0":  # one line, also under torchrun / accelerate
+        print(f"checkpoint: {out} (load it with --model {out})")
     return 0

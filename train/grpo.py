@@ -91,5 +91,7 @@ def grpo(config: TrainConfig) -> Path:
     )
     trainer.train(resume_from_checkpoint=resume_point(out))
     save_checkpoint(trainer, loaded, config, out)
-    write_card(out, config, data, trainer.state.global_step, log.last, started)
+    if trainer.is_world_process_zero():
+        write_card(out, config, data, trainer.state.global_step, log.last, started)
+    trainer.accelerator.wait_for_everyone()  # the card is written before any process returns
     return out

@@ -42,10 +42,15 @@ def load_for_training(config: TrainConfig) -> LoadedModel:
 
 
 def save_checkpoint(trainer, loaded: LoadedModel, config: TrainConfig, out: Path) -> None:
-    """Weights (LoRA merged into an unquantized copy of the base) and processor in `out`."""
+    """Weights (LoRA merged into an unquantized copy of the base) and processor in `out`.
+
+    Every process calls this (FSDP and DeepSpeed gather the weights); the main one writes.
+    """
     if not config.lora:
         trainer.save_model(str(out))
-    else:
+    if not trainer.is_world_process_zero():
+        return
+    if config.lora:
         from peft import PeftModel
 
         adapter = out / ADAPTER_DIR
