@@ -2,7 +2,8 @@
 
 Row reading, sentinels and normalisation are `inference.vaubench`'s; this module decides which
 tasks a row can serve, attaches the row's ground truth, optionally finds the videos on disk,
-and upserts everything in one transaction, so importing the same file again changes nothing.
+probes each found video's duration (so corrections can be checked against it), and upserts
+everything in one transaction, so importing the same file again changes nothing.
 
 A row gives: a QA item when question, four options and the correct letter are present; a
 grounding item unless the times are -1/-1 (0/0 answers Normal, a span answers Anomaly); a
@@ -15,10 +16,14 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from annotate.errors import InvalidInput
 from annotate.records import GroundTruth, ItemSpec
 from annotate.store import Store
+from annotate.validate import clean_interval
 from annotate.videos import VideoIndex, content_hash
+from inference.errors import VideoError
 from inference.vaubench import BenchRow, Problem, read_bench_csv
+from inference.video import probe_video
 
 BENCH_KEY = "vau-bench"  # Item.key of imported items: one per (video, task)
 
@@ -146,8 +151,14 @@ def _locate(
     report.videos_matched += 1
     path = str(match.path.resolve())
     digest = content_hash(match.path) if hash_ else None
-    return [_with_video(spec, path, digest) for spec in specs]
-
-
-def _with_video(spec: ItemSpec, path: str, digest: str | None) -> ItemSpec:
-    return replace(spec, video_path=path, content_hash=digest)
+    try:
+        info = probe_video(match.path)
+    except VideoError as error:
+        report.notes.append(Problem(row.row_number, f"video not readable: {error}"))
+        return [replace(spec, video_path=path, content_hash=digest) for spec in specs]
+    try:  # the truth is the dataset's; an impossible one is reported, not changed
+        clean_interval(row.interval, info.duration)
+    except InvalidInput as error:
+        report.notes.append(Problem(row.row_number, f"ground truth {error}"))
+    facts = {"video_path": path, "content_hash": digest, "duration": info.duration}
+    return [replace(spec, **facts, fps=info.fps) for spec in specs]

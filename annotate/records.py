@@ -77,6 +77,8 @@ class ItemSpec:
     origin_row: int | None = None
     video_path: str | None = None
     content_hash: str | None = None
+    duration: float | None = None  # seconds, probed when the video file was found
+    fps: float | None = None
 
 
 @dataclass(frozen=True)

@@ -336,12 +336,13 @@ class Store:
         check_status(status, SAVE_STATUSES)
 
         def work(session: Session) -> RevisionRecord:
-            task = session.scalar(select(Item.task).where(Item.id == item_id))
-            if task is None:
+            query = select(Item.task, Video.duration).join(Video).where(Item.id == item_id)
+            found = session.execute(query).first()
+            if found is None:
                 raise NotFound(f"no item {item_id}")
             if run_id is not None and _need(session, ModelRun, run_id).item_id != item_id:
                 raise InvalidInput(f"model run {run_id} belongs to another item")
-            cleaned = clean_edit(task, edit, status)
+            cleaned = clean_edit(found.task, edit, status, found.duration)
             correction = _get_correction(session, item_id, annotator)
             revision = _append(
                 session, correction, cleaned, status, author=annotator, run_id=run_id
@@ -546,6 +547,8 @@ def _upsert(
         video.path = spec.video_path
     if spec.content_hash is not None:
         video.content_hash = spec.content_hash
+    if spec.duration is not None:
+        video.duration, video.fps = spec.duration, spec.fps
     fields = convert.spec_fields(spec)
     item = items.get((video.id, spec.task, spec.key))
     if item is None:

@@ -14,6 +14,7 @@ from inference.tasks import CLASSES, GROUNDING_ANSWERS, TASKS, canonical_class
 from inference.vaubench import parse_correct
 
 MAX_NAME = 128
+DURATION_SLACK_S = 0.05  # container durations are rounded; an end this close is the last frame
 SAVE_STATUSES = ("draft", "submitted")  # what an annotator may save; reviews set the others
 REVIEW_STATUSES = ("approved", "rejected")
 
@@ -42,18 +43,27 @@ def check_task(task: str) -> str:
     return task
 
 
-def clean_interval(interval: object) -> Interval | None:
-    """Two finite times 0 <= start <= end; a Normal marker (`[-1, -1]`, `[0, 0]`) means None."""
+def clean_interval(interval: object, duration: float | None = None) -> Interval | None:
+    """Two finite times 0 <= start < end, within the video when its duration is known.
+
+    A Normal marker (`[-1, -1]`, `[0, 0]`) means no interval. Refusals start with the field.
+    """
     if interval is None:
         return None
     try:
         start, end = (float(x) for x in interval)  # type: ignore[union-attr]
     except (TypeError, ValueError):
-        raise InvalidInput(f"an interval is two times in seconds, got {interval!r}") from None
+        raise InvalidInput(f"interval: two times in seconds, got {interval!r}") from None
     if (start, end) in protocol.NO_SPAN:
         return None
-    if not (math.isfinite(start) and math.isfinite(end)) or not 0 <= start <= end:
-        raise InvalidInput(f"interval needs 0 <= start <= end, got [{start}, {end}]")
+    if not (math.isfinite(start) and math.isfinite(end)):
+        raise InvalidInput(f"interval: times must be finite numbers, got [{start}, {end}]")
+    if start < 0:
+        raise InvalidInput(f"interval: start {start:g} s is before the video starts (0 s)")
+    if not start < end:
+        raise InvalidInput(f"interval: start {start:g} s must come before end {end:g} s")
+    if duration is not None and end > duration + DURATION_SLACK_S:
+        raise InvalidInput(f"interval: end {end:g} s is after the video ends ({duration:g} s)")
     return (start, end)
 
 
@@ -67,9 +77,12 @@ def clean_class(name: str | None) -> str | None:
     return canonical
 
 
-def clean_edit(task: str, edit: Edit, status: str) -> Edit:
-    """Normalise `edit` for `task` (letter, class, Anomaly/Normal); submitted work must be whole."""
-    interval = clean_interval(edit.interval)
+def clean_edit(task: str, edit: Edit, status: str, duration: float | None = None) -> Edit:
+    """Normalise `edit` for `task` (letter, class, Anomaly/Normal); submitted work must be whole.
+
+    `duration` (seconds, when known) bounds the interval.
+    """
+    interval = clean_interval(edit.interval, duration)
     class_name = clean_class(edit.class_name)
     answer = edit.answer if edit.answer is None or edit.answer.strip() else None
     if answer is not None and task == "qa":

@@ -307,7 +307,8 @@ def test_correction_of_an_upload_creates_its_item(studio):
     ("form", "message"),
     [
         (Form(answer="Anomaly", start=4.0), "give both the start and the end"),
-        (Form(answer="Anomaly", start=9.0, end=3.0), "0 <= start <= end"),
+        (Form(answer="Anomaly", start=9.0, end=3.0), "interval: start 9 s must come before"),
+        (Form(answer="Anomaly", start=10.0, end=45.0), "interval: end 45 s is after the video"),
         (Form(answer="Maybe"), "Anomaly or Normal"),
         (Form(answer="Anomaly"), "without its interval"),
     ],

@@ -71,7 +71,7 @@ def test_snapshot_while_threads_and_a_process_write(db_url: str, tmp_path: Path)
     for thread in threads:
         thread.start()
     taken = []
-    options = BackupOptions(formats=(), keep=100)
+    options = BackupOptions(formats=(), keep=100_000)  # prune none: every one is checked
     while any(t.is_alive() for t in threads) or process.is_alive():
         taken.append(take_snapshot(db_url, target, options, T0 + timedelta(seconds=len(taken))))
     for thread in threads:

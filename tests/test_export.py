@@ -377,3 +377,16 @@ def test_the_manifest_says_who_made_and_who_approved_each_example(store, bench, 
     ]
     ids = {record["id"] for record in jsonl(out / "train.jsonl")}
     assert {e["id"] for e in manifest["examples"]} == ids
+
+
+@pytest.mark.parametrize("fmt", ["vau-csv", "trl-grpo"])
+def test_the_class_set_on_a_grounding_correction_is_exported(store, bench, tmp_path, fmt):
+    edit = {"answer": "Anomaly", "interval": (1.0, 2.5), "class_name": "Assault"}
+    correct(store, bench["grounding"], reasoning="r", **edit)
+    out, _ = run_export(store, tmp_path, fmt, task="grounding")
+    if fmt == "vau-csv":
+        (exported,) = read_bench_csv(out / "train_ucf.csv").rows
+        assert (exported.anomaly_class, exported.start, exported.end) == ("Assault", 1.0, 2.5)
+    else:
+        (record,) = jsonl(out / "train.jsonl")
+        assert (record["class"], record["interval"]) == ("Assault", [1.0, 2.5])

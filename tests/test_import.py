@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import shutil
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from annotate.store import Store
 from inference.errors import StudioError
 from inference.vaubench import COLUMNS
 from tests import pg
-from tests.conftest import SHARED_BENCH
+from tests.conftest import SAMPLES_DIR, SHARED_BENCH
 
 needs_bench = pytest.mark.skipif(not SHARED_BENCH.is_dir(), reason="shared VAU-Bench CSVs absent")
 
@@ -298,3 +299,27 @@ def test_a_later_import_without_videos_keeps_the_found_paths(store, tmp_path):
     import_csv(store, path, videos=videos)
     import_csv(store, path)
     assert store.list_items()[0].video.path == str((videos / "Fighting001_x264.mp4").resolve())
+
+
+def test_found_videos_are_probed_so_corrections_can_be_checked_against_them(store, tmp_path):
+    videos = tmp_path / "videos"
+    videos.mkdir()
+    shutil.copy(SAMPLES_DIR / "sample_fight.mp4", videos / "Fighting001_x264.mp4")  # 18 s
+    late = row(Video_Name="late.mp4", Start_Time="12.0", End_Time="30.0")
+    shutil.copy(SAMPLES_DIR / "sample_fight.mp4", videos / "late.mp4")
+    report = import_csv(store, write_csv(tmp_path / "t.csv", [row(), late]), videos=videos)
+    video = store.list_items()[0].video
+    assert (video.duration, video.fps) == (18.0, 10.0)
+    assert [str(n) for n in report.notes] == [
+        "row 3: ground truth interval: end 30 s is after the video ends (18 s)"
+    ]
+
+
+def test_an_unreadable_video_is_a_note_and_keeps_its_path(store, tmp_path):
+    videos = tmp_path / "videos"
+    videos.mkdir()
+    (videos / "Fighting001_x264.mp4").write_bytes(b"not a video")
+    report = import_csv(store, write_csv(tmp_path / "t.csv", [row()]), videos=videos)
+    assert "video not readable" in str(report.notes[0])
+    video = store.list_items()[0].video
+    assert video.path is not None and video.duration is None

@@ -271,9 +271,15 @@ def test_the_whole_text_is_joined_from_steps_when_only_steps_are_given(store):
         ("qa", Edit(answer="E"), "draft", "one letter A-D"),
         ("grounding", Edit(answer="maybe"), "draft", "Anomaly or Normal"),
         ("grounding", Edit(answer="Normal", interval=(1, 2)), "draft", "Normal answer has no"),
-        ("grounding", Edit(interval=(5, 2)), "draft", "start <= end"),
-        ("grounding", Edit(interval=(-3, 2)), "draft", "start <= end"),
-        ("grounding", Edit(interval=(1, float("inf"))), "draft", "start <= end"),
+        ("grounding", Edit(interval=(5, 2)), "draft", "interval: start 5 s must come before end"),
+        ("grounding", Edit(interval=(4, 4)), "draft", "interval: start 4 s must come before end"),
+        ("grounding", Edit(interval=(-3, 2)), "draft", "interval: start -3 s is before the video"),
+        ("grounding", Edit(interval=(1, float("inf"))), "draft", "interval: times must be finite"),
+        ("grounding", Edit(interval=(float("nan"), 2)), "draft", "interval: times must be finite"),
+        ("grounding", Edit(interval=(1e12, 2e12)), "draft", "interval: end 2e\\+12 s is after"),
+        ("grounding", Edit(interval=(18, 45)), "draft", r"45 s is after the video ends \(20 s\)"),
+        ("grounding", Edit(interval=("a", 2)), "draft", "interval: two times in seconds"),
+        ("grounding", Edit(interval=(1, 2, 3)), "draft", "interval: two times in seconds"),
         ("grounding", Edit(answer="Anomaly"), "submitted", "without its interval"),
         ("classification", Edit(answer="Dancing"), "draft", "unknown class"),
         ("classification", Edit(answer="Fire", class_name="Arson"), "draft", "disagree"),
@@ -294,6 +300,8 @@ def test_invalid_corrections_are_refused(store, task, edit, status, message):
         ("qa", Edit(answer="c. Nothing"), ("C", None, None)),
         ("grounding", Edit(interval=(1, 2)), ("Anomaly", (1.0, 2.0), None)),
         ("grounding", Edit(answer="normal", interval=(-1, -1)), ("Normal", None, None)),
+        ("grounding", Edit(answer="Normal", interval=(0, 0)), ("Normal", None, None)),
+        ("grounding", Edit(interval=(19.5, 20.03)), ("Anomaly", (19.5, 20.03), None)),  # last frame
         ("classification", Edit(answer="traffic accident"), ("Traffic_accident", None, "Traffic_accident")),  # noqa: E501
         ("classification", Edit(class_name="food_safety"), ("Food Safety", None, "Food Safety")),
     ],
@@ -498,3 +506,10 @@ def test_located_videos_are_those_with_a_path_by_name(store):
     store.add_video("a.mp4", "local", path="/videos/a.mp4")
     store.add_video("nowhere.mp4", "msad")
     assert [v.name for v in store.located_videos()] == ["a.mp4", "b.mp4"]
+
+
+def test_without_a_known_duration_only_the_video_start_bounds_the_interval(store):
+    video = store.add_video("unprobed.mp4", "local")
+    item = store.add_item(video.id, "grounding")
+    saved = store.save_correction(item.id, "ann", Edit(answer="Anomaly", interval=(30, 45)))
+    assert saved.interval == (30.0, 45.0)
