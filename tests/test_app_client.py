@@ -77,7 +77,7 @@ def test_a_bad_correction_is_a_message_and_nothing_is_saved(studio, client):
     fire = item_id(demo, "sample_fire.mp4", "grounding")
     call(client, "open_item", fire, "bad-input")
     out = call(client, "submit", "Anomaly", 12.0, 3.0, None, "", "", "bad-input")
-    assert "0 &lt;= start &lt;= end" in out["Save status"]
+    assert "interval: start 12 s must come before end 3 s" in out["Save status"]
     assert demo.studio.store.history(fire, "bad-input") == []
 
 

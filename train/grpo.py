@@ -18,11 +18,10 @@ from trl import GRPOConfig
 
 from inference.metrics import REWARDS
 from inference.specs import spec
-from train.card import write_card
 from train.config import TrainConfig, TrainError
 from train.data import ExportData, read_export
-from train.loop import MetricsLog, resume_point, trainer_arguments
-from train.model import load_for_training, save_checkpoint
+from train.loop import MetricsLog, train_and_save, trainer_arguments
+from train.model import load_for_training
 from train.video_grpo import VideoGRPOTrainer, vision_token_ids
 
 
@@ -89,9 +88,4 @@ def grpo(config: TrainConfig) -> Path:
         callbacks=[log],
         records=records,
     )
-    trainer.train(resume_from_checkpoint=resume_point(out))
-    save_checkpoint(trainer, loaded, config, out)
-    if trainer.is_world_process_zero():
-        write_card(out, config, data, trainer.state.global_step, log.last, started)
-    trainer.accelerator.wait_for_everyone()  # the card is written before any process returns
-    return out
+    return train_and_save(trainer, loaded, config, data, log, started)

@@ -12,8 +12,11 @@ import torch
 from transformers import TrainerCallback
 from transformers.trainer_utils import get_last_checkpoint
 
-from train.card import METRICS
+from inference.model import LoadedModel
+from train.card import METRICS, write_card
 from train.config import TrainConfig
+from train.data import ExportData
+from train.model import save_checkpoint
 
 CHECKPOINTS = "checkpoints"  # resumable trainer state, under --out
 
@@ -72,3 +75,21 @@ class MetricsLog(TrainerCallback):
         self.last.update(record)
         with self.path.open("a", encoding="utf-8") as handle:
             handle.write(json.dumps(record) + "\n")
+
+
+def train_and_save(
+    trainer: Any,
+    loaded: LoadedModel,
+    config: TrainConfig,
+    data: ExportData,
+    log: MetricsLog,
+    started: float,
+) -> Path:
+    """Train (resuming an interrupted run), save the checkpoint, write training.json."""
+    out = Path(config.out)
+    trainer.train(resume_from_checkpoint=resume_point(out))
+    save_checkpoint(trainer, loaded, config, out)
+    if trainer.is_world_process_zero():
+        write_card(out, config, data, trainer.state.global_step, log.last, started)
+    trainer.accelerator.wait_for_everyone()  # the card is written before any process returns
+    return out

@@ -12,12 +12,11 @@ from pathlib import Path
 from datasets import Dataset
 from trl import SFTConfig, SFTTrainer
 
-from train.card import write_card
 from train.collate import SFTCollator
 from train.config import TrainConfig
 from train.data import read_export
-from train.loop import MetricsLog, resume_point, trainer_arguments
-from train.model import load_for_training, save_checkpoint
+from train.loop import MetricsLog, train_and_save, trainer_arguments
+from train.model import load_for_training
 
 
 def sft(config: TrainConfig) -> Path:
@@ -41,9 +40,4 @@ def sft(config: TrainConfig) -> Path:
         processing_class=loaded.processor,
         callbacks=[log],
     )
-    trainer.train(resume_from_checkpoint=resume_point(out))
-    save_checkpoint(trainer, loaded, config, out)
-    if trainer.is_world_process_zero():
-        write_card(out, config, data, trainer.state.global_step, log.last, started)
-    trainer.accelerator.wait_for_everyone()  # the card is written before any process returns
-    return out
+    return train_and_save(trainer, loaded, config, data, log, started)
