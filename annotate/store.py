@@ -273,16 +273,27 @@ class Store:
         query = query.order_by(ModelRun.id.desc())
         return self._read(lambda s: [convert.run(r) for r in s.scalars(query)])
 
-    def latest_runs(self, item_ids: Iterable[int]) -> dict[int, RunRecord]:
-        """The newest model run of each item that has one, by item id."""
+    def latest_runs(
+        self, item_ids: Iterable[int], *, complete: bool = False
+    ) -> dict[int, RunRecord]:
+        """The newest model run of each item that has one, by item id.
+
+        `complete`: the newest run that was not stopped part-way (its settings say `stopped`).
+        """
         ids = sorted({int(i) for i in item_ids})
         newest = select(func.max(ModelRun.id)).group_by(ModelRun.item_id)
 
         def work(session: Session) -> dict[int, RunRecord]:
             found: dict[int, RunRecord] = {}
             for chunk in _chunks(ids):
-                query = select(ModelRun).where(ModelRun.item_id.in_(chunk), ModelRun.id.in_(newest))
-                found.update({r.item_id: convert.run(r) for r in session.scalars(query)})
+                query = select(ModelRun).where(ModelRun.item_id.in_(chunk))
+                if not complete:
+                    query = query.where(ModelRun.id.in_(newest))
+                for row in session.scalars(query.order_by(ModelRun.id.desc())):
+                    if complete and (row.settings or {}).get("stopped"):
+                        continue
+                    if row.item_id not in found:
+                        found[row.item_id] = convert.run(row)
             return found
 
         return self._read(work)

@@ -219,7 +219,7 @@ def entry_for(
     items = store.items_for_video(video_id)
     if not items:
         return None
-    runs = store.latest_runs(i.id for i in items)
+    runs = store.latest_runs((i.id for i in items), complete=True)  # never a stopped one
     recordings = {}
     for task in TASKS:
         found = recording([i for i in items if i.task == task], runs)

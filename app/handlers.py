@@ -325,7 +325,7 @@ def run_model(
             if isinstance(event, Partial):
                 yield RunUpdate(session, event.text, message)
             elif isinstance(event, Generation):
-                session = _record(studio, session, event, request, who)
+                session = _record(studio, session, event, request, who, engine)
                 note = "Stopped: partial output kept." if event.stopped else "Done."
                 yield RunUpdate(session, event.text, note, done=True)
     finally:
@@ -338,19 +338,37 @@ def _record(
     generation,
     request: RunRequest,
     who: str | None,
+    engine,
 ) -> Session:
     """Store a finished generation as a model run and show it."""
     summary = generation.to_dict()
     run = studio.store.record_run(
         session.item_id,
         checkpoint=studio.models.status().name or "unknown",
-        settings=_run_settings(studio, request, generation),
+        settings=_run_settings(studio, request, generation) | engine_facts(engine),
         raw=generation.text,
         parsed=summary["result"],
         timings=summary["timings"],
         created_by=who,
     )
     return replace(with_run(session, run), stopped=generation.stopped)
+
+
+def engine_facts(engine) -> dict:
+    """What the engine that ran says of its model: quantization, dtype, device, source.
+
+    Read from the loaded model, never from the start-up settings: a reload with other options
+    changes them. An engine without a loaded model (a scripted one in tests) says so.
+    """
+    loaded = getattr(engine, "loaded", None)
+    if loaded is None:
+        return {"quant": None, "dtype": None, "device": None, "model_source": "scripted (no model)"}
+    return {
+        "quant": loaded.options.quant,
+        "dtype": str(loaded.dtype),
+        "device": str(loaded.device),
+        "model_source": str(loaded.source or loaded.options.model),
+    }
 
 
 def _run_settings(studio: Studio, request: RunRequest, generation) -> dict:
@@ -360,7 +378,6 @@ def _run_settings(studio: Studio, request: RunRequest, generation) -> dict:
         "task": request.task,
         "think": request.think,
         "template": "vau-r1",
-        "quant": studio.settings.quant,
         "fps": options.fps,  # asked for; max_frames or the pixel budget may lower it
         "sample_fps": clip.sample_fps,  # what the model was told
         "max_frames": options.max_frames,

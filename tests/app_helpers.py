@@ -18,7 +18,9 @@ from inference.parse import parse_response
 
 ROOT = Path(__file__).resolve().parents[1]
 
-# What a well-trained VAU-R1 checkpoint answers on assets/samples/sample_fight.mp4.
+# Scripted words for assets/samples/sample_fight.mp4, written by hand: no model produced them.
+# Runs recorded from them carry SCRIPTED as their checkpoint name.
+SCRIPTED = "scripted (no model)"
 SCRIPTS = {
     "grounding": (
         "<think>1. At 00:02 a person in red and a person in blue walk towards each other.\n"

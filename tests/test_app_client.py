@@ -134,3 +134,24 @@ def _wait_for_text(job, timeout: float = 60) -> None:
             return
         time.sleep(0.2)
     pytest.fail("no streamed text within a minute")
+
+
+def test_a_run_records_the_quantization_of_the_model_that_ran_it(studio, client, tiny_checkpoint):
+    demo, _ = studio
+    fall = item_id(demo, "sample_fall.mp4", "grounding")
+    try:
+        status = call(client, "load_model", str(tiny_checkpoint), "4bit", "cpu")["Model status"]
+        assert "ready" in status, status
+        call(client, "open_item", fall, "ann")
+        out = call(client, "run", *run_args("grounding"))
+        assert "Done." in out["Run status"], out["Run status"]
+        run = demo.studio.store.runs(fall)[0]
+        assert demo.studio.settings.quant == "none"  # what the Studio started with
+        assert (run.quantization, run.settings["quant"], run.settings["device"]) == (
+            "4bit",
+            "4bit",
+            "cpu",
+        )
+        assert run.settings["model_source"] == str(tiny_checkpoint)
+    finally:
+        call(client, "load_model", str(tiny_checkpoint), "none", "auto")

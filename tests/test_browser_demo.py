@@ -16,7 +16,7 @@ from annotate.store import Store
 from app import record
 from app.handlers import Studio, import_samples
 from app.runtime import ModelSlot
-from tests.app_helpers import ROOT, ScriptedEngine, launch, studio_settings
+from tests.app_helpers import ROOT, SCRIPTED, ScriptedEngine, launch, studio_settings
 from tests.browser import CHROMIUM, browser_page, timeline_traces, wait_for_text
 
 pytestmark = [
@@ -33,7 +33,7 @@ def space(tmp_path_factory):
     settings = studio_settings(
         tmp_path_factory.mktemp("space"), landing="demo", replay_cps=150, model=None
     )
-    studio = Studio(settings, Store(settings.db_url), ModelSlot(ScriptedEngine(), "vau-r1-3b"))
+    studio = Studio(settings, Store(settings.db_url), ModelSlot(ScriptedEngine(), SCRIPTED))
     import_samples(studio)
     record.record(studio, tasks=("grounding",), say=lambda _: None)
     studio.store.close()
@@ -59,7 +59,7 @@ def test_a_stakeholder_sees_a_recorded_run_at_once_and_steps_through_it(space):
         page.wait_for_selector("#demo-player video")
         wait_for_text(page, "demo-steps", "Step 1 of 3")
         print(f"landing page to a replayed run: {time.monotonic() - started:.1f} s")
-        assert "vau-r1-3b" in page.inner_text("#demo-badge")
+        assert SCRIPTED in page.inner_text("#demo-badge")
         assert "Model: 6.0–12.0 s" in timeline_traces(page, "demo-timeline")
         assert "Ground truth: 8.0–15.0 s" in timeline_traces(page, "demo-timeline")  # the fall
 

@@ -39,7 +39,12 @@ def _run(studio, item, raw: str, **settings):
     parsed = parse_response(raw, item.task).to_dict()
     values = {"think": True, "sample_fps": 2.0, "frames": 40, **settings}
     return studio.store.record_run(
-        item.id, checkpoint="my-vau-r1", settings=values, raw=raw, parsed=parsed, created_by="ann"
+        item.id,
+        checkpoint="scripted (no model)",
+        settings=values,
+        raw=raw,
+        parsed=parsed,
+        created_by="ann",
     )
 
 
@@ -87,6 +92,14 @@ def test_the_newest_run_is_replayed(studio):
     rec = entry.recordings["grounding"]
     assert rec.run.id == newest.id and rec.result.interval == (6.0, 12.0)
     assert entry.caption == "sample_fight.mp4 · 1 recorded run"
+
+
+def test_a_stopped_run_is_never_replayed_as_if_it_were_finished(studio):
+    item = _item(studio, "sample_fight.mp4", "grounding")
+    complete = _run(studio, item, SCRIPTS["grounding"])
+    _run(studio, item, "<think>1. At 00:02 a person", stopped=True)  # Stop pressed
+    rec = demo.entry_for(studio.store, item.video.id).recordings["grounding"]
+    assert rec.run.id == complete.id
 
 
 def test_a_run_on_an_ad_hoc_question_is_replayed_over_the_reference(studio):
@@ -208,7 +221,9 @@ def test_a_recorded_run_is_labelled_with_checkpoint_and_settings(studio):
     _run(studio, item, SCRIPTS["grounding"], think=False, sample_fps=1.5, frames=24)
     rec = demo.entry_for(studio.store, item.video.id).recordings["grounding"]
     label = demo.recording_label(rec)
-    assert label.startswith("Recorded run · Grounding · my-vau-r1 · no think · 1.5 fps × 24 frames")
+    assert label.startswith(
+        "Recorded run · Grounding · scripted (no model) · no think · 1.5 fps × 24 frames"
+    )
     assert " by ann" in label and "UTC" in label
     assert "● RECORDED" in demo.badge_html(rec)
 

@@ -455,6 +455,18 @@ def test_latest_runs_gives_each_items_newest_run(store):
     assert {k: r.id for k, r in found.items()} == {first.id: newest.id, second.id: only.id}
 
 
+def test_latest_complete_runs_skip_a_stopped_newest_run(store):
+    item, alone = make_item(store), make_item(store, name="other.mp4")
+    done = _run(store, item.id, "whole")
+    stopped = {"fps": 2.0, "stopped": True}
+    partial = store.record_run(item.id, checkpoint="ckpt", settings=stopped, raw="par")
+    store.record_run(alone.id, checkpoint="ckpt", settings=stopped, raw="only partial")
+    assert store.latest_runs([item.id])[item.id].id == partial.id
+    assert {k: r.id for k, r in store.latest_runs([item.id, alone.id], complete=True).items()} == {
+        item.id: done.id
+    }
+
+
 def test_latest_runs_leaves_out_items_without_a_run(store):
     item = make_item(store)
     assert store.latest_runs([item.id, 999]) == {}
