@@ -233,4 +233,5 @@ def revision(
         restored_from=row.restored_from,
         run_id=row.run_id,
         created_at=row.created_at,
+        self_review=bool(row.self_review),
     )

@@ -23,7 +23,7 @@ from annotate.validate import check_task, clean_name, readable_reasoning
 
 FORMATS: tuple[str, ...] = ("vau-csv", "trl-sft", "trl-grpo", "dpo", "sharegpt")
 STATUS_CHOICES: dict[str, tuple[str, ...]] = {
-    "approved": ("approved",),
+    "approved": ("approved",),  # by an independent reviewer (self-reviews are left out)
     "submitted": ("submitted", "approved"),  # all finished work a reviewer has not rejected
     "all": ("draft", "submitted", "approved"),  # rejected work is never training data
 }
@@ -124,6 +124,9 @@ def collect(store: Store, options: ExportOptions) -> tuple[list[Example], Counte
     for item, revision in pairs:
         if revision.answer is None:
             skipped["correction without an answer"] += 1
+            continue
+        if options.status == "approved" and revision.self_review:
+            skipped["approved by its own author, not by an independent reviewer"] += 1
             continue
         rejected = _rejected_run(store, item, revision, runs) if options.format == "dpo" else None
         examples.append(_from_revision(item, revision, rejected))

@@ -147,6 +147,7 @@ class RevisionRecord:
     restored_from: int | None
     run_id: int | None  # the model run the correction started from
     created_at: datetime
+    self_review: bool = False  # reviewed by its own author (a single-user Studio's choice)
 
     @property
     def edit(self) -> Edit:

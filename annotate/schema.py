@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     CheckConstraint,
     DateTime,
     Float,
@@ -23,6 +24,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -192,6 +194,8 @@ class Revision(Base):
     restored_from: Mapped[int | None] = mapped_column(Integer)  # revision number copied
     run_id: Mapped[int | None] = mapped_column(ForeignKey("model_runs.id"))  # output corrected
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A review by the revision's own author (allowed only where the Studio is single-user).
+    self_review: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Pin(Base):

@@ -57,8 +57,17 @@ def item_key(question: str | None, options: Iterable[str] | None) -> str:
 class Store:
     """Videos, items, model runs and corrections with full history, in one database."""
 
-    def __init__(self, url: str, *, policy: RetryPolicy | None = None, migrate: bool = True):
+    def __init__(
+        self,
+        url: str,
+        *,
+        policy: RetryPolicy | None = None,
+        migrate: bool = True,
+        allow_self_review: bool = False,
+    ):
         self.policy = policy or RetryPolicy()
+        # A reviewer may judge work they wrote only where one person is the whole team.
+        self.allow_self_review = allow_self_review
         self.url = parse_url(url)
         self.where = describe(self.url)
         self.engine = make_engine(self.url, self.policy)
@@ -378,6 +387,11 @@ class Store:
                 )
             if old.status == "draft":
                 raise InvalidInput("this correction is a draft; it can be reviewed once submitted")
+            own = reviewer in (old.author, correction.annotator)
+            if own and not self.allow_self_review:
+                raise InvalidInput(
+                    f"{reviewer} wrote this correction; another reviewer must approve or reject it"
+                )
             new = _append(
                 session,
                 correction,
@@ -387,6 +401,7 @@ class Store:
                 reviewer=reviewer,
                 review_comment=comment,
                 run_id=old.run_id,
+                self_review=own,
             )
             return convert.revision(new, correction, is_current=True)
 

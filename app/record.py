@@ -63,7 +63,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = from_sources(rest)
         if not settings.model:
             raise ModelUnavailable("name the checkpoint to record with: --model ID_OR_DIR")
-        studio = Studio(settings, Store(settings.db_url), ModelSlot())
+        studio = Studio(
+            settings,
+            Store(settings.db_url, allow_self_review=settings.allow_self_review),
+            ModelSlot(),
+        )
         handlers.import_samples(studio)
         status = studio.models.load(settings.model, settings.quant, settings.device)
         if status.state != "ready":

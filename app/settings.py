@@ -100,6 +100,12 @@ class Settings:
         "it, anyone may; on a Space, nobody may)",
         "VAU_ADMINS",
     )
+    allow_self_review: bool = _opt(
+        False,
+        "let a reviewer approve or reject their own corrections (a one-person Studio); such "
+        "reviews are marked and left out of the 'approved' export",
+        "VAU_ALLOW_SELF_REVIEW",
+    )
     replay_cps: float = _opt(
         60.0,
         "reading speed of demo replays, in characters per second (0: show at once)",

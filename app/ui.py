@@ -70,7 +70,11 @@ def build_app(
     """
     settings = (settings or Settings()).validate()
     backups = _restore_then_schedule(settings) if store is None and settings.backup else None
-    store = store if store is not None else Store(settings.db_url)
+    store = (
+        store
+        if store is not None
+        else Store(settings.db_url, allow_self_review=settings.allow_self_review)
+    )
     if backups is not None:
         backups.start()
     name = _engine_name(engine, settings) if engine is not None else None

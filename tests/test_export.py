@@ -390,3 +390,19 @@ def test_the_class_set_on_a_grounding_correction_is_exported(store, bench, tmp_p
     else:
         (record,) = jsonl(out / "train.jsonl")
         assert (record["class"], record["interval"]) == ("Assault", [1.0, 2.5])
+
+
+def test_the_approved_export_counts_only_independent_reviews(tmp_path):
+    with Store(f"sqlite:///{tmp_path / 'solo.db'}", allow_self_review=True) as solo:
+        names = ["Fighting001_x264.mp4", "Fighting002_x264.mp4"]
+        import_csv(solo, write_csv(tmp_path / "t.csv", [row(Video_Name=n) for n in names]))
+        first, second = solo.list_items(task="qa", limit=None)
+        own = solo.save_correction(first.id, "ann", Edit(answer="B"), status="submitted")
+        solo.review(own.id, "ann", "approved")
+        checked = solo.save_correction(second.id, "ann", Edit(answer="C"), status="submitted")
+        solo.review(checked.id, "rita", "approved")
+        out, report = run_export(solo, tmp_path, "trl-sft", think=False)
+        assert report.from_corrections == 1
+        assert report.skipped == {"approved by its own author, not by an independent reviewer": 1}
+        out, report = run_export(solo, tmp_path, "trl-sft", think=False, status="submitted")
+        assert report.from_corrections == 2

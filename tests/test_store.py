@@ -48,7 +48,7 @@ def qa_item(store: Store, name: str = "qa.mp4"):
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_open_creates_the_schema_at_the_newest_migration(backend, tmp_path):
     with Store(pg.backend_url(backend, tmp_path, fresh=True)) as store:
-        assert current_revision(store.engine) == HEAD == "0002"
+        assert current_revision(store.engine) == HEAD == "0003"
         assert store.counts().items == 0
 
 
@@ -525,3 +525,25 @@ def test_without_a_known_duration_only_the_video_start_bounds_the_interval(store
     item = store.add_item(video.id, "grounding")
     saved = store.save_correction(item.id, "ann", Edit(answer="Anomaly", interval=(30, 45)))
     assert saved.interval == (30.0, 45.0)
+
+
+# --- no self-approval -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("decision", ["approved", "rejected"])
+def test_a_reviewer_cannot_judge_their_own_correction(store, decision):
+    item = make_item(store)
+    saved = store.save_correction(item.id, "ann", Edit(answer="Normal"), status="submitted")
+    with pytest.raises(InvalidInput, match="ann wrote this correction; another reviewer must"):
+        store.review(saved.id, "ann", decision)
+    assert [r.status for r in store.history(item.id, "ann")] == ["submitted"]
+
+
+def test_a_one_person_studio_may_review_its_own_work_and_the_revision_says_so(tmp_path):
+    with Store(f"sqlite:///{tmp_path / 'solo.db'}", allow_self_review=True) as solo:
+        item = make_item(solo)
+        saved = solo.save_correction(item.id, "ann", Edit(answer="Normal"), status="submitted")
+        reviewed = solo.review(saved.id, "ann", "approved")
+        assert (reviewed.status, reviewed.self_review) == ("approved", True)
+        other = solo.save_correction(item.id, "bob", Edit(answer="Normal"), status="submitted")
+        assert solo.review(other.id, "ann", "approved").self_review is False
