@@ -276,38 +276,19 @@ def shown_after_run(session: Session) -> Shown:
     return _shown(session, result, result.raw) if result else Shown(session)
 
 
-# --- admins, thumbnails ------------------------------------------------------------------------
+# --- pins, thumbnails ------------------------------------------------------------------------
 
 
-def admins(settings: Settings) -> set[str]:
-    """The user names allowed to pin items to the demo."""
-    return {name.strip() for name in (settings.admins or "").split(",") if name.strip()}
-
-
-def check_admin(studio: Studio, who: str | None) -> str:
-    """`who`, when they may pin; InvalidInput saying why not otherwise."""
-    if not who:
-        raise InvalidInput("sign in or enter your name before pinning")
-    allowed = admins(studio.settings)
-    if allowed and who not in allowed:
-        raise InvalidInput(f"only admins ({', '.join(sorted(allowed))}) can change the demo")
-    if not allowed and on_space():
-        raise InvalidInput("set VAU_ADMINS on this Space to name who may change the demo")
-    return who
-
-
-def pin(studio: Studio, session: Session, who: str | None) -> str:
-    """Pin the session's item to the demo gallery; returns a line saying so."""
-    who = check_admin(studio, who)
+def pin(studio: Studio, session: Session, who: str) -> str:
+    """Pin the session's item to the demo gallery for `who` (an admin, app.roles checked)."""
     if session.item_id is None:
         raise InvalidInput("open an item first (pick one, or upload a video and run it)")
     studio.store.pin(session.item_id, who)
     return f"Pinned item {session.item_id} to the demo gallery."
 
 
-def unpin(studio: Studio, session: Session, who: str | None) -> str:
-    """Take the session's item out of the demo gallery; returns a line saying so."""
-    who = check_admin(studio, who)
+def unpin(studio: Studio, session: Session, who: str) -> str:
+    """Take the session's item out of the demo gallery (app.roles checked `who`)."""
     if session.item_id is None or not studio.store.unpin(session.item_id):
         raise InvalidInput("this item is not pinned to the demo")
     return f"Item {session.item_id} is no longer in the demo gallery."

@@ -12,7 +12,7 @@ from annotate.errors import InvalidInput
 from app import demo, handlers, views
 from app.handlers import Studio
 from app.layout import TASK_CHOICES, Screen
-from app.render import failure, open_updates, show_outputs, signed_in_user, who_is
+from app.render import actor, failure, open_updates, show_outputs, who_is
 from app.steps import clamp, seek_time
 from app.timeline import timeline_figure
 from inference.errors import StudioError
@@ -176,9 +176,9 @@ def _wire_live(s: Screen, studio: Studio) -> None:
         if session.item_id is None:
             yield failure(s.demo_msg, InvalidInput("pick a video in the gallery first"))
             return
-        who = who_is(typed, request)
         stop = studio.stops.arm(request.session_hash)
         try:
+            who = actor(studio, typed, request, "view")  # a live run is stored: signed in only
             updates = handlers.run_model(
                 studio, session, demo.live_request(studio, session), stop, who
             )
@@ -253,7 +253,7 @@ def _wire_pins(s: Screen, studio: Studio) -> None:
     def pinner(action):
         def on_pin(session, typed, request: gr.Request):
             try:
-                who = handlers.annotator(typed, signed_in_user(request))
+                who = actor(studio, typed, request, "pin")
                 note = action(studio, session, who)
             except StudioError as error:
                 return failure(s.pin_msg, error)

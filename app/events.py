@@ -12,6 +12,7 @@ from app import handlers, views
 from app.handlers import Studio
 from app.layout import Screen
 from app.render import (
+    actor,
     failure,
     form_from_fields,
     form_updates,
@@ -23,7 +24,6 @@ from app.render import (
     step_updates,
     text_or_none,
     view_form,
-    who_is,
 )
 from app.state import Form, Session
 from app.steps import clamp, replace_step, seek_time
@@ -53,14 +53,15 @@ def _wire_open(s: Screen, studio: Studio) -> None:
         if item_id is None or item_id == "":
             return {}
         try:
+            who = actor(studio, typed, request, "view")
             session = handlers.open_item(studio, record_id(item_id))
         except StudioError as error:
             return failure(s.save_msg, error)
-        return open_updates(s, studio, session, who_is(typed, request), "")
+        return open_updates(s, studio, session, who, "")
 
     def on_next(typed, request: gr.Request):
         try:
-            who = handlers.annotator(typed, signed_in_user(request))
+            who = actor(studio, typed, request, "annotate")
             session = handlers.next_item(studio, who)
         except StudioError as error:
             return failure(s.save_msg, error)
@@ -69,11 +70,12 @@ def _wire_open(s: Screen, studio: Studio) -> None:
 
     def on_upload(path, task, typed, request: gr.Request):
         try:
+            who = actor(studio, typed, request, "view")
             session = handlers.open_upload(studio, path, task)
         except StudioError as error:
             return failure(s.save_msg, error)
         note = f"Uploaded: {session.duration:.1f} s video. Choose a task and press Run."
-        return open_updates(s, studio, session, who_is(typed, request), note) | {s.picker: None}
+        return open_updates(s, studio, session, who, note) | {s.picker: None}
 
     s.picker.input(on_pick, [s.picker, s.name], outputs, api_name="open_item", **STORE)
     s.next_btn.click(on_next, [s.name], outputs, api_name="next_item", **STORE)
@@ -83,10 +85,10 @@ def _wire_open(s: Screen, studio: Studio) -> None:
 def _wire_task(s: Screen, studio: Studio) -> None:
     def on_task(task, session, typed, request: gr.Request):
         try:
+            who = actor(studio, typed, request, "view")
             session = handlers.switch_task(studio, session, task)
         except StudioError as error:
             return failure(s.run_msg, error)
-        who = who_is(typed, request)
         form = handlers.initial_form(studio, session, who)
         updates = show(s, studio, session, form, who)
         return updates | {s.fps: DEFAULT_FPS[task], s.run_msg: views.message_html("")}
@@ -128,10 +130,10 @@ def _wire_run(s: Screen, studio: Studio) -> None:
         def on_run(
             session, task, think, fps, frames, question, o1, o2, o3, o4, typed, request: gr.Request
         ):
-            who = who_is(typed, request)
             stop = studio.stops.arm(request.session_hash)
             fields = (task, think, fps, frames, question, o1, o2, o3, o4)
             try:
+                who = actor(studio, typed, request, "view")
                 updates = run(studio, session, _run_request(*fields), stop, who)
                 yield from _throttled(s, studio, updates, who)
             except StudioError as error:
@@ -252,7 +254,7 @@ def _wire_save(s: Screen, studio: Studio) -> None:
             session, answer, start, end, klass, reasoning, comment, typed, request: gr.Request
         ):
             try:
-                who = handlers.annotator(typed, signed_in_user(request))
+                who = actor(studio, typed, request, "annotate")
                 form = form_from_fields(answer, start, end, klass, reasoning, comment)
                 session, revision = handlers.save(studio, session, who, form, status)
             except StudioError as error:
@@ -272,7 +274,7 @@ def _wire_save(s: Screen, studio: Studio) -> None:
 
     def on_restore(session, number, typed, request: gr.Request):
         try:
-            who = handlers.annotator(typed, signed_in_user(request))
+            who = actor(studio, typed, request, "annotate")
             if number is None:
                 raise InvalidInput("type the number of the revision to restore")
             revision = handlers.restore(studio, session, who, int(number))
@@ -306,7 +308,7 @@ def _wire_review(s: Screen, studio: Studio) -> None:
     def decider(decision: str):
         def on_decide(revision_id, comment, typed, request: gr.Request):
             try:
-                who = handlers.annotator(typed, signed_in_user(request))
+                who = actor(studio, typed, request, "review")
                 if revision_id is None or revision_id == "":
                     raise InvalidInput("pick a revision to review")
                 revision_id = record_id(revision_id, "revision")
@@ -322,10 +324,16 @@ def _wire_review(s: Screen, studio: Studio) -> None:
     inputs = [s.review_pick, s.review_comment, s.name]
     s.approve_btn.click(decider("approved"), inputs, outputs, api_name="approve", **STORE)
     s.reject_btn.click(decider("rejected"), inputs, outputs, api_name="reject", **STORE)
-    s.review_refresh.click(
-        lambda: _review_updates(s, studio), None, outputs, api_name="review_queue", **STORE
-    )
-    s.review_tab.select(lambda: _review_updates(s, studio), None, outputs, **STORE)
+
+    def on_queue(typed, request: gr.Request):
+        try:
+            actor(studio, typed, request, "review")
+        except StudioError as error:
+            return failure(s.review_msg, error)
+        return _review_updates(s, studio)
+
+    s.review_refresh.click(on_queue, [s.name], outputs, api_name="review_queue", **STORE)
+    s.review_tab.select(on_queue, [s.name], outputs, **STORE)
 
     def on_pick(revision_id):
         try:
@@ -349,14 +357,20 @@ def _progress_updates(s: Screen, studio: Studio, who: str | None) -> dict:
 
 def _wire_progress(s: Screen, studio: Studio) -> None:
     def on_refresh(typed, request: gr.Request):
-        return _progress_updates(s, studio, who_is(typed, request))
+        try:
+            who = actor(studio, typed, request, "view")
+        except StudioError as error:
+            gr.Warning(handlers.message_of(error))
+            return {}
+        return _progress_updates(s, studio, who)
 
     outputs = [s.counts, s.by_annotator, s.next_up]
     s.progress_refresh.click(on_refresh, [s.name], outputs, api_name="progress", **STORE)
     s.progress_tab.select(on_refresh, [s.name], outputs, **STORE)
 
-    def on_export(fmt, status, with_truth):
+    def on_export(fmt, status, with_truth, request: gr.Request):
         try:
+            actor(studio, None, request, "export")  # records no name: the login decides
             path, summary = handlers.export(studio, fmt, status, bool(with_truth))
         except StudioError as error:
             return failure(s.export_msg, error) | {s.export_file: None}
@@ -367,8 +381,9 @@ def _wire_progress(s: Screen, studio: Studio) -> None:
 
 
 def _wire_model(s: Screen, studio: Studio) -> None:
-    def on_load(name, quant, device):
+    def on_load(name, quant, device, request: gr.Request):
         try:
+            actor(studio, None, request, "load_model")
             status = handlers.load_model(studio, name, quant, device)
         except StudioError as error:
             return failure(s.model_msg, error)
@@ -381,7 +396,12 @@ def _wire_model(s: Screen, studio: Studio) -> None:
     inputs = [s.model_name, s.model_quant, s.model_device]
     s.load_btn.click(on_load, inputs, [s.header, s.model_msg], api_name="load_model", **MODEL)
 
-    def on_refresh():
+    def on_refresh(request: gr.Request):
+        try:
+            actor(studio, None, request, "load_model")
+        except StudioError as error:
+            gr.Warning(handlers.message_of(error))
+            return gr.skip()
         return handlers.checkpoint_rows(studio)
 
     s.checkpoints_btn.click(on_refresh, None, [s.checkpoint_table], api_name="checkpoints")

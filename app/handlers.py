@@ -55,14 +55,6 @@ class Studio:
             self.limiter = RunLimiter(self.settings.runs_per_hour)
 
 
-def annotator(typed: str | None, username: str | None) -> str:
-    """Who is working: the logged-in user, else the name typed in the header."""
-    name = (username or typed or "").strip()
-    if not name:
-        raise InvalidInput("enter your name at the top of the page before saving")
-    return name
-
-
 # --- videos and items --------------------------------------------------------------------
 
 

@@ -7,7 +7,7 @@ import time
 import gradio as gr
 
 from annotate.errors import InvalidInput
-from app import handlers, views
+from app import handlers, roles, views
 from app.handlers import Studio
 from app.layout import ANSWER_INFO, Screen
 from app.state import Form, Session
@@ -163,6 +163,12 @@ def signed_in_user(request: gr.Request | None) -> str | None:
 def who_is(typed: str | None, request: gr.Request | None) -> str | None:
     """The annotator's name, or None when nobody is named yet."""
     return (signed_in_user(request) or typed or "").strip() or None
+
+
+def actor(studio, typed: str | None, request: gr.Request | None, action: str) -> str | None:
+    """The caller's name when their roles allow `action` (app.roles); NotAllowed otherwise."""
+    identity = roles.identify(studio.settings, signed_in_user(request), typed)
+    return roles.require(identity, action)
 
 
 def failure(component, error: StudioError) -> dict:

@@ -46,8 +46,9 @@ class Settings:
     )
     users: str | None = _opt(
         None,
-        "require login: a users file (one 'user:password' per line) or "
-        "'user:pass,user2:pass2'; without it annotators type their name",
+        "require login: a users file (one 'user:password[:role,role]' per line; roles "
+        "annotator (default), reviewer, admin) or 'user:pass,user2:pass2:reviewer'; without "
+        "it the Studio is single-user and the typed name is recorded",
         "VAU_USERS",
     )
     host: str | None = _opt(
@@ -94,10 +95,15 @@ class Settings:
         0, "live model runs each user may start per hour (0: no limit)", "VAU_RUNS_PER_HOUR"
     )
 
+    reviewers: str | None = _opt(
+        None,
+        "comma-separated signed-in users (e.g. Hugging Face accounts) who review and export",
+        "VAU_REVIEWERS",
+    )
     admins: str | None = _opt(
         None,
-        "comma-separated user names who may pin items to the demo gallery (locally, without "
-        "it, anyone may; on a Space, nobody may)",
+        "comma-separated signed-in users who may also load models and change the demo gallery "
+        "(a local Studio without login: if set, only these typed names)",
         "VAU_ADMINS",
     )
     allow_self_review: bool = _opt(
@@ -162,8 +168,11 @@ class Settings:
         return load_users(self.users) if self.users else None
 
 
-def load_users(spec: str) -> list[tuple[str, str]]:
-    """Parse a users file path or an inline 'user:pass,user2:pass2' list into pairs."""
+ROLE_NAMES = ("annotator", "reviewer", "admin")  # app.roles ranks them; parsed here
+
+
+def _user_entries(spec: str) -> list[tuple[str, str, frozenset[str]]]:
+    """(name, password, roles) per entry of a users file or an inline 'u:p,u2:p2:reviewer'."""
     path = Path(spec).expanduser()
     if ":" not in spec or path.is_file():
         try:
@@ -177,12 +186,34 @@ def load_users(spec: str) -> list[tuple[str, str]]:
     users = []
     for entry in entries:
         name, sep, password = entry.partition(":")
+        roles: frozenset[str] = frozenset()
+        head, colon, tail = password.rpartition(":")
+        listed = {r.strip() for r in tail.split(",")}
+        if colon and head and listed and listed <= set(ROLE_NAMES):
+            password, roles = head, frozenset(listed)  # name:password:role,role
         if not sep or not name.strip() or not password:
-            raise SettingsError(f"users entry {name.strip() or entry!r} must be 'user:password'")
-        users.append((name.strip(), password))
+            raise SettingsError(
+                f"users entry {name.strip() or entry!r} must be 'user:password[:role,role]'"
+            )
+        users.append((name.strip(), password, roles))
     if not users:
         raise SettingsError(f"no users in {spec!r}")
     return users
+
+
+def load_users(spec: str) -> list[tuple[str, str]]:
+    """Parse a users file path or an inline 'user:pass,user2:pass2' list into login pairs."""
+    return [(name, password) for name, password, _ in _user_entries(spec)]
+
+
+def user_roles(spec: str | None) -> dict[str, frozenset[str]]:
+    """The roles a users file gives each name (a line `name:password:reviewer`)."""
+    return {name: roles for name, _, roles in _user_entries(spec)} if spec else {}
+
+
+def names(listing: str | None) -> set[str]:
+    """The names in a comma-separated setting such as --admins."""
+    return {name.strip() for name in (listing or "").split(",") if name.strip()}
 
 
 def _flag(f) -> str:

@@ -57,28 +57,6 @@ def fight(studio) -> Session:
     return handlers.open_item(studio, _item(studio, "sample_fight.mp4", "grounding"))
 
 
-# --- who is working ----------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("typed", "username", "expected"),
-    [
-        ("ann", None, "ann"),
-        ("  ann ", None, "ann"),
-        ("typed", "login", "login"),
-        (None, "bo", "bo"),
-    ],
-)
-def test_annotator_is_the_login_else_the_typed_name(typed, username, expected):
-    assert handlers.annotator(typed, username) == expected
-
-
-@pytest.mark.parametrize("typed", [None, "", "   "])
-def test_saving_without_a_name_asks_for_one(typed):
-    with pytest.raises(InvalidInput, match="enter your name"):
-        handlers.annotator(typed, None)
-
-
 # --- videos and items --------------------------------------------------------------------
 
 

@@ -77,7 +77,9 @@ def test_app_py_serves_the_studio_with_a_model_directory(tmp_path, tiny_checkpoi
 def no_model(tmp_path_factory):
     """The Studio with login on and a checkpoint that cannot load."""
     settings = studio_settings(
-        tmp_path_factory.mktemp("login"), users="ann:secret,rev:other", model="/no/such/model"
+        tmp_path_factory.mktemp("login"),
+        users="ann:secret,rev:other:reviewer,boss:chief:admin",
+        model="/no/such/model",
     )
     demo, url = launch(settings)
     demo.studio.models.wait(timeout=60)
@@ -115,7 +117,7 @@ def test_a_model_that_cannot_load_says_why_and_runs_are_refused(no_model):
 
 def test_the_model_can_be_loaded_from_the_ui(no_model, tiny_checkpoint):
     demo, url = no_model
-    client = Client(url, auth=("ann", "secret"), verbose=False)
+    client = Client(url, auth=("boss", "chief"), verbose=False)
     out = call(client, "load_model", str(tiny_checkpoint), "none", "cpu")
     assert "ready" in out["Model status"] and "ready" in out["Header"]
     assert demo.studio.models.engine is not None

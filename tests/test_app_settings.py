@@ -68,7 +68,11 @@ def test_flags_win_over_environment():
         ([], {"VAU_PORT": "eighty"}, "VAU_PORT must be a whole number"),
         (["--users", "/nonexistent/users.txt"], {}, "cannot read users file"),
         ([], {"VAU_USERS": "ann"}, "cannot read users file"),
-        ([], {"VAU_USERS": "ann:,bob:pw"}, "users entry 'ann' must be 'user:password'"),
+        (
+            [],
+            {"VAU_USERS": "ann:,bob:pw"},
+            "users entry 'ann' must be 'user:password\\[:role,role\\]'",
+        ),
     ],
 )
 def test_bad_values_raise_one_line_messages(argv, env, message):

@@ -249,32 +249,6 @@ def test_a_reference_replay_shows_no_model_result(studio):
     assert view.text.endswith("</glue>") and view.reasoning.startswith("### Specific Anomaly")
 
 
-# --- who may pin --------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("admins", "space", "who", "allowed"),
-    [
-        (None, False, "anyone", True),  # a local Studio without admins: anyone
-        (None, True, "anyone", False),  # a Space without admins: nobody
-        ("boss, chief", True, "chief", True),
-        ("boss", False, "ann", False),
-        ("boss", False, None, False),
-    ],
-)
-def test_who_may_change_the_demo(studio, monkeypatch, admins, space, who, allowed):
-    monkeypatch.delenv("SPACE_ID", raising=False)
-    monkeypatch.delenv("SPACES_ZERO_GPU", raising=False)
-    if space:
-        monkeypatch.setenv("SPACE_ID", "owner/studio")
-    studio.settings = replace(studio.settings, admins=admins)
-    if allowed:
-        assert demo.check_admin(studio, who) == who
-    else:
-        with pytest.raises(InvalidInput):
-            demo.check_admin(studio, who)
-
-
 def test_pin_and_unpin_through_the_handlers(studio):
     from app.handlers import open_item
 

@@ -144,7 +144,9 @@ def test_the_space_folder_starts_on_the_demo_with_no_model_gpu_or_network(tmp_pa
         config = client.config
         tabs = [c for c in config["components"] if c.get("type") == "tabs"]
         assert tabs and tabs[0]["props"]["selected"] == "demo"  # a Space lands on the demo
-        assert "Next item for you" in call(client, "next_item", "visitor")["Save status"]
+        # An anonymous visitor of a Space sees the demo only; a typed name does not sign in.
+        refused = call(client, "next_item", "visitor")["Save status"]
+        assert "sign in to save corrections; visitors see the demo" in refused
         out = call_streamed(client, "demo_open", 1, None)  # the first sample's video
         assert "REFERENCE" in out["Demo badge"] and "Step 1 of 6" in out["Steps"]
         assert (folder / "var" / "studio.db").is_file()  # the store lives in the Space folder

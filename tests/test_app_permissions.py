@@ -1,0 +1,96 @@
+"""Roles through gradio_client: each role's calls succeed, the rest are refused and write nothing.
+
+The launched Studio has a users file with an annotator, a reviewer and an admin. The rules are
+checked in the handlers, so an API caller meets exactly what the page does.
+"""
+
+from __future__ import annotations
+
+import pytest
+from gradio_client import Client
+
+from tests.app_helpers import call, item_id, launch, studio_settings
+
+USERS = {"ann": ("pw-a", ""), "rev": ("pw-r", ":reviewer"), "boss": ("pw-b", ":admin")}
+
+
+@pytest.fixture(scope="module")
+def studio(tmp_path_factory):
+    users = ",".join(f"{name}:{pw}{roles}" for name, (pw, roles) in USERS.items())
+    demo, url = launch(studio_settings(tmp_path_factory.mktemp("roles"), users=users))
+    yield demo, url
+    demo.close()
+
+
+def client(url: str, user: str) -> Client:
+    return Client(url, auth=(user, USERS[user][0]), verbose=False)
+
+
+def rows(demo) -> tuple[int, int, int]:
+    """What a refused call must leave unchanged: revisions, runs, pins."""
+    store = demo.studio.store
+    counts = store.counts()
+    return counts.revisions, counts.runs, len(store.pins())
+
+
+def submitted(demo, url: str, video: str) -> int:
+    """A correction ann submitted on the video's grounding item; its revision id."""
+    ann = client(url, "ann")
+    item = item_id(demo, video, "grounding")
+    call(ann, "open_item", item, "")
+    call(ann, "submit", "Anomaly", 6.0, 12.0, None, "", "", "")
+    return demo.studio.store.current(item, "ann").id
+
+
+@pytest.mark.parametrize("user", ["ann", "rev", "boss"])
+def test_everyone_signed_in_annotates(studio, user):
+    demo, url = studio
+    caller = client(url, user)
+    item = item_id(demo, "sample_fall.mp4", "qa")
+    call(caller, "open_item", item, "typed names do not count")
+    out = call(caller, "save_draft", "B", None, None, None, "", "", "typed names do not count")
+    assert "Saved draft" in out["Save status"], out["Save status"]
+    assert demo.studio.store.current(item, user).author == user
+
+
+# (endpoint, arguments, the message part of the output, who may call it)
+CALLS = [
+    ("approve", ("{revision}", "ok", ""), "Review status", {"rev", "boss"}),
+    ("reject", ("{revision}", "no", ""), "Review status", {"rev", "boss"}),
+    ("review_queue", ("",), "Review status", {"rev", "boss"}),
+    ("export", ("trl-sft", "all", True), "Export status", {"rev", "boss"}),
+    ("pin", ("",), "Pin status", {"boss"}),
+    ("load_model", ("/no/such/model", "none", "cpu"), "Model status", {"boss"}),
+]
+
+
+@pytest.mark.parametrize("user", ["ann", "rev", "boss"])
+@pytest.mark.parametrize(("api", "args", "message", "allowed"), CALLS, ids=[c[0] for c in CALLS])
+def test_each_role_may_do_its_own_work_and_nothing_else(studio, user, api, args, message, allowed):
+    demo, url = studio
+    caller = client(url, user)
+    revision = submitted(demo, url, "sample_fight.mp4")
+    call(caller, "open_item", item_id(demo, "sample_fire.mp4", "grounding"), "")
+    before = rows(demo)
+    out = call(caller, api, *(revision if a == "{revision}" else a for a in args))
+    text = str(out.get(message, ""))
+    if user in allowed:
+        assert "only a" not in text, text
+    else:
+        assert "only a" in text and f"{user} is" in text, text
+        assert rows(demo) == before
+    if api == "pin" and user in allowed:
+        demo.studio.store.unpin(item_id(demo, "sample_fire.mp4", "grounding"))
+
+
+def test_a_reviewer_cannot_approve_their_own_correction(studio):
+    demo, url = studio
+    rev = client(url, "rev")
+    item = item_id(demo, "sample_normal.mp4", "grounding")
+    call(rev, "open_item", item, "")
+    call(rev, "submit", "Normal", None, None, None, "", "", "")
+    own = demo.studio.store.current(item, "rev")
+    before = rows(demo)
+    out = call(rev, "approve", own.id, "mine", "")
+    assert "rev wrote this correction" in out["Review status"]
+    assert rows(demo) == before

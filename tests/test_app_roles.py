@@ -1,0 +1,74 @@
+"""app/roles.py: who each caller is, and what their roles let them do."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.roles import ACTIONS, NotAllowed, identify, require
+from app.settings import Settings, SettingsError, load_users, user_roles
+
+USERS = "ann:pw1,rev:pw2:reviewer,boss:pw3:admin,pat:p:a:ss"
+
+
+@pytest.fixture(autouse=True)
+def _not_a_space(monkeypatch):
+    for name in ("SPACE_ID", "SPACES_ZERO_GPU", "SYSTEM"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_a_users_line_may_end_in_roles_and_a_password_may_hold_colons():
+    assert load_users(USERS) == [("ann", "pw1"), ("rev", "pw2"), ("boss", "pw3"), ("pat", "p:a:ss")]
+    assert user_roles(USERS) == {"ann": frozenset(), "rev": {"reviewer"}, "boss": {"admin"},
+                                 "pat": frozenset()}  # fmt: skip
+
+
+def test_an_entry_without_a_password_is_refused():
+    with pytest.raises(SettingsError, match="user:password"):
+        load_users("ann:")
+
+
+ALLOWED = {  # with a login: each user's actions
+    "ann": {"view", "annotate"},
+    "rev": {"view", "annotate", "review", "export"},
+    "boss": set(ACTIONS),
+    "hf-rev": {"view", "annotate", "review", "export"},  # named by --reviewers
+    None: set(),  # an anonymous visitor sees the demo only
+}
+
+
+@pytest.mark.parametrize("user", list(ALLOWED))
+@pytest.mark.parametrize("action", list(ACTIONS))
+def test_with_a_login_the_roles_decide(user, action):
+    settings = Settings(users=USERS, reviewers="hf-rev")
+    identity = identify(settings, user, typed="boss")  # a typed name never counts
+    if action in ALLOWED[user]:
+        assert require(identity, action) == user
+    else:
+        with pytest.raises(NotAllowed, match="sign in" if user is None else "only a"):
+            require(identity, action)
+
+
+@pytest.mark.parametrize(
+    ("admins", "typed", "action", "allowed"),
+    [
+        (None, "anyone", "pin", True),  # a one-person Studio: every role
+        (None, None, "load_model", True),  # records no name, needs none
+        (None, None, "annotate", False),  # records a name: type one first
+        ("boss", "boss", "pin", True),
+        ("boss", "ann", "pin", False),  # --admins narrows the admin actions to those names
+        ("boss", "ann", "review", True),
+    ],
+)
+def test_without_a_login_the_typed_name_counts(admins, typed, action, allowed):
+    identity = identify(Settings(admins=admins), None, typed)
+    if allowed:
+        assert require(identity, action) == typed
+    else:
+        with pytest.raises(NotAllowed):
+            require(identity, action)
+
+
+def test_on_a_space_without_admins_nobody_changes_the_demo(monkeypatch):
+    monkeypatch.setenv("SPACE_ID", "owner/studio")
+    with pytest.raises(NotAllowed, match="only an admin may change the demo gallery; ann is"):
+        require(identify(Settings(), "ann", None), "pin")
