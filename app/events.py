@@ -387,7 +387,7 @@ def _wire_model(s: Screen, studio: Studio) -> None:
             status = handlers.load_model(studio, name, quant, device)
         except StudioError as error:
             return failure(s.model_msg, error)
-        ok = status.state == "ready"
+        ok = status.state == "ready" and status.name == (name or "").strip()  # not the old one
         return {
             s.header: views.header_html(status),
             s.model_msg: views.message_html(status.message, ok=ok),

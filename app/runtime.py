@@ -23,7 +23,12 @@ class ModelStatus:
 
 
 class ModelSlot:
-    """Holds at most one Engine; loads can run on a worker thread so the UI stays up."""
+    """Holds at most one serving Engine; a load runs beside it and replaces it only on success.
+
+    The model in service keeps answering while another loads, and stays when that load fails,
+    so one bad load never takes the model away from everyone. (Both sit in memory while the
+    new one loads: a load that does not fit fails and says so, and the old model stays.)
+    """
 
     def __init__(self, engine: Any = None, name: str | None = None) -> None:
         self._lock = threading.Lock()
@@ -33,25 +38,29 @@ class ModelSlot:
         self._name = name if engine is None else (name or "injected engine")
         self._detail = ""
         self._error: str | None = None
+        self._loading: str | None = None
 
     @property
     def engine(self) -> Any:
-        """The loaded Engine, or None."""
+        """The Engine in service, or None."""
         return self._engine
 
     def status(self) -> ModelStatus:
         """The current state with a one-line explanation for the UI."""
         with self._lock:
+            serving = f"{self._name} ready{self._detail}" if self._engine is not None else ""
             if not self._idle.is_set():
-                return ModelStatus("loading", self._name, f"Loading {self._name}…")
+                meanwhile = f" ({serving} meanwhile)" if serving else ""
+                return ModelStatus("loading", self._loading, f"Loading {self._loading}…{meanwhile}")
             if self._engine is not None:
-                return ModelStatus("ready", self._name, f"{self._name} ready{self._detail}")
+                note = f". {self._error}" if self._error else ""
+                return ModelStatus("ready", self._name, serving + note)
             if self._error:
-                return ModelStatus("failed", self._name, self._error)
+                return ModelStatus("failed", self._loading, self._error)
             return ModelStatus("none", None, "No model loaded: annotation and review still work.")
 
     def load(self, name: str, quant: str = "none", device: str = "auto") -> ModelStatus:
-        """Load `name` now, replacing any loaded model; a failure becomes the status message."""
+        """Load `name` now; it replaces the model in service only if it loads."""
         if self._begin(name):
             self._finish(name, quant, device)
         return self.status()
@@ -72,8 +81,7 @@ class ModelSlot:
             if not self._idle.is_set():
                 return False
             self._idle.clear()
-            # Drop the old model first: two large checkpoints rarely fit in memory together.
-            self._engine, self._name, self._error, self._detail = None, name, None, ""
+            self._loading, self._error = name, None
             return True
 
     def _finish(self, name: str, quant: str, device: str) -> None:
@@ -84,8 +92,13 @@ class ModelSlot:
             error = f"Model {name} did not load: {exc}"
         finally:
             with self._lock:
-                self._engine, self._detail = engine, detail
-                self._error = error or (None if engine else f"Model {name} did not load.")
+                if engine is not None:
+                    self._engine, self._name, self._detail = engine, name, detail
+                else:
+                    error = error or f"Model {name} did not load."
+                    if self._engine is not None:
+                        error += f"; {self._name} is still serving"
+                self._error = error
                 self._idle.set()
 
 

@@ -27,10 +27,20 @@ def test_a_failed_load_keeps_its_reason(tmp_path):
     assert "does not exist" in status.message
 
 
-def test_a_failed_reload_drops_the_old_model(tmp_path):
-    slot = ModelSlot(object(), "old")
-    slot.load(str(tmp_path / "missing"), device="cpu")
-    assert slot.engine is None and slot.status().state == "failed"
+def test_a_failed_reload_keeps_the_working_model_serving_and_says_why(tmp_path):
+    old = object()
+    slot = ModelSlot(old, "old")
+    status = slot.load(str(tmp_path / "missing"), device="cpu")
+    assert slot.engine is old and (status.state, status.name) == ("ready", "old")
+    assert "did not load" in status.message and "old is still serving" in status.message
+
+
+def test_a_successful_reload_replaces_the_model(tiny_checkpoint):
+    old = object()
+    slot = ModelSlot(old, "old")
+    status = slot.load(str(tiny_checkpoint), device="cpu")
+    assert slot.engine is not old and status.name == str(tiny_checkpoint)
+    assert status.state == "ready" and "did not load" not in status.message
 
 
 def test_background_load_is_loading_then_ready(tiny_checkpoint):
