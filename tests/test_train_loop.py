@@ -175,11 +175,13 @@ def test_a_killed_run_resumes_from_its_last_checkpoint(export_dir, tiny_checkpoi
     first.send_signal(signal.SIGKILL)
     first.wait()
     assert not (out / "training.json").exists()
+    logged_before = len((out / "metrics.jsonl").read_text().splitlines())
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-2000:]
-    steps = [json.loads(line)["step"] for line in (out / "metrics.jsonl").read_text().splitlines()]
-    restart = next(i for i in range(1, len(steps)) if steps[i] <= steps[i - 1])
-    assert steps[restart] > 8 and read_card(out)["steps"] == 16
+    lines = (out / "metrics.jsonl").read_text().splitlines()
+    # checkpoint-8 may be half-written at the kill: the run goes on after 8, else after 4
+    assert json.loads(lines[logged_before])["step"] in (5, 9)
+    assert read_card(out)["steps"] == 16
 
 
 def test_lora_adapters_are_merged_into_a_checkpoint_that_loads(

@@ -137,3 +137,17 @@ def test_only_the_assistant_replies_and_their_end_token_are_learned(tiny_checkpo
     learned = tokenizer.decode([t for t in labels.tolist() if t != IGNORE])
     assert learned == "A man walks.<|im_end|>He is late.<|im_end|>"
     assert (labels == IGNORE).sum() > 0
+
+
+def test_resuming_skips_a_checkpoint_that_a_kill_cut_short(tmp_path):
+    from train.loop import resume_point
+
+    folder = tmp_path / "checkpoints"
+    for step, state in ((4, "{}"), (8, "{}"), (12, '{"trunc'), (16, None), (20, "{}")):
+        (folder / f"checkpoint-{step}").mkdir(parents=True)
+        if state is not None:
+            (folder / f"checkpoint-{step}" / "trainer_state.json").write_text(state)
+    assert resume_point(tmp_path) == str(folder / "checkpoint-20")
+    (folder / "checkpoint-20" / "trainer_state.json").unlink()  # killed mid-save
+    assert resume_point(tmp_path) == str(folder / "checkpoint-8")
+    assert resume_point(tmp_path / "fresh") is None

@@ -10,7 +10,6 @@ from typing import Any
 
 import torch
 from transformers import TrainerCallback
-from transformers.trainer_utils import get_last_checkpoint
 
 from inference.model import LoadedModel
 from train.card import METRICS, write_card
@@ -19,6 +18,7 @@ from train.data import ExportData
 from train.model import save_checkpoint
 
 CHECKPOINTS = "checkpoints"  # resumable trainer state, under --out
+TRAINER_STATE = "trainer_state.json"  # the last file the trainer writes into a checkpoint
 
 
 def trainer_arguments(config: TrainConfig, out: Path) -> dict[str, Any]:
@@ -47,10 +47,24 @@ def trainer_arguments(config: TrainConfig, out: Path) -> dict[str, Any]:
     }
 
 
+def _complete(checkpoint: Path) -> bool:
+    """True when the trainer finished writing `checkpoint`: its state file, written last, reads."""
+    try:
+        json.loads((checkpoint / TRAINER_STATE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return True
+
+
 def resume_point(out: Path) -> str | None:
-    """The newest resumable checkpoint under `out`, if an earlier run left one."""
+    """The newest complete checkpoint under `out`, if an earlier run left one.
+
+    A run killed while saving leaves a half-written folder; resuming skips it for the one before.
+    """
     folder = out / CHECKPOINTS
-    return get_last_checkpoint(str(folder)) if folder.is_dir() else None
+    found = [p for p in folder.glob("checkpoint-*") if p.name.split("-")[-1].isdigit()]
+    found.sort(key=lambda p: int(p.name.split("-")[-1]), reverse=True)
+    return next((str(p) for p in found if _complete(p)), None)
 
 
 def _plain(value: Any) -> Any:
