@@ -350,8 +350,8 @@ def test_load_model_needs_a_name(studio):
         handlers.load_model(studio, "  ", "none", "auto")
 
 
-def test_loading_a_missing_checkpoint_keeps_the_reason(studio, tmp_path):
+def test_loading_a_missing_checkpoint_says_why_and_keeps_the_model_serving(studio, tmp_path):
+    serving = studio.models.engine
     status = handlers.load_model(studio, str(tmp_path / "nowhere"), "none", "cpu")
-    assert status.state == "failed"
-    assert "does not exist" in status.message
-    assert studio.models.engine is None
+    assert "does not exist" in status.message and "still serving" in status.message
+    assert studio.models.engine is serving is not None and status.state == "ready"
