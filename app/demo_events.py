@@ -245,6 +245,7 @@ def _wire_load(s: Screen, studio: Studio, blocks: gr.Blocks) -> None:
         lambda: _gallery_updates(s, studio),
         None,
         [s.demo_gallery, s.demo_ids, s.demo_live],
+        api_name=False,  # the page's own refresh; no API user needs it
         **REPLAY,
     )
 

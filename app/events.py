@@ -333,7 +333,7 @@ def _wire_review(s: Screen, studio: Studio) -> None:
         return _review_updates(s, studio)
 
     s.review_refresh.click(on_queue, [s.name], outputs, api_name="review_queue", **STORE)
-    s.review_tab.select(on_queue, [s.name], outputs, **STORE)
+    s.review_tab.select(on_queue, [s.name], outputs, api_name=False, **STORE)
 
     def on_pick(revision_id):
         try:
@@ -366,7 +366,7 @@ def _wire_progress(s: Screen, studio: Studio) -> None:
 
     outputs = [s.counts, s.by_annotator, s.next_up]
     s.progress_refresh.click(on_refresh, [s.name], outputs, api_name="progress", **STORE)
-    s.progress_tab.select(on_refresh, [s.name], outputs, **STORE)
+    s.progress_tab.select(on_refresh, [s.name], outputs, api_name=False, **STORE)
 
     def on_export(fmt, status, with_truth, request: gr.Request):
         try:

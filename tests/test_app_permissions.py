@@ -94,3 +94,14 @@ def test_a_reviewer_cannot_approve_their_own_correction(studio):
     out = call(rev, "approve", own.id, "mine", "")
     assert "rev wrote this correction" in out["Review status"]
     assert rows(demo) == before
+
+
+def test_every_endpoint_has_a_meaningful_name_and_labelled_inputs(studio):
+    _, url = studio
+    info = client(url, "ann").view_api(return_format="dict", print_info=False)
+    names = sorted(info["named_endpoints"])
+    assert not info["unnamed_endpoints"]
+    assert not [n for n in names if n.startswith(("/lambda", "/on_"))], names
+    for name, endpoint in info["named_endpoints"].items():
+        labels = [p.get("label") or "" for p in endpoint["parameters"]]
+        assert all(label and not label.startswith("value_") for label in labels), (name, labels)
