@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from annotate.errors import InvalidInput
 from annotate.records import Edit, ItemRecord, RevisionRecord, RunRecord
@@ -243,12 +244,15 @@ class RunUpdate:
     done: bool = False
 
 
-def engine_for(models: ModelSlot):
-    """The loaded Engine, waiting for a load in progress; ModelUnavailable when none."""
-    engine = models.wait()
+def engine_for(models: ModelSlot) -> tuple[Any, str]:
+    """The Engine in service and its checkpoint's name (waiting for a load in progress);
+    ModelUnavailable when there is none. The name goes with the run the engine makes, even if
+    another model is loaded while it generates."""
+    models.wait()
+    engine, name = models.serving()
     if engine is None:
         raise ModelUnavailable(models.status().message)
-    return engine
+    return engine, name or "unknown"
 
 
 def _gpu_seconds(key: int, clip, prompt, max_new_tokens: int) -> float:
@@ -298,7 +302,7 @@ def run_model(
     session = _item_for_run(studio, session, request)
     if not session.video:
         raise VideoError("this item's video file is not on this machine; upload it to run")
-    engine = engine_for(studio.models)
+    engine, checkpoint = engine_for(studio.models)
     try:
         prompt = build_prompt(request.task, request.think, request.question, request.options)
     except ValueError as error:
@@ -317,7 +321,8 @@ def run_model(
             if isinstance(event, Partial):
                 yield RunUpdate(session, event.text, message)
             elif isinstance(event, Generation):
-                session = _record(studio, session, event, request, who, engine)
+                ran = (engine, checkpoint)
+                session = _record(studio, session, event, request, who, ran)
                 note = "Stopped: partial output kept." if event.stopped else "Done."
                 yield RunUpdate(session, event.text, note, done=True)
     finally:
@@ -330,13 +335,14 @@ def _record(
     generation,
     request: RunRequest,
     who: str | None,
-    engine,
+    ran: tuple[Any, str],
 ) -> Session:
-    """Store a finished generation as a model run and show it."""
+    """Store a finished generation as a model run, under the engine and name that ran it."""
     summary = generation.to_dict()
+    engine, checkpoint = ran
     run = studio.store.record_run(
         session.item_id,
-        checkpoint=studio.models.status().name or "unknown",
+        checkpoint=checkpoint,
         settings=_run_settings(studio, request, generation) | engine_facts(engine),
         raw=generation.text,
         parsed=summary["result"],

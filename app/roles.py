@@ -56,7 +56,8 @@ def identify(settings: Settings, signed_in: str | None, typed: str | None) -> Id
     if not login_configured(settings):
         name = (typed or "").strip() or None
         admins = names(settings.admins)
-        roles = set(ROLES) if not admins or name in admins else {"reviewer"}
+        # --admins narrows what a typed name may do; actions that record no name carry none.
+        roles = set(ROLES) if not admins or name is None or name in admins else {"reviewer"}
         return Identity(name, ranked(roles), login=False)
     if not signed_in:
         return Identity(None, frozenset(), login=True)

@@ -45,6 +45,11 @@ class ModelSlot:
         """The Engine in service, or None."""
         return self._engine
 
+    def serving(self) -> tuple[Any, str | None]:
+        """The Engine in service and its checkpoint's name, read together."""
+        with self._lock:
+            return self._engine, self._name if self._engine is not None else None
+
     def status(self) -> ModelStatus:
         """The current state with a one-line explanation for the UI."""
         with self._lock:

@@ -57,6 +57,8 @@ def test_with_a_login_the_roles_decide(user, action):
         ("boss", "boss", "pin", True),
         ("boss", "ann", "pin", False),  # --admins narrows the admin actions to those names
         ("boss", "ann", "review", True),
+        ("boss", None, "load_model", True),  # no name to check, as in the page's Model tab
+        ("boss", None, "pin", False),  # pinning records a name: type one
     ],
 )
 def test_without_a_login_the_typed_name_counts(admins, typed, action, allowed):

@@ -76,3 +76,11 @@ def test_a_newer_run_keeps_its_switch_when_an_older_one_ends():
     new = switches.arm("tab")
     switches.release("tab", old)
     assert switches.stop("tab") and new.is_set() and not old.is_set()
+
+
+def test_the_serving_name_is_the_model_in_service_not_one_being_loaded(tmp_path):
+    old = object()
+    slot = ModelSlot(old, "old")
+    slot.load(str(tmp_path / "missing"), device="cpu")
+    assert slot.serving() == (old, "old")
+    assert ModelSlot().serving() == (None, None)
