@@ -16,6 +16,7 @@ from typing import Any
 from datasets import Dataset
 from trl import GRPOConfig
 
+from inference import protocol
 from inference.metrics import REWARDS
 from inference.specs import spec
 from train.config import TrainConfig, TrainError
@@ -50,7 +51,7 @@ def dataset(data: ExportData) -> tuple[Dataset, dict[str, Any]]:
                 "prompt": record.key,
                 "task": record.task,
                 "solution": str(columns.get("solution", "")),
-                "interval": [float(x) for x in columns.get("interval") or (-1.0, -1.0)],
+                "interval": [float(x) for x in columns.get("interval") or protocol.NO_ANOMALY],
                 "think": bool(columns.get("think", True)),
             }
         )
