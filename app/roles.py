@@ -12,10 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.gpu import on_space
-from app.settings import Settings, names, user_roles
+from app.settings import ROLES, Settings, names, user_roles
 from inference.errors import StudioError
 
-ROLES: tuple[str, ...] = ("annotator", "reviewer", "admin")  # each includes the ones before it
 # The least role each action needs, how a refusal names it, and whether it records a name.
 ACTIONS: dict[str, tuple[str, str, bool]] = {
     "view": ("annotator", "see the annotation work", False),  # open, pick, upload, run, progress

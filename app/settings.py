@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
@@ -168,7 +169,8 @@ class Settings:
         return load_users(self.users) if self.users else None
 
 
-ROLE_NAMES = ("annotator", "reviewer", "admin")  # app.roles ranks them; parsed here
+# The roles, lowest first: each includes the ones before it (app.roles ranks by this order).
+ROLES: tuple[str, ...] = ("annotator", "reviewer", "admin")
 
 
 def _user_entries(spec: str) -> list[tuple[str, str, frozenset[str]]]:
@@ -189,7 +191,7 @@ def _user_entries(spec: str) -> list[tuple[str, str, frozenset[str]]]:
         roles: frozenset[str] = frozenset()
         head, colon, tail = password.rpartition(":")
         listed = {r.strip() for r in tail.split(",")}
-        if colon and head and listed and listed <= set(ROLE_NAMES):
+        if colon and head and listed and listed <= set(ROLES):
             password, roles = head, frozenset(listed)  # name:password:role,role
         if not sep or not name.strip() or not password:
             raise SettingsError(
@@ -206,8 +208,12 @@ def load_users(spec: str) -> list[tuple[str, str]]:
     return [(name, password) for name, password, _ in _user_entries(spec)]
 
 
+@functools.lru_cache(maxsize=4)
 def user_roles(spec: str | None) -> dict[str, frozenset[str]]:
-    """The roles a users file gives each name (a line `name:password:reviewer`)."""
+    """The roles a users file gives each name (a line `name:password:reviewer`).
+
+    Read once per spec, like the login pairs Gradio takes at launch: handlers ask on every call.
+    """
     return {name: roles for name, _, roles in _user_entries(spec)} if spec else {}
 
 

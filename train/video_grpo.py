@@ -59,8 +59,11 @@ class VideoGRPOTrainer(GRPOTrainer):
         self._videos.clear()  # one generation batch at a time: its tensors, no older ones
         prompt_ids: list[list[int]] = []
         fields: dict[str, list] = {key: [] for key in (*VIDEO_KEYS, "mm_token_type_ids")}
+        processed: dict[str, Any] = {}  # each prompt comes num_generations times: process once
         for key in prompts:
-            inputs = self.prompt_inputs(key)
+            if key not in processed:
+                processed[key] = self.prompt_inputs(key)
+            inputs = processed[key]
             ids = inputs["input_ids"][0].tolist()
             prompt_ids.append(ids)
             self._videos[tuple(ids)] = {name: inputs[name] for name in VIDEO_KEYS}
