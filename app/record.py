@@ -66,7 +66,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         studio = Studio(
             settings,
             Store(settings.db_url, allow_self_review=settings.allow_self_review),
-            ModelSlot(),
+            ModelSlot(backend=settings.backend_options),
         )
         handlers.import_samples(studio)
         status = studio.models.load(settings.model, settings.quant, settings.device)

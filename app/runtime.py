@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from inference.backends import BackendOptions, open_engine
 from inference.errors import StudioError
 
 
@@ -30,7 +31,10 @@ class ModelSlot:
     new one loads: a load that does not fit fails and says so, and the old model stays.)
     """
 
-    def __init__(self, engine: Any = None, name: str | None = None) -> None:
+    def __init__(
+        self, engine: Any = None, name: str | None = None, backend: BackendOptions | None = None
+    ) -> None:
+        self.backend = backend or BackendOptions()
         self._lock = threading.Lock()
         self._idle = threading.Event()
         self._idle.set()
@@ -92,8 +96,9 @@ class ModelSlot:
     def _finish(self, name: str, quant: str, device: str) -> None:
         engine, detail, error = None, "", None
         try:
-            engine, detail = _make_engine(name, quant, device)
-        except StudioError as exc:
+            engine = open_engine(name, quant, device, self.backend)
+            detail = engine.describe()
+        except (StudioError, ValueError) as exc:
             error = f"Model {name} did not load: {exc}"
         finally:
             with self._lock:
@@ -105,17 +110,6 @@ class ModelSlot:
                         error += f"; {self._name} is still serving"
                 self._error = error
                 self._idle.set()
-
-
-def _make_engine(name: str, quant: str, device: str) -> tuple[Any, str]:
-    """Resolve, load and wrap a checkpoint; imported lazily so the app starts without torch."""
-    from inference.engine import Engine
-    from inference.model import LoadOptions, load_model, resolve_model
-
-    loaded = load_model(LoadOptions(model=resolve_model(name), quant=quant, device=device))
-    quant_note = "" if quant == "none" else f", {quant}"
-    detail = f" ({loaded.device}, {loaded.dtype}{quant_note}, loaded in {loaded.load_s:.1f} s)"
-    return Engine(loaded), detail
 
 
 class StopSwitches:

@@ -10,12 +10,12 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 from app.gpu import on_space
+from inference.backends import BACKENDS, BackendOptions
 from inference.errors import StudioError
+from inference.model import DEVICES, QUANTS
 
 ROOT = Path(__file__).resolve().parents[1]
-QUANTS = ("none", "4bit", "8bit")
 LANDINGS = ("demo", "studio")
-DEVICES = ("auto", "cpu", "cuda")
 
 
 class SettingsError(StudioError):
@@ -39,6 +39,20 @@ class Settings:
     )
     quant: str = _opt("none", "weight quantization: none, 4bit or 8bit (bitsandbytes)", "VAU_QUANT")
     device: str = _opt("auto", "where the model runs: auto, cpu or cuda", "VAU_DEVICE")
+    backend: str = _opt(
+        "transformers",
+        "transformers: load --model in this process; openai: send runs to an OpenAI-compatible "
+        "server (vLLM) at --base-url that serves --model",
+        "VAU_BACKEND",
+    )
+    base_url: str | None = _opt(
+        None, "the server's URL for --backend openai, e.g. http://gpu-host:8000/v1", "VAU_BASE_URL"
+    )
+    api_key_env: str | None = _opt(
+        None,
+        "name of the environment variable holding the server's API key (e.g. a Space secret)",
+        "VAU_API_KEY_ENV",
+    )
     db_url: str = _opt(
         "sqlite:///var/studio.db",
         "annotation database: a SQLAlchemy URL or a SQLite file path (default: ./var/studio.db)",
@@ -132,6 +146,12 @@ class Settings:
             raise SettingsError(
                 f"--device must be one of {', '.join(DEVICES)}, not {self.device!r}"
             )
+        try:
+            backend = self.backend_options
+        except ValueError as error:
+            raise SettingsError(str(error)) from None
+        if self.quant != "none" and not BACKENDS[backend.backend].takes_quant:
+            raise SettingsError(f"--quant is the server's choice with --backend {self.backend}")
         if not 0 < self.port < 65536:
             raise SettingsError(f"--port must be between 1 and 65535, not {self.port}")
         if self.max_new_tokens < 1 or self.max_upload_mb < 1:
@@ -145,6 +165,11 @@ class Settings:
         if self.users is not None:
             load_users(self.users)
         return self
+
+    @property
+    def backend_options(self) -> BackendOptions:
+        """Where models load: this process, or the server at --base-url."""
+        return BackendOptions(self.backend, self.base_url, self.api_key_env)
 
     @property
     def sample_videos(self) -> Path | None:

@@ -78,7 +78,7 @@ def build_app(
     if backups is not None:
         backups.start()
     name = _engine_name(engine, settings) if engine is not None else None
-    studio = Studio(settings, store, ModelSlot(engine, name))
+    studio = Studio(settings, store, ModelSlot(engine, name, settings.backend_options))
     handlers.import_samples(studio)
     if engine is None and settings.model:
         studio.models.load_in_background(settings.model, settings.quant, settings.device)

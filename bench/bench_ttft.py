@@ -28,7 +28,8 @@ import transformers  # noqa: E402
 from transformers import AutoConfig, AutoProcessor, GenerationConfig  # noqa: E402
 
 from inference.cache import FrameCache  # noqa: E402
-from inference.engine import Engine, Generation  # noqa: E402
+from inference.engine import Engine  # noqa: E402
+from inference.generation import Generation  # noqa: E402
 from inference.model import LoadOptions, load_model  # noqa: E402
 from inference.prompts import build_prompt  # noqa: E402
 from inference.tiny import TEXT_CONFIG, VISION_CONFIGS, make_tiny  # noqa: E402

@@ -8,6 +8,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 
+from inference.backends import BACKENDS, DEFAULT_TIMEOUT_S, BackendOptions
 from inference.errors import StudioError
 from inference.model import DEVICES, QUANTS
 from inference.tasks import DEFAULT_FPS, TASKS
@@ -18,10 +19,44 @@ def add_model_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--model",
         required=True,
-        help="hub id, local checkpoint directory, or 'tiny' for the offline test checkpoint",
+        help="hub id, checkpoint directory, or 'tiny' / 'tiny-vllm' (offline test checkpoints)",
     )
     parser.add_argument("--quant", choices=QUANTS, default="none", help="bitsandbytes quantization")
     parser.add_argument("--device", choices=DEVICES, default="auto", help="where to run the model")
+    parser.add_argument(
+        "--backend",
+        choices=tuple(BACKENDS),
+        default="transformers",
+        help="; ".join(f"{name}: {spec.help}" for name, spec in BACKENDS.items()),
+    )
+    parser.add_argument(
+        "--base-url", default=None, help="the server's URL, e.g. http://host:8000/v1"
+    )
+    parser.add_argument(
+        "--api-key-env", default=None, help="environment variable holding the server's API key"
+    )
+    parser.add_argument(
+        "--timeout", type=float, default=DEFAULT_TIMEOUT_S, help="seconds to wait on the server"
+    )
+
+
+def backend_options(args: argparse.Namespace) -> BackendOptions:
+    """The BackendOptions the --backend flags name (ValueError when they do not fit)."""
+    return BackendOptions(
+        backend=args.backend,
+        base_url=args.base_url,
+        api_key_env=args.api_key_env,
+        timeout_s=args.timeout,
+    )
+
+
+def open_model(args: argparse.Namespace, prefix_cache: bool = True):
+    """The engine the model flags ask for, loaded or connected."""
+    from inference.backends import open_engine
+
+    return open_engine(
+        args.model, args.quant, args.device, backend_options(args), prefix_cache=prefix_cache
+    )
 
 
 def add_sampling_args(parser: argparse.ArgumentParser) -> None:
@@ -77,8 +112,7 @@ def _register_run(sub: argparse._SubParsersAction) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Sample the video, build the prompt, load the model, stream, print the result."""
-    from inference.engine import Engine, Partial
-    from inference.model import LoadOptions, load_model, resolve_model
+    from inference.generation import Partial
     from inference.prompts import build_prompt
     from inference.video import sample_video
 
@@ -86,14 +120,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     options = sampling_options(args, args.task)
     templates = load_templates_arg(args.template)
     prompt = build_prompt(args.task, args.think, args.question, args.options, templates)
+    backend_options(args)
     clip = sample_video(args.video, options)
-    loaded = load_model(
-        LoadOptions(model=resolve_model(args.model), quant=args.quant, device=args.device)
-    )
+    started = time.perf_counter()
+    engine = open_model(args)
+    load_s = time.perf_counter() - started
     stream = sys.stderr if args.json else sys.stdout
     shown = 0
     generation = None
-    for event in Engine(loaded).stream(clip, prompt, max_new_tokens=args.max_new_tokens):
+    for event in engine.stream(clip, prompt, max_new_tokens=args.max_new_tokens):
         if isinstance(event, Partial):
             stream.write(event.text[shown:])
             stream.flush()
@@ -102,8 +137,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             generation = event
     stream.write("\n")
     payload = generation.to_dict()
-    payload["model"] = {"name": args.model, "quant": args.quant, "device": loaded.device}
-    payload["model"]["load_s"] = round(loaded.load_s, 4)
+    payload["model"] = {"name": args.model, **engine.facts(), "load_s": round(load_s, 4)}
     if args.json:
         print(json.dumps(payload, ensure_ascii=False))
     else:
@@ -130,6 +164,12 @@ def format_summary(payload: dict) -> str:
 def _register_make_tiny(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("make-tiny", help="write the tiny random-weight offline checkpoint")
     p.add_argument("directory", help="where to write it")
+    p.add_argument(
+        "--variant",
+        default="tiny",
+        choices=("tiny", "tiny-vllm"),
+        help="tiny-vllm: head size 32, which vLLM's CPU attention takes",
+    )
     p.set_defaults(handler=cmd_make_tiny)
 
 
@@ -138,7 +178,7 @@ def cmd_make_tiny(args: argparse.Namespace) -> int:
     from inference.tiny import make_tiny
 
     start = time.perf_counter()
-    path = make_tiny(args.directory)
+    path = make_tiny(args.directory, variant=args.variant)
     print(f"tiny checkpoint written to {path} in {time.perf_counter() - start:.1f} s")
     return 0
 

@@ -14,10 +14,8 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 
-import numpy as np
 import torch
 from transformers import (
     BatchFeature,
@@ -27,92 +25,26 @@ from transformers import (
     TextIteratorStreamer,
 )
 
-from inference.errors import GenerationError
+from inference.errors import GenerationError, first_line
+from inference.generation import (
+    TURN_SEPARATOR,
+    Generation,
+    Partial,
+    TurnStats,
+    build_messages,
+    total_timings,
+)
 from inference.model import LoadedModel
-from inference.parse import Result, parse_response
+from inference.parse import parse_response
+from inference.video import clip_identity
 
 if TYPE_CHECKING:  # the engine only reads their fields
     from inference.prompts import Prompt
     from inference.video import Clip
 
-TURN_SEPARATOR = "\n\n"
 VISION_END = "<|vision_end|>"
 PREFIX_CACHE_ENTRIES = 2  # KV caches kept per engine; each holds a whole video's prefill
 VIDEO_INPUTS = ("pixel_values_videos", "video_grid_thw", "second_per_grid_ts")
-
-
-@dataclass(frozen=True)
-class Partial:
-    """The text generated so far (all turns joined), sent while generation runs."""
-
-    text: str
-
-
-@dataclass
-class Timings:
-    """Seconds per stage and token counts, summed over the turns of a description.
-
-    first_token_s (from the start of generate, so prefill included) and visual_tokens are the
-    first turn's; tokens_per_s is new_tokens / generate_s; sampling_s is the clip's, if known.
-    """
-
-    sampling_s: float
-    preprocess_s: float
-    first_token_s: float
-    generate_s: float
-    new_tokens: int
-    tokens_per_s: float
-    visual_tokens: int
-    prompt_tokens: int
-
-    def to_dict(self) -> dict:
-        """Plain dict with seconds rounded to 0.1 ms."""
-        return {k: round(v, 4) if isinstance(v, float) else v for k, v in asdict(self).items()}
-
-
-@dataclass
-class Generation:
-    """A finished (or stopped) generation: the text, each assistant turn, the parsed result."""
-
-    text: str
-    turns: list[str]
-    result: Result
-    timings: Timings
-    clip: Clip = field(repr=False)
-    prompt: Prompt
-    stopped: bool
-
-    def to_dict(self) -> dict:
-        """JSON-safe summary: text, parsed result, timings, prompt and clip (without frames)."""
-        height, width = self.clip.frame_size
-        return {
-            "task": self.prompt.task,
-            "text": self.text,
-            "turns": list(self.turns),
-            "stopped": self.stopped,
-            "result": self.result.to_dict(),
-            "timings": self.timings.to_dict(),
-            "prompt": self.prompt.to_dict(),
-            "clip": {
-                "path": str(self.clip.info.path),
-                "num_frames": self.clip.num_frames,
-                "frame_size": [height, width],
-                "sample_fps": self.clip.sample_fps,
-                "timestamps": [float(t) for t in self.clip.timestamps],
-                "visual_tokens": self.clip.visual_tokens,
-            },
-        }
-
-
-@dataclass
-class _TurnStats:
-    text: str
-    preprocess_s: float
-    first_token_s: float
-    generate_s: float
-    new_tokens: int
-    prompt_tokens: int
-    visual_tokens: int
 
 
 class _StopOn(StoppingCriteria):
@@ -141,6 +73,8 @@ class _Streamer(TextIteratorStreamer):
 class Engine:
     """Runs prompts on clips with one loaded model, one generation at a time."""
 
+    runs_here = True  # generates on this machine's device (on ZeroGPU: inside spaces.GPU)
+
     def __init__(self, loaded: LoadedModel, prefix_cache: bool = True) -> None:
         self.loaded = loaded
         self.prefix_cache = prefix_cache
@@ -151,6 +85,23 @@ class Engine:
         self.tokenizer = loaded.processor.tokenizer
         self._video_token_id = self.tokenizer.convert_tokens_to_ids(loaded.processor.video_token)
         self._vision_end_id = self.tokenizer.convert_tokens_to_ids(VISION_END)
+
+    def facts(self) -> dict:
+        """What ran, as a stored run records it: backend, quantization, dtype, device, source."""
+        loaded = self.loaded
+        return {
+            "backend": "transformers",
+            "quant": loaded.options.quant,
+            "dtype": str(loaded.dtype),
+            "device": str(loaded.device),
+            "model_source": str(loaded.source or loaded.options.model),
+        }
+
+    def describe(self) -> str:
+        """A short note for the model status line: device, dtype, quantization, load time."""
+        loaded = self.loaded
+        quant = "" if loaded.options.quant == "none" else f", {loaded.options.quant}"
+        return f" ({loaded.device}, {loaded.dtype}{quant}, loaded in {loaded.load_s:.1f} s)"
 
     def run(
         self,
@@ -175,7 +126,7 @@ class Engine:
         """Yield Partial(text so far) while generating, then the Generation."""
         stop = stop if stop is not None else threading.Event()
         turns: list[str] = []
-        stats: list[_TurnStats] = []
+        stats: list[TurnStats] = []
         with self.loaded.lock:
             while len(turns) < len(prompt.turns) and not stop.is_set():
                 messages = build_messages(prompt, turns)
@@ -188,7 +139,7 @@ class Engine:
             text=text,
             turns=turns,
             result=parse_response(text, prompt.task, prompt.think),
-            timings=_timings(stats, clip.sampling_s),
+            timings=total_timings(stats, clip.sampling_s),
             clip=clip,
             prompt=prompt,
             stopped=stop.is_set(),
@@ -202,9 +153,9 @@ class Engine:
         max_new_tokens: int,
         stop: threading.Event,
     ) -> Iterator[Partial]:
-        """Generate one assistant turn, yielding Partials; returns its _TurnStats."""
+        """Generate one assistant turn, yielding Partials; returns its TurnStats."""
         started = time.perf_counter()
-        clip_key = _clip_key(clip) if self.prefix_cache else ""
+        clip_key = clip_identity(clip) if self.prefix_cache else ""
         inputs = self._prepare(messages, clip, clip_key)
         preprocess_s = time.perf_counter() - started
         input_ids = inputs["input_ids"]
@@ -238,7 +189,7 @@ class Engine:
             raise outcome["error"]
         new_ids = outcome["output"][0, input_ids.shape[1] :]
         first = streamer.first_token_at
-        return _TurnStats(
+        return TurnStats(
             text=self.tokenizer.decode(new_ids, skip_special_tokens=True),
             preprocess_s=preprocess_s,
             first_token_s=(first - generate_start) if first is not None else 0.0,
@@ -264,7 +215,7 @@ class Engine:
             )
             streamer.end()  # unblock the consumer; generate did not get to end the stream
         except Exception as error:  # any failure must reach the consumer, not die in a thread
-            outcome["error"] = GenerationError(f"generation failed: {_first_line(error)}")
+            outcome["error"] = GenerationError(f"generation failed: {first_line(error)}")
             outcome["error"].__cause__ = error
             streamer.end()
 
@@ -322,7 +273,7 @@ class Engine:
     def prepare_inputs(self, messages: list[dict], clip: Clip) -> dict:
         """Chat template and processor over the clip's frames, on the model's device."""
         with self.loaded.lock:  # _prepare updates the engine's caches, as generations do
-            return self._prepare(messages, clip, _clip_key(clip) if self.prefix_cache else "")
+            return self._prepare(messages, clip, clip_identity(clip) if self.prefix_cache else "")
 
     def _prepare(self, messages: list[dict], clip: Clip, clip_key: str) -> dict:
         """prepare_inputs, reusing the clip's pixel tensors when `clip_key` was seen."""
@@ -337,7 +288,7 @@ class Engine:
         try:
             inputs = video_inputs(self.processor, [text], [clip])
         except (ValueError, TypeError, RuntimeError) as error:
-            message = _first_line(error)
+            message = first_line(error)
             raise GenerationError(f"cannot prepare the clip for the model: {message}") from error
         inputs = inputs.to(self.loaded.model.device)
         if clip_key and all(name in inputs for name in VIDEO_INPUTS):
@@ -354,14 +305,6 @@ class Engine:
         types = modality_ids(tokens["input_ids"], self._video_token_id)
         features = {**tokens, "mm_token_type_ids": types}
         return BatchFeature(features).to(self.loaded.model.device) | video
-
-
-def _clip_key(clip: Clip) -> str:
-    """Identity of a clip for the model: its frames and the fps they are reported at."""
-    digest = hashlib.blake2b(digest_size=16)
-    digest.update(repr((clip.frames.shape, clip.sample_fps)).encode())
-    digest.update(np.ascontiguousarray(clip.frames).reshape(-1).view(np.uint8))
-    return digest.hexdigest()
 
 
 def _prefix_key(prefix_ids: torch.Tensor, clip_key: str) -> str:
@@ -414,39 +357,3 @@ def video_inputs(processor, texts: Sequence[str], clips: Sequence[Clip]) -> Batc
 def modality_ids(input_ids: torch.Tensor, video_token_id: int) -> torch.Tensor:
     """The processor's `mm_token_type_ids` for token ids: 0 text, 2 video."""
     return (input_ids == video_token_id).to(input_ids.dtype) * 2
-
-
-def _first_line(error: BaseException) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0][:200] if text else type(error).__name__
-
-
-def _text(text: str) -> dict:
-    return {"type": "text", "text": text}
-
-
-def build_messages(prompt: Prompt, answers: Sequence[str] = ()) -> list[dict]:
-    """Qwen chat messages for the turn after `answers`; the video goes in the first user turn."""
-    # Without a system message Qwen's template adds its default one, as the reference does.
-    messages = [{"role": "system", "content": [_text(prompt.system)]}] if prompt.system else []
-    for index, question in enumerate(prompt.turns[: len(answers) + 1]):
-        content = [{"type": "video"}, _text(question)] if index == 0 else [_text(question)]
-        messages.append({"role": "user", "content": content})
-        if index < len(answers):
-            messages.append({"role": "assistant", "content": [_text(answers[index])]})
-    return messages
-
-
-def _timings(stats: list[_TurnStats], sampling_s: float) -> Timings:
-    generate_s = sum(s.generate_s for s in stats)
-    new_tokens = sum(s.new_tokens for s in stats)
-    return Timings(
-        sampling_s=float(sampling_s or 0.0),
-        preprocess_s=sum(s.preprocess_s for s in stats),
-        first_token_s=stats[0].first_token_s if stats else 0.0,
-        generate_s=generate_s,
-        new_tokens=new_tokens,
-        tokens_per_s=new_tokens / generate_s if generate_s > 0 else 0.0,
-        visual_tokens=stats[0].visual_tokens if stats else 0,
-        prompt_tokens=sum(s.prompt_tokens for s in stats),
-    )

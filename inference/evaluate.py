@@ -10,14 +10,23 @@ import argparse
 import json
 import os
 import sys
+import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from inference.cli import add_model_args, add_sampling_args, load_templates_arg, sampling_options
-from inference.errors import GenerationError, VideoError
+from inference.cli import (
+    add_model_args,
+    add_sampling_args,
+    backend_options,
+    load_templates_arg,
+    open_model,
+    sampling_options,
+)
+from inference.errors import GenerationError, ServerError, VideoError
+from inference.pipeline import pipelined
 from inference.scoring import (
     SCORED_TASKS,
     PredictionsError,
@@ -34,6 +43,7 @@ VIDEO_EXTENSIONS: tuple[str, ...] = (".mp4", ".avi", ".mkv", ".webm")
 SOURCE_PREFIXES: tuple[str, ...] = ("msad_", "ucf_", "ecva_")
 # Settings that change the answers: a file must not mix predictions made with different ones.
 SETTING_KEYS: tuple[str, ...] = (
+    "backend",
     "model",
     "quant",
     "think",
@@ -66,6 +76,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--out", required=True, help="predictions JSONL; appended to, so a rerun resumes"
     )
     run.add_argument("--limit", type=int, default=None, help="stop after this many new items")
+    run.add_argument(
+        "--concurrency",
+        type=int,
+        default=1,
+        help="generations in flight (a server batches them); videos are decoded ahead anyway",
+    )
     add_model_args(run)
     add_sampling_args(run)
     run.set_defaults(handler=cmd_eval)
@@ -212,6 +228,7 @@ def plan_eval(rows: Sequence[BenchRow], task: str, videos: Path, done: set[str])
 def eval_settings(args: argparse.Namespace) -> dict[str, Any]:
     """The settings recorded with every prediction line."""
     return {
+        "backend": args.backend,
         "model": args.model,
         "quant": args.quant,
         "device": args.device,
@@ -227,6 +244,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
     """Run the checkpoint over the CSV's rows for the task, appending one JSON line per item."""
     options = sampling_options(args, args.task)  # cheap checks before the slow model load
     templates = load_templates_arg(args.template)
+    backend_options(args)
+    if args.concurrency < 1:
+        raise ValueError("--concurrency must be at least 1")
     settings = eval_settings(args)
     bench = read_bench_csv(args.csv)
     out = Path(args.out)
@@ -242,55 +262,83 @@ def cmd_eval(args: argparse.Namespace) -> int:
         runner = _runner(args, options, templates)
         out.parent.mkdir(parents=True, exist_ok=True)
         with out.open("a", encoding="utf-8") as handle:
-            for row, path in _progress(plan.todo):
-                failed += _run_one(runner, row, path, args.task, settings, handle)
+            failed = _run_all(runner, plan.todo, args, settings, handle)
     _report_misses("missing videos", plan.missing)
     _report_misses("failed", failed)
     return 0
 
 
-Runner = Callable[[BenchRow, Path], Any]
+class Runner:
+    """Samples an item's video and prompt, then generates on it; `eval` overlaps the two."""
+
+    def __init__(self, engine: Any, args: argparse.Namespace, options: Any, templates: Any):
+        self.engine, self.args, self.options, self.templates = engine, args, options, templates
+        self.stop = threading.Event()  # set on Ctrl-C so generations in flight end promptly
+
+    def sample(self, item: tuple[BenchRow, Path]) -> tuple[Any, Any]:
+        """The item's prompt and sampled clip (VideoError for an unreadable video)."""
+        from inference.prompts import build_prompt
+        from inference.video import sample_video
+
+        row, path = item
+        task = self.args.task
+        question, choices = (row.question, list(row.options)) if task == "qa" else (None, None)
+        prompt = build_prompt(task, self.args.think, question, choices, self.templates)
+        return prompt, sample_video(path, self.options)
+
+    def generate(self, prepared: tuple[Any, Any]) -> Any:
+        """Generate on a sampled item; a generation cut short by Ctrl-C is not a result."""
+        prompt, clip = prepared
+        max_new_tokens = self.args.max_new_tokens
+        generation = self.engine.run(clip, prompt, max_new_tokens=max_new_tokens, stop=self.stop)
+        if generation.stopped:
+            raise GenerationError("interrupted")
+        return generation
 
 
 def _runner(args: argparse.Namespace, options: Any, templates: Any) -> Runner:
-    """Load the model once; return a function that runs one row's video and prompt."""
-    from inference.engine import Engine
-    from inference.model import LoadOptions, load_model, resolve_model
-    from inference.prompts import build_prompt
-    from inference.video import sample_video
-
-    loaded = load_model(
-        LoadOptions(model=resolve_model(args.model), quant=args.quant, device=args.device)
-    )
-    engine = Engine(loaded, prefix_cache=False)  # every item is a different video
-
-    def run(row: BenchRow, path: Path) -> Any:
-        question, choices = (row.question, list(row.options)) if args.task == "qa" else (None, None)
-        prompt = build_prompt(args.task, args.think, question, choices, templates)
-        started = time.perf_counter()
-        clip = sample_video(path, options)
-        sampling_s = time.perf_counter() - started  # the engine only sees the finished clip
-        generation = engine.run(clip, prompt, max_new_tokens=args.max_new_tokens)
-        return replace(generation, timings=replace(generation.timings, sampling_s=sampling_s))
-
-    return run
+    """Load the model (or connect to the server) once; the Runner that uses it."""
+    # Every item is a different video: the in-process prefix cache would only cost memory.
+    return Runner(open_model(args, prefix_cache=False), args, options, templates)
 
 
-def _run_one(
-    runner: Runner, row: BenchRow, path: Path, task: str, settings: dict, handle: TextIO
+def _run_all(
+    runner: Runner, todo: list, args: argparse.Namespace, settings: dict, handle: TextIO
 ) -> list[str]:
-    """Run one item and append its line; a bad video or failed generation is noted, not fatal."""
-    started = time.perf_counter()
+    """Run the items, writing each line as it completes; the failures, one line each.
+
+    A bad video or a refused request fails only its item; a server that is down or drops the
+    connection ends the run (what was written stays, and the same command resumes).
+    """
+    from tqdm import tqdm
+
+    failed: list[str] = []
+    written = 0
+    outcomes = pipelined(todo, runner.sample, runner.generate, args.concurrency)
+    progress = tqdm(total=len(todo), unit="video", file=sys.stderr, dynamic_ncols=True)
     try:
-        generation = runner(row, path)
-    except (VideoError, GenerationError) as error:
-        return [f"{row.video}: {error}"]
-    handle.write(
-        json.dumps(prediction_record(row, task, generation, settings, started), ensure_ascii=False)
-        + "\n"
-    )
-    handle.flush()  # a crash loses at most the item in progress
-    return []
+        for outcome in outcomes:
+            progress.update()
+            row, _ = outcome.item
+            if isinstance(outcome.error, ServerError):
+                print(f"stopped after writing {written} new items", file=sys.stderr)
+                raise outcome.error
+            if isinstance(outcome.error, VideoError | GenerationError):
+                failed.append(f"{row.video}: {outcome.error}")
+                continue
+            if outcome.error is not None:
+                raise outcome.error
+            record = prediction_record(row, args.task, outcome.value, settings, outcome.started)
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+            handle.flush()  # a crash loses at most the items in flight
+            written += 1
+    except BaseException:
+        runner.stop.set()
+        raise
+    finally:
+        outcomes.close()
+        progress.close()
+    return failed
 
 
 def prediction_record(
@@ -312,12 +360,6 @@ def prediction_record(
             "total_s": round(time.perf_counter() - started, 4),
         },
     }
-
-
-def _progress(items: list) -> Iterator:
-    from tqdm import tqdm
-
-    return iter(tqdm(items, unit="video", file=sys.stderr, dynamic_ncols=True))
 
 
 def _report_misses(label: str, names: list[str]) -> None:

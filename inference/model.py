@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from inference.errors import ModelUnavailable
+from inference.errors import ModelUnavailable, first_line
 
 QUANTS = ("none", "4bit", "8bit")
 DEVICES = ("auto", "cpu", "cuda")
@@ -61,11 +61,11 @@ class LoadedModel:
 
 
 def resolve_model(name: str) -> str:
-    """Map a model name to what `from_pretrained` takes; "tiny" builds the tiny checkpoint."""
-    if name == "tiny":
-        from inference.tiny import ensure_tiny
+    """Map a model name to what `from_pretrained` takes; "tiny", "tiny-vllm" build offline."""
+    from inference.tiny import VARIANTS, ensure_tiny
 
-        return str(ensure_tiny())
+    if name in VARIANTS:
+        return str(ensure_tiny(variant=name))
     return name
 
 
@@ -115,7 +115,7 @@ def _hub_config(repo_id: str, offline: bool) -> dict:
     except RemoteEntryNotFoundError:
         raise ModelUnavailable(f"{repo_id} has no config.json; is it a model?") from None
     except OSError as error:
-        raise ModelUnavailable(f"cannot fetch {repo_id}: {_first_line(error)}") from None
+        raise ModelUnavailable(f"cannot fetch {repo_id}: {first_line(error)}") from None
     return _read_json(Path(path))
 
 
@@ -123,13 +123,7 @@ def _read_json(path: Path) -> dict:
     try:
         return json.loads(path.read_text())
     except (OSError, ValueError) as error:
-        raise ModelUnavailable(f"cannot read {path}: {_first_line(error)}") from None
-
-
-def _first_line(error: BaseException, limit: int = 200) -> str:
-    text = str(error).strip()
-    line = text.splitlines()[0] if text else type(error).__name__
-    return line if len(line) <= limit else line[: limit - 1] + "…"
+        raise ModelUnavailable(f"cannot read {path}: {first_line(error)}") from None
 
 
 def model_type_of(config: dict, name: str) -> str:
@@ -266,9 +260,9 @@ def _from_pretrained(class_name: str, source: str, options: LoadOptions, kwargs:
         hint = "" if options.quant == "4bit" else "; try 4bit quantization"
         raise ModelUnavailable(f"out of memory loading {options.model}{hint}") from None
     except ImportError as error:  # e.g. a bitsandbytes build that does not fit this machine
-        raise ModelUnavailable(f"cannot load {options.model}: {_first_line(error)}") from error
+        raise ModelUnavailable(f"cannot load {options.model}: {first_line(error)}") from error
     except (OSError, ValueError, RuntimeError, SafetensorError) as error:
-        raise ModelUnavailable(f"cannot load {options.model}: {_first_line(error)}") from error
+        raise ModelUnavailable(f"cannot load {options.model}: {first_line(error)}") from error
 
 
 def _release_memory() -> None:
@@ -304,5 +298,5 @@ def _load_processor(source: str, options: LoadOptions, offline: bool):
         )
     except (OSError, ValueError, TypeError) as error:
         raise ModelUnavailable(
-            f"cannot load the processor of {options.model}: {_first_line(error)}"
+            f"cannot load the processor of {options.model}: {first_line(error)}"
         ) from None

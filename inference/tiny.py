@@ -174,6 +174,17 @@ TEXT_CONFIG = {
     "initializer_range": INIT_STD,
     "rope_parameters": {"rope_type": "default", "rope_theta": 1e6, "mrope_section": [2, 3, 3]},
 }
+# Named shapes of the tiny checkpoint: `--model NAME` builds and loads each offline.
+# vLLM's CPU attention takes head sizes 32, 64, 80, ... only, so its variant has two heads of 32
+# (mrope sections then sum to 16); everything else about it is the same tiny model.
+VARIANTS: dict[str, dict] = {
+    "tiny": {},
+    "tiny-vllm": {
+        "num_attention_heads": 2,
+        "num_key_value_heads": 2,
+        "rope_parameters": {"rope_type": "default", "rope_theta": 1e6, "mrope_section": [4, 6, 6]},
+    },
+}
 VISION_CONFIGS = {
     "qwen2_5_vl": {
         "depth": 2,
@@ -194,7 +205,7 @@ CLASSES_BY_TYPE = {
 }
 
 
-def _config(model_type: str, vocab_size: int, ids: dict[str, int]):
+def _config(model_type: str, vocab_size: int, ids: dict[str, int], variant: str = "tiny"):
     import transformers
 
     text_ids = {k: ids[k] for k in ("bos_token_id", "eos_token_id", "pad_token_id")}
@@ -207,7 +218,7 @@ def _config(model_type: str, vocab_size: int, ids: dict[str, int]):
     }
     config_class = getattr(transformers, CLASSES_BY_TYPE[model_type][0])
     return config_class(
-        text_config={**TEXT_CONFIG, "vocab_size": vocab_size, **text_ids},
+        text_config={**TEXT_CONFIG, **VARIANTS[variant], "vocab_size": vocab_size, **text_ids},
         vision_config=vision,
         tie_word_embeddings=True,
         initializer_range=INIT_STD,
@@ -244,7 +255,9 @@ def _quiet_progress() -> Iterator[None]:
             logging.enable_progress_bar()
 
 
-def make_tiny(directory: str | os.PathLike, model_type: str = "qwen2_5_vl") -> Path:
+def make_tiny(
+    directory: str | os.PathLike, model_type: str = "qwen2_5_vl", variant: str = "tiny"
+) -> Path:
     """Write a tiny random-weight Qwen2.5-VL (or Qwen2-VL) checkpoint and its processor."""
     import torch
     import transformers
@@ -252,10 +265,12 @@ def make_tiny(directory: str | os.PathLike, model_type: str = "qwen2_5_vl") -> P
 
     if model_type not in CLASSES_BY_TYPE:
         raise ValueError(f"model_type must be one of {', '.join(CLASSES_BY_TYPE)}")
+    if variant not in VARIANTS:
+        raise ValueError(f"variant must be one of {', '.join(VARIANTS)}")
     directory = Path(directory)
     tokenizer = _train_tokenizer()
     ids = _token_ids(tokenizer)
-    config = _config(model_type, len(tokenizer), ids)
+    config = _config(model_type, len(tokenizer), ids, variant)
     torch.manual_seed(SEED)
     model = getattr(transformers, CLASSES_BY_TYPE[model_type][1])(config).eval()
     # Greedy: Qwen's generation config without its sampling switches.
@@ -269,44 +284,48 @@ def make_tiny(directory: str | os.PathLike, model_type: str = "qwen2_5_vl") -> P
     with _quiet_progress():
         model.save_pretrained(directory)
     _processor(model_type, tokenizer).save_pretrained(directory)
-    (directory / MARKER).write_text(TINY_VERSION + "\n")
+    (directory / MARKER).write_text(_marker(variant) + "\n")
     return directory
 
 
-def default_tiny_dir() -> Path:
-    """Where `ensure_tiny` keeps the checkpoint: `$VAU_HOME/tiny`, else under ~/.cache."""
+def _marker(variant: str) -> str:
+    return TINY_VERSION if variant == "tiny" else f"{TINY_VERSION}:{variant}"
+
+
+def default_tiny_dir(variant: str = "tiny") -> Path:
+    """Where `ensure_tiny` keeps a variant: `$VAU_HOME/<variant>`, else under ~/.cache."""
     home = os.environ.get("VAU_HOME") or Path.home() / ".cache" / "vau-studio"
-    return Path(home).expanduser() / "tiny"
+    return Path(home).expanduser() / variant
 
 
-def is_current_tiny(directory: Path) -> bool:
+def is_current_tiny(directory: Path, variant: str = "tiny") -> bool:
     """True when `directory` holds a complete tiny checkpoint of the current version."""
     marker = directory / MARKER
-    return marker.is_file() and marker.read_text().strip() == TINY_VERSION
+    return marker.is_file() and marker.read_text().strip() == _marker(variant)
 
 
-def ensure_tiny(directory: str | os.PathLike | None = None) -> Path:
+def ensure_tiny(directory: str | os.PathLike | None = None, variant: str = "tiny") -> Path:
     """Return the tiny checkpoint's path, building it first if it is missing or stale."""
-    target = Path(directory).expanduser() if directory else default_tiny_dir()
-    if is_current_tiny(target):
+    target = Path(directory).expanduser() if directory else default_tiny_dir(variant)
+    if is_current_tiny(target, variant):
         return target
     # Never replace what we did not write: it could be the user's own files.
     ours = (target / MARKER).is_file() or (target.is_dir() and not any(target.iterdir()))
     if target.exists() and not ours:
         raise ModelUnavailable(f"{target} exists and is not a tiny checkpoint; move it away")
     try:
-        _build_in_place(target)
+        _build_in_place(target, variant)
     except OSError as error:  # read-only home, full disk
         raise ModelUnavailable(f"cannot build the tiny checkpoint in {target}: {error}") from None
     return target
 
 
-def _build_in_place(target: Path) -> None:
+def _build_in_place(target: Path, variant: str) -> None:
     """Build beside `target` and rename, so no reader ever sees a half-written checkpoint."""
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".tiny-", dir=target.parent))
     try:
-        make_tiny(staging)
+        make_tiny(staging, variant=variant)
         if target.exists():
             stale = target.with_name(f"{staging.name}-stale")
             os.replace(target, stale)
@@ -314,7 +333,8 @@ def _build_in_place(target: Path) -> None:
         try:
             os.replace(staging, target)
         except OSError:
-            if not is_current_tiny(target):  # a concurrent build got there first: keep its copy
+            # A concurrent build got there first: keep its copy.
+            if not is_current_tiny(target, variant):
                 raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)

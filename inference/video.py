@@ -11,6 +11,7 @@ webm/mkv). Sizes are (height, width) throughout, as in numpy.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import math
 import re
 import time
@@ -434,6 +435,14 @@ def sample_video(path: str | Path, options: SamplingOptions | None = None) -> Cl
     started = time.perf_counter()
     clip = _with_readers(path, options.reader, lambda source: _sample(source, options))
     return dataclasses.replace(clip, sampling_s=time.perf_counter() - started)
+
+
+def clip_identity(clip: Clip) -> str:
+    """Identity of a clip for the model: its frames and the fps they are reported at."""
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(repr((clip.frames.shape, clip.sample_fps)).encode())
+    digest.update(np.ascontiguousarray(clip.frames).reshape(-1).view(np.uint8))
+    return digest.hexdigest()
 
 
 def still_size(height: int, width: int, max_side: int) -> tuple[int, int]:

@@ -52,6 +52,16 @@ def test_flags_set_fields(argv, field, value):
     assert getattr(from_sources(argv, {}), field) == value
 
 
+def test_a_server_backend_comes_from_the_environment():
+    env = {"VAU_BACKEND": "openai", "VAU_BASE_URL": "http://gpu:8000/v1", "VAU_API_KEY_ENV": "K"}
+    options = from_sources([], env).backend_options
+    assert (options.backend, options.base_url, options.api_key_env) == (
+        "openai",
+        "http://gpu:8000/v1",
+        "K",
+    )
+
+
 def test_flags_win_over_environment():
     settings = from_sources(
         ["--model", "tiny", "--port", "7000"], {"VAU_MODEL": "other", "VAU_PORT": "8000"}
@@ -65,6 +75,10 @@ def test_flags_win_over_environment():
         (["--quant", "3bit"], {}, "--quant must be one of none, 4bit, 8bit"),
         ([], {"VAU_DEVICE": "tpu"}, "--device must be one of auto, cpu, cuda"),
         (["--port", "0"], {}, "--port must be between 1 and 65535"),
+        ([], {"VAU_BACKEND": "tgi"}, "--backend must be one of transformers, openai"),
+        (["--backend", "openai"], {}, "--backend openai needs --base-url"),
+        ([], {"VAU_BACKEND": "openai", "VAU_BASE_URL": "gpu:8000"}, "must be an http"),
+        (["--backend", "openai", "--base-url", "http://h/v1", "--quant", "8bit"], {}, "--quant"),
         ([], {"VAU_PORT": "eighty"}, "VAU_PORT must be a whole number"),
         (["--users", "/nonexistent/users.txt"], {}, "cannot read users file"),
         ([], {"VAU_USERS": "ann"}, "cannot read users file"),

@@ -11,8 +11,9 @@ import numpy as np
 import pytest
 import torch
 
-from inference.engine import Engine, Generation, Partial, Timings, build_messages
+from inference.engine import Engine
 from inference.errors import GenerationError
+from inference.generation import Generation, Partial, Timings, build_messages
 from inference.model import LoadOptions, load_model
 from inference.parse import parse_response
 from inference.prompts import build_prompt

@@ -6,6 +6,7 @@ import csv
 import json
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from types import SimpleNamespace
@@ -213,12 +214,18 @@ class ScriptedModel:
         self.interrupt_after = interrupt_after
         self.bad = bad
 
-    def __call__(self, row, path):
+        self.stop = threading.Event()
+
+    def sample(self, item):
+        row, path = item
+        if row.video in self.bad:
+            raise VideoError(f"{path}: cannot decode")
+        return row
+
+    def generate(self, row):
         if self.interrupt_after is not None and len(self.calls) == self.interrupt_after:
             raise KeyboardInterrupt
         self.calls.append(row.video)
-        if row.video in self.bad:
-            raise VideoError(f"{path}: cannot decode")
         text = f"<think>seen</think><answer>{row.correct}</answer>"
         timings = SimpleNamespace(to_dict=lambda: {"generate_s": 0.01})
         return SimpleNamespace(text=text, result=parse_response(text, "qa"), timings=timings)

@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 import torch
 
-from inference.engine import PREFIX_CACHE_ENTRIES, Engine, build_messages
+from inference.engine import PREFIX_CACHE_ENTRIES, Engine
+from inference.generation import build_messages
 from inference.model import LoadOptions, load_model
 from inference.prompts import build_prompt
 from inference.tasks import TASKS

@@ -1,0 +1,331 @@
+"""Generate on a serving engine through its OpenAI-compatible chat API (vLLM is the one tested).
+
+The client sends the frames the project's own sampler chose, as one `video/jpeg` data URL with
+the clip's fps, so the server's processor sees the same frames and the same
+`second_per_grid_ts` as the in-process engine. vLLM takes per-request fps only when started with
+`--trust-request-mm-kwargs`; without it the request is refused and the message says so.
+
+Every failure becomes one line: `ServerError` when the server is down, slow, or drops the
+stream (nothing from that generation is returned), `GenerationError` when it refuses a request.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import io
+import os
+import queue
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from inference.errors import GenerationError, ModelUnavailable, ServerError, first_line
+from inference.generation import (
+    TURN_SEPARATOR,
+    Generation,
+    Partial,
+    TurnStats,
+    build_messages,
+    total_timings,
+)
+from inference.parse import parse_response
+from inference.video import clip_identity
+
+if TYPE_CHECKING:  # only read
+    from inference.prompts import Prompt
+    from inference.video import Clip
+
+JPEG_QUALITY = 95  # visually lossless; the server decodes each frame back to RGB
+CONNECT_TIMEOUT_S = 10.0
+ENCODED_CLIPS = 2  # data URLs kept: a clip's turns and tasks reuse its encoding
+POLL_S = 0.05  # how often a waiting stream checks its Stop switch
+NO_KEY = "EMPTY"  # what a local vLLM takes when it was started without --api-key
+
+
+@dataclass(frozen=True)
+class ServerOptions:
+    """Where the server is and what to ask it for; `api_key` comes from an environment variable."""
+
+    base_url: str
+    model: str
+    api_key: str = NO_KEY
+    timeout_s: float = 300.0
+    max_retries: int = 2
+
+
+def api_key_from(variable: str | None) -> str:
+    """The API key held by environment variable `variable` (none: a keyless local server)."""
+    if not variable:
+        return NO_KEY
+    key = os.environ.get(variable, "").strip()
+    if not key:
+        raise ModelUnavailable(f"environment variable {variable} (--api-key-env) is not set")
+    return key
+
+
+def encode_frames(clip: Clip) -> str:
+    """The clip's frames as one `data:video/jpeg;base64,<f1>,<f2>,...` URL, in order."""
+    from PIL import Image
+
+    parts = []
+    for frame in clip.frames:
+        buffer = io.BytesIO()
+        Image.fromarray(frame).save(buffer, format="JPEG", quality=JPEG_QUALITY)
+        parts.append(base64.b64encode(buffer.getvalue()).decode("ascii"))
+    return "data:video/jpeg;base64," + ",".join(parts)
+
+
+def chat_messages(prompt: Prompt, answers: list[str], video_url: str) -> list[dict]:
+    """The engine's chat messages with the video part as the OpenAI API's `video_url`."""
+    messages = build_messages(prompt, answers)
+    for message in messages:
+        message["content"] = [
+            {"type": "video_url", "video_url": {"url": video_url}}
+            if part["type"] == "video"
+            else part
+            for part in message["content"]
+        ]
+    return messages
+
+
+class RemoteEngine:
+    """Runs prompts on clips on an OpenAI-compatible server; many generations at once."""
+
+    runs_here = False  # the server's GPUs do the work
+
+    def __init__(self, options: ServerOptions) -> None:
+        import httpx
+        import openai
+
+        self.options = options
+        self.client = openai.OpenAI(
+            base_url=options.base_url,
+            api_key=options.api_key,
+            timeout=httpx.Timeout(options.timeout_s, connect=CONNECT_TIMEOUT_S),
+            max_retries=options.max_retries,
+        )
+        self.served: dict[str, Any] = {}
+        self._urls: OrderedDict[str, str] = OrderedDict()
+        self._urls_lock = threading.Lock()
+
+    def connect(self) -> RemoteEngine:
+        """Ask the server what it serves; ModelUnavailable unless it serves our model."""
+        try:
+            models = list(self.client.models.list())
+        except Exception as error:  # noqa: BLE001 - every failure becomes one line
+            raise ModelUnavailable(str(self._explain(error))) from None
+        names = [model.id for model in models]
+        if self.options.model not in names:
+            offered = ", ".join(names) or "nothing"
+            raise ModelUnavailable(
+                f"{self.options.base_url} serves {offered}, not {self.options.model}"
+            )
+        model = models[names.index(self.options.model)]
+        self.served = {"root": getattr(model, "root", None)}
+        self.served["max_model_len"] = getattr(model, "max_model_len", None)
+        return self
+
+    def facts(self) -> dict:
+        """What ran, as a stored run records it: the server, the model it says it serves."""
+        return {
+            "backend": "openai",
+            "base_url": self.options.base_url,
+            "quant": None,  # the server's business; it does not say
+            "dtype": None,
+            "device": "server",
+            "model_source": str(self.served.get("root") or self.options.model),
+        }
+
+    def describe(self) -> str:
+        """A short note for the model status line."""
+        return f" (served by {self.options.base_url})"
+
+    def run(
+        self,
+        clip: Clip,
+        prompt: Prompt,
+        max_new_tokens: int = 1024,
+        stop: threading.Event | None = None,
+    ) -> Generation:
+        """Generate to the end and return the Generation."""
+        for event in self.stream(clip, prompt, max_new_tokens, stop):
+            if isinstance(event, Generation):
+                return event
+        raise GenerationError("generation ended without a result")
+
+    def stream(
+        self,
+        clip: Clip,
+        prompt: Prompt,
+        max_new_tokens: int = 1024,
+        stop: threading.Event | None = None,
+    ) -> Iterator[Partial | Generation]:
+        """Yield Partial(text so far) while the server streams, then the Generation."""
+        if clip.num_frames == 0:
+            raise GenerationError("the clip has no frames")
+        stop = stop if stop is not None else threading.Event()
+        turns: list[str] = []
+        stats: list[TurnStats] = []
+        while len(turns) < len(prompt.turns) and not stop.is_set():
+            started = time.perf_counter()
+            messages = chat_messages(prompt, turns, self._video_url(clip))
+            preprocess_s = time.perf_counter() - started
+            prefix = "".join(t + TURN_SEPARATOR for t in turns)
+            request = self._request(messages, clip, max_new_tokens)
+            turn = yield from self._turn(request, prefix, stop)
+            turn.preprocess_s, turn.visual_tokens = preprocess_s, clip.visual_tokens
+            stats.append(turn)
+            turns.append(turn.text)
+        text = TURN_SEPARATOR.join(turns)
+        yield Generation(
+            text=text,
+            turns=turns,
+            result=parse_response(text, prompt.task, prompt.think),
+            timings=total_timings(stats, clip.sampling_s),
+            clip=clip,
+            prompt=prompt,
+            stopped=stop.is_set(),
+        )
+
+    def _video_url(self, clip: Clip) -> str:
+        """The clip's data URL, encoded once per clip."""
+        key = clip_identity(clip)
+        with self._urls_lock:
+            if key in self._urls:
+                self._urls.move_to_end(key)
+                return self._urls[key]
+        url = encode_frames(clip)
+        with self._urls_lock:
+            self._urls[key] = url
+            while len(self._urls) > ENCODED_CLIPS:
+                self._urls.popitem(last=False)
+        return url
+
+    def _request(self, messages: list[dict], clip: Clip, max_new_tokens: int) -> dict:
+        """Greedy, streamed, with usage; every frame sent is used, at the clip's fps."""
+        return {
+            "model": self.options.model,
+            "messages": messages,
+            "max_tokens": max_new_tokens,
+            "temperature": 0.0,
+            "stream": True,
+            "stream_options": {"include_usage": True},
+            "extra_body": {
+                "media_io_kwargs": {"video": {"num_frames": -1, "fps": clip.sample_fps}},
+            },
+        }
+
+    def _turn(self, request: dict, prefix: str, stop: threading.Event) -> Iterator[Partial]:
+        """Stream one assistant turn, yielding Partials; returns its TurnStats."""
+        chunks: queue.Queue = queue.Queue()
+        cancel = threading.Event()
+        held: dict[str, Any] = {}
+        worker = threading.Thread(
+            target=self._pump, args=(request, chunks, cancel, held), daemon=True
+        )
+        started = time.perf_counter()
+        worker.start()
+        text, first, usage, finish, pieces = "", None, None, None, 0
+        try:
+            while not stop.is_set():
+                try:
+                    item = chunks.get(timeout=POLL_S)
+                except queue.Empty:
+                    continue
+                if item is None:  # the stream ended
+                    break
+                if isinstance(item, BaseException):
+                    raise self._explain(item, mid_answer="response" in held) from None
+                usage = item.usage or usage
+                for choice in item.choices:
+                    finish = choice.finish_reason or finish
+                    delta = choice.delta.content if choice.delta else None
+                    if delta:
+                        first = first or time.perf_counter()
+                        text, pieces = text + delta, pieces + 1
+                        yield Partial(prefix + text)
+        finally:
+            cancel.set()  # Stop, an error, or an abandoned stream: the server aborts the request
+            _close(held.get("response"))
+            worker.join(timeout=CONNECT_TIMEOUT_S)
+        generate_s = time.perf_counter() - started
+        if finish is None and not stop.is_set():
+            raise ServerError(
+                f"the stream from {self.options.base_url} ended before the answer did "
+                "(no finish reason): the server may have stopped"
+            )
+        return TurnStats(
+            text=text,
+            preprocess_s=0.0,
+            first_token_s=(first - started) if first is not None else 0.0,
+            generate_s=generate_s,
+            new_tokens=usage.completion_tokens if usage else pieces,
+            prompt_tokens=usage.prompt_tokens if usage else 0,
+            visual_tokens=0,
+        )
+
+    def _pump(
+        self, request: dict, chunks: queue.Queue, cancel: threading.Event, held: dict
+    ) -> None:
+        """Worker thread: send the request and pass each chunk (or the error) to the consumer."""
+        try:
+            response = self.client.chat.completions.create(**request)
+            held["response"] = response
+            if cancel.is_set():
+                return
+            for chunk in response:
+                chunks.put(chunk)
+                if cancel.is_set():
+                    return
+        except Exception as error:  # noqa: BLE001 - the consumer turns it into one line
+            if not cancel.is_set():
+                chunks.put(error)
+        finally:
+            chunks.put(None)
+
+    def _explain(self, error: BaseException, mid_answer: bool = False) -> GenerationError:
+        """One line for any failure talking to the server (`mid_answer`: once it had answered)."""
+        import httpx
+        import openai
+
+        url = self.options.base_url
+        detail = first_line(error)
+        if isinstance(error, openai.APITimeoutError | httpx.TimeoutException):
+            return ServerError(f"{url} did not answer within {self.options.timeout_s:g} s")
+        if mid_answer and isinstance(error, openai.APIConnectionError | httpx.HTTPError):
+            return ServerError(f"the server at {url} dropped the connection mid-answer ({detail})")
+        if isinstance(error, openai.APIConnectionError):
+            cause = first_line(error.__cause__) if error.__cause__ else detail
+            return ServerError(f"cannot reach the server at {url}: {cause}")
+        if isinstance(error, httpx.HTTPError):
+            return ServerError(f"cannot talk to the server at {url}: {detail}")
+        if isinstance(error, openai.APIStatusError):
+            message = _status_message(error)
+            if "trust-request-mm-kwargs" in message:
+                return GenerationError(
+                    f"the server at {url} must be started with --trust-request-mm-kwargs: "
+                    "each clip is sent with its own fps"
+                )
+            kind = ServerError if error.status_code >= 500 else GenerationError
+            return kind(
+                f"the server at {url} refused the request (HTTP {error.status_code}): {message}"
+            )
+        if isinstance(error, openai.APIError):  # an error event inside the stream
+            return ServerError(f"the server at {url} failed mid-answer: {detail}")
+        return ServerError(f"the server at {url} sent a malformed stream: {detail}")
+
+
+def _status_message(error: Any) -> str:
+    body = error.body if isinstance(error.body, dict) else {}
+    inner = body.get("error") if isinstance(body.get("error"), dict) else body
+    return first_line(inner.get("message") or error.message)
+
+
+def _close(response: Any) -> None:
+    if response is not None:
+        with contextlib.suppress(Exception):  # closing a broken stream may fail; it is closed
+            response.close()
