@@ -1,4 +1,4 @@
-"""Command line: `python -m inference run | make-tiny | eval | score`."""
+"""Command line: `python -m inference run | make-tiny | eval | score | judge`."""
 
 from __future__ import annotations
 
@@ -185,11 +185,16 @@ def cmd_make_tiny(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The full `python -m inference` parser, with every module's subcommands."""
-    from inference import evaluate
+    from inference import evaluate, vaueval
 
     parser = argparse.ArgumentParser(prog="python -m inference", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    registrars: list[Callable] = [_register_run, _register_make_tiny, evaluate.register]
+    registrars: list[Callable] = [
+        _register_run,
+        _register_make_tiny,
+        evaluate.register,
+        vaueval.register,
+    ]
     for register in registrars:
         register(sub)
     return parser

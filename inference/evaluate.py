@@ -26,6 +26,7 @@ from inference.cli import (
     sampling_options,
 )
 from inference.errors import GenerationError, ServerError, VideoError
+from inference.jsonl import repair_tail
 from inference.pipeline import pipelined
 from inference.scoring import (
     SCORED_TASKS,
@@ -60,8 +61,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "score", help="compute the paper's metrics for a predictions file"
     )
     score.add_argument("--csv", required=True, help="VAU-Bench CSV with the ground truth")
-    score.add_argument("--pred", required=True, help="predictions JSONL written by `eval`")
-    score.add_argument("--task", choices=SCORED_TASKS, required=True)
+    score.add_argument("--pred", help="predictions JSONL written by `eval`")
+    score.add_argument(
+        "--judged", help="description: the judged JSONL written by `judge` (VAU-Eval)"
+    )
+    score.add_argument("--task", choices=(*SCORED_TASKS, "description"), required=True)
     score.add_argument("--json", action="store_true", help="print one JSON object of metrics")
     score.add_argument("--report", metavar="DIR", help="write summary.md and report.html here")
     score.set_defaults(handler=cmd_score)
@@ -92,6 +96,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def cmd_score(args: argparse.Namespace) -> int:
     """Score a predictions file; print JSON or a table; optionally write the report."""
+    if args.task == "description":
+        if not args.judged:
+            raise ValueError("descriptions are scored by the judge: run `judge`, then --judged")
+        from inference.vaueval import cmd_score_judged
+
+        return cmd_score_judged(args)
+    if not args.pred:
+        raise ValueError(f"--pred is needed to score {args.task}")
     bench = read_bench_csv(args.csv)
     found = read_predictions(args.pred)
     score = score_predictions(bench.rows, found.records, args.task)
@@ -169,21 +181,11 @@ def resume_point(path: Path, task: str, settings: dict[str, Any]) -> set[str]:
     if not path.exists():
         return set()
     found = read_predictions(path)
-    if found.truncated:
-        _drop_partial_line(path)
+    if repair_tail(path):
         print(f"note: removed the cut-off last line of {path} (interrupted run)", file=sys.stderr)
-    elif (data := path.read_bytes()) and not data.endswith(b"\n"):
-        with path.open("ab") as handle:  # a complete last line without newline: end it first
-            handle.write(b"\n")
     for record in found.records.values():
         _check_same_settings(path, record, task, settings)
     return set(found.records)
-
-
-def _drop_partial_line(path: Path) -> None:
-    data = path.read_bytes()
-    with path.open("r+b") as handle:
-        handle.truncate(data.rfind(b"\n") + 1)
 
 
 def _check_same_settings(path: Path, record: dict, task: str, settings: dict[str, Any]) -> None:

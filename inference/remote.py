@@ -98,16 +98,8 @@ class RemoteEngine:
     runs_here = False  # the server's GPUs do the work
 
     def __init__(self, options: ServerOptions) -> None:
-        import httpx
-        import openai
-
         self.options = options
-        self.client = openai.OpenAI(
-            base_url=options.base_url,
-            api_key=options.api_key,
-            timeout=httpx.Timeout(options.timeout_s, connect=CONNECT_TIMEOUT_S),
-            max_retries=options.max_retries,
-        )
+        self.client = make_client(options)
         self.served: dict[str, Any] = {}
         self._urls: OrderedDict[str, str] = OrderedDict()
         self._urls_lock = threading.Lock()
@@ -117,7 +109,7 @@ class RemoteEngine:
         try:
             models = list(self.client.models.list())
         except Exception as error:  # noqa: BLE001 - every failure becomes one line
-            raise ModelUnavailable(str(self._explain(error))) from None
+            raise ModelUnavailable(str(explain(error, self.options))) from None
         names = [model.id for model in models]
         if self.options.model not in names:
             offered = ", ".join(names) or "nothing"
@@ -239,7 +231,7 @@ class RemoteEngine:
                 if item is None:  # the stream ended
                     break
                 if isinstance(item, BaseException):
-                    raise self._explain(item, mid_answer="response" in held) from None
+                    raise explain(item, self.options, mid_answer="response" in held) from None
                 usage = item.usage or usage
                 for choice in item.choices:
                     finish = choice.finish_reason or finish
@@ -287,36 +279,52 @@ class RemoteEngine:
         finally:
             chunks.put(None)
 
-    def _explain(self, error: BaseException, mid_answer: bool = False) -> GenerationError:
-        """One line for any failure talking to the server (`mid_answer`: once it had answered)."""
-        import httpx
-        import openai
 
-        url = self.options.base_url
-        detail = first_line(error)
-        if isinstance(error, openai.APITimeoutError | httpx.TimeoutException):
-            return ServerError(f"{url} did not answer within {self.options.timeout_s:g} s")
-        if mid_answer and isinstance(error, openai.APIConnectionError | httpx.HTTPError):
-            return ServerError(f"the server at {url} dropped the connection mid-answer ({detail})")
-        if isinstance(error, openai.APIConnectionError):
-            cause = first_line(error.__cause__) if error.__cause__ else detail
-            return ServerError(f"cannot reach the server at {url}: {cause}")
-        if isinstance(error, httpx.HTTPError):
-            return ServerError(f"cannot talk to the server at {url}: {detail}")
-        if isinstance(error, openai.APIStatusError):
-            message = _status_message(error)
-            if "trust-request-mm-kwargs" in message:
-                return GenerationError(
-                    f"the server at {url} must be started with --trust-request-mm-kwargs: "
-                    "each clip is sent with its own fps"
-                )
-            kind = ServerError if error.status_code >= 500 else GenerationError
-            return kind(
-                f"the server at {url} refused the request (HTTP {error.status_code}): {message}"
+def make_client(options: ServerOptions) -> Any:
+    """An OpenAI client for the server: its retries for refused connections and 5xx, timeouts."""
+    import httpx
+    import openai
+
+    return openai.OpenAI(
+        base_url=options.base_url,
+        api_key=options.api_key,
+        timeout=httpx.Timeout(options.timeout_s, connect=CONNECT_TIMEOUT_S),
+        max_retries=options.max_retries,
+    )
+
+
+def explain(
+    error: BaseException, options: ServerOptions, mid_answer: bool = False
+) -> GenerationError:
+    """One line for any failure talking to the server (`mid_answer`: once it had answered)."""
+    import httpx
+    import openai
+
+    url = options.base_url
+    detail = first_line(error)
+    if isinstance(error, openai.APITimeoutError | httpx.TimeoutException):
+        return ServerError(f"{url} did not answer within {options.timeout_s:g} s")
+    if mid_answer and isinstance(error, openai.APIConnectionError | httpx.HTTPError):
+        return ServerError(f"the server at {url} dropped the connection mid-answer ({detail})")
+    if isinstance(error, openai.APIConnectionError):
+        cause = first_line(error.__cause__) if error.__cause__ else detail
+        return ServerError(f"cannot reach the server at {url}: {cause}")
+    if isinstance(error, httpx.HTTPError):
+        return ServerError(f"cannot talk to the server at {url}: {detail}")
+    if isinstance(error, openai.APIStatusError):
+        message = _status_message(error)
+        if "trust-request-mm-kwargs" in message:
+            return GenerationError(
+                f"the server at {url} must be started with --trust-request-mm-kwargs: "
+                "each clip is sent with its own fps"
             )
-        if isinstance(error, openai.APIError):  # an error event inside the stream
-            return ServerError(f"the server at {url} failed mid-answer: {detail}")
-        return ServerError(f"the server at {url} sent a malformed stream: {detail}")
+        kind = ServerError if error.status_code >= 500 else GenerationError
+        return kind(
+            f"the server at {url} refused the request (HTTP {error.status_code}): {message}"
+        )
+    if isinstance(error, openai.APIError):  # an error event inside the stream
+        return ServerError(f"the server at {url} failed mid-answer: {detail}")
+    return ServerError(f"the server at {url} sent a malformed stream: {detail}")
 
 
 def _status_message(error: Any) -> str:

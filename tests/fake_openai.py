@@ -23,6 +23,8 @@ class Script:
     text: str = "<think>a car hits a pole</think><answer>Anomaly</answer><glue>[2.0, 4.0]</glue>"
     fault: str | None = None  # status, slow, drop, no_finish, malformed, mid_error
     fault_from: int = 0  # the fault hits requests from this one on (0: every request)
+    replies: list[str] = field(default_factory=list)  # non-streamed answers, in turn, then text
+    schema: bool = True  # False: refuse response_format as a server without it does
     status: int = 500
     message: str = "scripted failure"
     delay_s: float = 0.0  # before each chunk
@@ -68,7 +70,10 @@ class _Handler(BaseHTTPRequestHandler):
             script.in_flight += 1
             script.most_in_flight = max(script.most_in_flight, script.in_flight)
         try:
-            self._answer(script, script.fault if faulty else None)
+            if not body.get("stream"):
+                self._complete(script, body, script.fault if faulty else None)
+            else:
+                self._answer(script, script.fault if faulty else None)
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client went away (Stop)
         finally:
@@ -114,6 +119,33 @@ class _Handler(BaseHTTPRequestHandler):
             )
         self._send(b"data: [DONE]\n\n")
         self._send(b"")
+
+    def _complete(self, script: Script, body: dict, fault: str | None) -> None:
+        """A non-streamed chat completion (the judge's kind of request)."""
+        if fault == "status":
+            self._json(script.status, {"error": {"message": script.message, "code": script.status}})
+            return
+        if "response_format" in body and not script.schema:
+            message = "response_format json_schema is not supported by this server"
+            self._json(400, {"error": {"message": message, "code": 400}})
+            return
+        if fault == "slow":
+            time.sleep(5)
+        with script.lock:
+            text = script.replies.pop(0) if script.replies else script.text
+        message = {"role": "assistant", "content": text}
+        choice = {"index": 0, "message": message, "finish_reason": "stop"}
+        usage = {"prompt_tokens": script.prompt_tokens, "completion_tokens": 9, "total_tokens": 9}
+        self._json(
+            200,
+            {
+                "id": "c2",
+                "object": "chat.completion",
+                "model": MODEL,
+                "choices": [choice],
+                "usage": usage,
+            },
+        )
 
     def _event(self, payload: dict) -> None:
         self._send(f"data: {json.dumps(payload)}\n\n".encode())

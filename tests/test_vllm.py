@@ -166,3 +166,22 @@ def test_a_server_killed_mid_answer_is_one_line_and_nothing_half_done(
         assert time.monotonic() - started < 60
     finally:
         victim.stop()
+
+
+def test_a_tiny_judge_on_the_server_is_recorded_not_crashed_on(server, tmp_path, capsys):
+    pred = tmp_path / "pred.jsonl"
+    with pred.open("w") as handle:
+        for video in ("sample_fall.mp4", "sample_fire.mp4"):
+            record = {"video": video, "task": "description", "raw": "A man falls.", "answer": None}
+            handle.write(json.dumps(record) + "\n")
+    out = tmp_path / "judged.jsonl"
+    flags = ["judge", "--csv", str(SAMPLES_CSV), "--pred", str(pred), "--out", str(out)]
+    flags += ["--base-url", server.base_url, "--model", NAME, "--attempts", "2"]
+    assert main(flags) == 0
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len(records) == 2
+    # A random-weight judge's words are noise: each line holds five valid scores or a reason.
+    for record in records:
+        assert (record["scores"] is None) == (record["reason"] is not None)
+        if record["scores"] is not None:
+            assert all(0 <= v <= 10 for v in record["scores"].values())
