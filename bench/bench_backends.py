@@ -2,7 +2,8 @@
 
 One run, both backends, the same `inference.pipeline` that `eval` uses (videos decoded ahead):
 1. eval throughput in items per minute at concurrency 1 and 8 (`--items` grounding prompts over
-   the bundled samples, `--tokens` new tokens at most);
+   the bundled samples, `--tokens` new tokens at most), with sampling (as `eval` runs) and
+   without (the clips sampled beforehand: the backends alone);
 2. time to first token for a repeated question on one clip (the second of two identical
    requests: the engine's video-prefix cache vs vLLM's prefix and media caches).
 The checkpoint is `tiny-vllm` (head size 32, which vLLM's CPU attention needs), loaded in
@@ -35,8 +36,10 @@ SAMPLES = Path(__file__).resolve().parents[1] / "assets" / "samples"
 SAMPLING = SamplingOptions(fps=1.0, max_frames=16)
 
 
-def throughput(engine, videos: list[Path], tokens: int, concurrency: int) -> tuple[float, float]:
-    """Items per minute and mean new tokens per item, sampling included."""
+def throughput(
+    engine, videos: list[Path], tokens: int, concurrency: int, clips: dict | None = None
+) -> tuple[float, float]:
+    """Items per minute and mean new tokens per item; sampling included unless `clips` given."""
     prompt = build_prompt("grounding", think=True)
     made: list[int] = []
 
@@ -46,7 +49,8 @@ def throughput(engine, videos: list[Path], tokens: int, concurrency: int) -> tup
         return generation
 
     started = time.perf_counter()
-    for outcome in pipelined(videos, lambda v: sample_video(v, SAMPLING), generate, concurrency):
+    sample = clips.__getitem__ if clips else (lambda v: sample_video(v, SAMPLING))
+    for outcome in pipelined(videos, sample, generate, concurrency):
         if outcome.error is not None:
             raise outcome.error
     elapsed = time.perf_counter() - started
@@ -75,12 +79,18 @@ def main() -> int:
         server = serve.start(str(checkpoint), name="tiny-vllm", cache_dir=Path(cache))
         try:
             remote = open_engine("tiny-vllm", options=BackendOptions("openai", server.base_url))
-            remote.run(sample_video(videos[0], SAMPLING), build_prompt("qa"), 4)  # warm-up
+            warm = sample_video(videos[0], SAMPLING)
+            remote.run(warm, build_prompt("classification"), max_new_tokens=4)
             rows = []
             for concurrency in (1, 8):
                 here = throughput(local, videos, args.tokens, concurrency)
                 there = throughput(remote, videos, args.tokens, concurrency)
                 rows.append((f"eval items/min, concurrency {concurrency}", here, there))
+            clips = {video: sample_video(video, SAMPLING) for video in set(videos)}
+            for concurrency in (1, 8):
+                here = throughput(local, videos, args.tokens, concurrency, clips)
+                there = throughput(remote, videos, args.tokens, concurrency, clips)
+                rows.append((f"  generation only, concurrency {concurrency}", here, there))
             ttft = repeated_ttft(local, videos[0], args.repeats)
             ttft_remote = repeated_ttft(remote, videos[0], args.repeats)
         finally:
