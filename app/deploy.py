@@ -79,6 +79,8 @@ with no GPU; sign in with Hugging Face to annotate.
 Configure it under Settings → Variables and secrets:
 
 - `VAU_MODEL`: the checkpoint (a hub id); without it there are no live runs
+- `VAU_BACKEND=openai` with `VAU_BASE_URL` (and `VAU_API_KEY_ENV` naming a secret): send live
+  runs to a vLLM server serving `VAU_MODEL` instead of ZeroGPU
 - `VAU_BACKUP`: `hf://datasets/OWNER/NAME` to snapshot the SQLite store there (restored on
   restart), and `HF_TOKEN` (secret, write access to that dataset)
 - `VAU_DB_URL`: an external PostgreSQL URL (secret), instead of the local SQLite file

@@ -30,10 +30,11 @@ from inference.video import SamplingOptions, plan_sampling, probe_video, sample_
 from tests.videos import frame_index, write_video  # noqa: E402
 
 SCENARIOS = {
-    # The app's settings: 2 fps, the 3584-token whole-video budget (frames get dropped).
+    # The app's settings: 2 fps, the 3584-token whole-video budget (frames get dropped); the
+    # default reader (PyAV, seeking to keyframes on parallel threads).
     "budget": SamplingOptions(fps=2.0),
-    # The same, read with PyAV (decodes in order on all cores, converts only the wanted frames).
-    "budget-pyav": SamplingOptions(fps=2.0, reader="pyav"),
+    # The same frames read with decord (seeks and scales while decoding, one thread).
+    "budget-decord": SamplingOptions(fps=2.0, reader="decord"),
     # Every 2-fps frame (600 for 5 minutes) at min_pixels, the budget lifted, as in DESIGN.md.
     "no-budget": SamplingOptions(fps=2.0, max_frames=768, total_pixels=10**9, max_pixels=128 * 784),
 }

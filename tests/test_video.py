@@ -336,25 +336,34 @@ def test_still_image_is_not_a_video(tmp_path):
         sample_video(tmp_path / "still.png")
 
 
-# --- falling back from decord to PyAV --------------------------------------------------------
+# --- falling back from PyAV to decord --------------------------------------------------------
 
 
-def test_decord_open_failure_falls_back_to_pyav(ten_seconds, monkeypatch):
-    def refuse(*args, **kwargs):
-        raise RuntimeError("decord cannot")
+def test_pyav_open_failure_falls_back_to_decord(ten_seconds, monkeypatch):
+    def refuse(path):
+        raise VideoError(f"{path}: pyav cannot")
 
-    monkeypatch.setattr(decord, "VideoReader", refuse)
+    monkeypatch.setitem(video.READERS, "pyav", refuse)
     clip = sample_video(ten_seconds, SamplingOptions(fps=2.0))
-    assert clip.info.reader == "pyav"
+    assert clip.info.reader == "decord"
     assert [frame_index(frame) for frame in clip.frames] == frame_indices(250, 20)
 
 
-def test_decord_decode_failure_falls_back_to_pyav(ten_seconds, monkeypatch):
-    def refuse(self, indices):
-        raise decord.DECORDError("broken frame")
+def test_pyav_decode_failure_falls_back_to_decord(ten_seconds, monkeypatch):
+    def refuse(self, indices, height, width):
+        raise VideoError(f"{self._path}: decoding failed at frame 3 (broken)")
 
-    monkeypatch.setattr(decord.VideoReader, "get_batch", refuse)
-    assert sample_video(ten_seconds).info.reader == "pyav"
+    monkeypatch.setattr(PyAVSource, "read", refuse)
+    assert sample_video(ten_seconds).info.reader == "decord"
+
+
+def test_explicit_pyav_does_not_fall_back(ten_seconds, monkeypatch):
+    def refuse(self, indices, height, width):
+        raise VideoError(f"{self._path}: decoding failed at frame 3 (broken)")
+
+    monkeypatch.setattr(PyAVSource, "read", refuse)
+    with pytest.raises(VideoError, match="broken"):
+        sample_video(ten_seconds, SamplingOptions(reader="pyav"))
 
 
 def test_explicit_decord_does_not_fall_back(ten_seconds, monkeypatch):

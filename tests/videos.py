@@ -61,8 +61,14 @@ def write_video(
     size: tuple[int, int] = (64, 48),
     anomaly: tuple[float, float] | None = None,
     codec: str | None = None,
+    keyframe_every: int | None = None,
+    options: dict[str, str] | None = None,
 ) -> Path:
-    """Write round(seconds * fps) frames of (width, height); the codec follows the suffix."""
+    """Write round(seconds * fps) frames of (width, height); the codec follows the suffix.
+
+    `keyframe_every` sets the GOP length (the encoder's default otherwise: 250 for x264);
+    `options` replace the encoder options (x264's default here: crf 12, preset ultrafast).
+    """
     path = Path(path)
     codec = codec or CODECS.get(path.suffix, "libx264")
     frame_count = round(seconds * fps)
@@ -72,7 +78,11 @@ def write_video(
         stream.pix_fmt = "yuv420p"
         if codec == "libx264":
             # High quality keeps the bit cells crisp; ultrafast keeps long videos quick.
-            stream.options = {"crf": "12", "preset": "ultrafast"}
+            stream.options = options or {"crf": "12", "preset": "ultrafast"}
+        elif options:
+            stream.options = options
+        if keyframe_every:
+            stream.codec_context.gop_size = keyframe_every
         for index in range(frame_count):
             inside = anomaly is not None and anomaly[0] <= index / fps < anomaly[1]
             picture = frame_image(index % (1 << BITS), size, inside)
