@@ -177,6 +177,7 @@ class Judged:
     unscored: int
     missing: int
     repeats: int
+    items: dict[str, dict[str, float]] = field(default_factory=dict)  # video -> mean scores
 
     def to_dict(self) -> dict[str, Any]:
         """The `score --json` object."""
@@ -219,7 +220,14 @@ def aggregate(rows: Sequence[BenchRow], records: Iterable[dict[str, Any]]) -> Ju
         unscored=len(seen - set(items)),
         missing=len(set(by_video) - seen),
         repeats=most,
+        items={video: _item_means(scores) for video, scores in sorted(items.items())},
     )
+
+
+def _item_means(repeats: list[dict[str, int]]) -> dict[str, float]:
+    """One item's score per criterion (the mean of its repeats) and its total."""
+    means = {k: statistics.mean(s[k] for s in repeats) for k in KEYS}
+    return means | {TOTAL: sum(means.values())}
 
 
 def _group(items: dict[str, list[dict[str, int]]], videos: list[str]) -> Group:
@@ -275,4 +283,10 @@ def cmd_score_judged(args: argparse.Namespace) -> int:
         print(json.dumps(judged.to_dict()))
     else:
         print(format_judged(judged, f"VAU-Eval ({args.judged})"))
+    if args.report:
+        from inference.judge_report import write_judged_report  # plotly only when asked
+
+        title = f"{Path(args.csv).name}: VAU-Eval ({Path(args.judged).name})"
+        for path in write_judged_report(judged, args.report, title):
+            print(f"wrote {path}", file=sys.stderr)
     return 0

@@ -230,3 +230,16 @@ def test_score_prints_vau_eval_for_a_judged_file(server, files, capsys):
 def test_score_description_without_a_judged_file_says_how(capsys):
     assert main(["score", "--csv", "x.csv", "--task", "description"]) == 2
     assert "run `judge`, then --judged" in capsys.readouterr().err
+
+
+def test_the_report_writes_the_table_and_the_distributions(server, files, tmp_path, capsys):
+    assert main(judge_flags(server, files)) == 0
+    csv_path, _, out = files
+    flags = ["score", "--csv", str(csv_path), "--task", "description", "--judged", str(out)]
+    assert main([*flags, "--report", str(tmp_path / "report")]) == 0
+    summary = (tmp_path / "report" / "summary.md").read_text()
+    assert "| all | 2 | 7.00 | 7.00 | 7.00 | 7.00 | 7.00 | 35.00 |" in summary
+    assert "Items without a prediction: 1." in summary
+    page = (tmp_path / "report" / "report.html").read_text()
+    assert "<script src=" not in page and len(page) > 1_000_000  # plotly.js inline
+    assert "Score per item, by criterion" in page
