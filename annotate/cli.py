@@ -72,6 +72,12 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--json", action="store_true", help="print the report as JSON")
     _add_db(exp)
 
+    rubric = commands.add_parser(
+        "export-rubric", help="reviewers' VAU-Eval scores of model descriptions, as JSONL"
+    )
+    rubric.add_argument("--out", required=True, type=Path, metavar="FILE", help="output JSONL")
+    _add_db(rubric)
+
     stats = commands.add_parser("stats", help="counts and annotator agreement")
     stats.add_argument("--json", action="store_true", help="print JSON instead of text")
     _add_db(stats)
@@ -173,13 +179,39 @@ def run_export(args: argparse.Namespace, store: Store) -> int:
     return 0
 
 
+def run_export_rubric(args: argparse.Namespace, store: Store) -> int:
+    """One line per (run, reviewer): the description as `judge --pred` reads it, the scores."""
+    from inference.judge_agreement import text_digest
+
+    records = store.rubric_scores()
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    with args.out.open("w", encoding="utf-8") as handle:
+        for found in records:
+            answer = found.run.answer or found.run.raw
+            line = {"video": found.video, "task": "description", "raw": found.run.raw}
+            line |= {"answer": answer, "text": text_digest(answer), "run": found.run.id}
+            line["human"] = {
+                "reviewer": found.reviewer,
+                "scores": found.scores,
+                "at": found.created_at.isoformat(),
+            }
+            handle.write(json.dumps(line, ensure_ascii=False) + "\n")
+    print(f"wrote {args.out} ({len(records)} scored descriptions)")
+    return 0
+
+
 def run_stats(args: argparse.Namespace, store: Store) -> int:
     figures = gather(store)
     print(json.dumps(figures, indent=2, ensure_ascii=False) if args.json else render(figures))
     return 0
 
 
-COMMANDS = {"import-csv": run_import, "export": run_export, "stats": run_stats}
+COMMANDS = {
+    "import-csv": run_import,
+    "export": run_export,
+    "export-rubric": run_export_rubric,
+    "stats": run_stats,
+}
 NO_STORE = {"snapshot": run_snapshot, "restore": run_restore}  # work on the file, not a Store
 
 

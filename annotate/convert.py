@@ -13,11 +13,12 @@ from annotate.records import (
     ItemSpec,
     PinRecord,
     RevisionRecord,
+    RubricRecord,
     RunRecord,
     StepText,
     VideoRecord,
 )
-from annotate.schema import Correction, Item, ModelRun, Pin, Revision, Video
+from annotate.schema import Correction, Item, ModelRun, Pin, Revision, RubricScore, Video
 
 
 def _interval(start: float | None, end: float | None) -> Interval | None:
@@ -172,6 +173,18 @@ def pin(row: Pin) -> PinRecord:
     """The record of a demo pin, with its item."""
     return PinRecord(
         item=item(row.item), pinned_by=row.pinned_by, note=row.note, created_at=row.created_at
+    )
+
+
+def rubric(row: RubricScore, run_row: ModelRun, video: str) -> RubricRecord:
+    """The record of a reviewer's rubric scores, with the run they score."""
+    return RubricRecord(
+        id=row.id,
+        run=run(run_row),
+        video=video,
+        reviewer=row.reviewer,
+        scores=dict(row.scores),
+        created_at=row.created_at,
     )
 
 

@@ -115,6 +115,18 @@ class PinRecord:
 
 
 @dataclass(frozen=True)
+class RubricRecord:
+    """A reviewer's five VAU-Eval scores for a model run's description, and when."""
+
+    id: int
+    run: RunRecord
+    video: str
+    reviewer: str
+    scores: dict[str, int]
+    created_at: datetime
+
+
+@dataclass(frozen=True)
 class Edit:
     """The content of one save: a whole snapshot, not a patch (None = empty field)."""
 

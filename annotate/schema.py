@@ -1,4 +1,5 @@
-"""The database schema: videos, items, model runs, corrections, immutable revisions, demo pins.
+"""The database schema: videos, items, model runs, corrections, immutable revisions, demo pins,
+reviewers' rubric scores.
 
 A correction is one annotator's thread of work on one item; every save appends a `Revision`
 (never an UPDATE), and `Correction.head` names the latest one, which is the current state.
@@ -210,3 +211,17 @@ class Pin(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     item: Mapped[Item] = relationship(lazy="joined")
+
+
+class RubricScore(Base):
+    """A reviewer's VAU-Eval scores for a model run's description (to calibrate the judge).
+
+    Rows are never changed: scoring a run again adds a row, and the newest one counts."""
+
+    __tablename__ = "rubric_scores"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("model_runs.id"), index=True)
+    reviewer: Mapped[str] = mapped_column(String(128))
+    scores: Mapped[dict[str, Any]] = mapped_column(JSON)  # the five criteria, 0-10 each
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -28,10 +28,11 @@ from annotate.records import (
     ItemSpec,
     PinRecord,
     RevisionRecord,
+    RubricRecord,
     RunRecord,
     VideoRecord,
 )
-from annotate.schema import Correction, Item, ModelRun, Pin, Revision, Video
+from annotate.schema import Correction, Item, ModelRun, Pin, Revision, RubricScore, Video
 from annotate.validate import (
     REVIEW_STATUSES,
     SAVE_STATUSES,
@@ -306,6 +307,45 @@ class Store:
             return found
 
         return self._read(work)
+
+    # --- judge calibration ----------------------------------------------------------------
+
+    def score_description(self, run_id: int, reviewer: str, scores: dict) -> RubricRecord:
+        """Store a reviewer's five VAU-Eval scores for a description run (a new row each time)."""
+        from inference.rubric import ReplyError, check_scores
+
+        reviewer = clean_name(reviewer, "reviewer")
+        try:
+            scores = check_scores(scores)
+        except ReplyError as error:
+            raise InvalidInput(f"scores: {error}") from None
+
+        def work(session: Session) -> RubricRecord:
+            run = _need(session, ModelRun, run_id)
+            item = _need(session, Item, run.item_id)
+            if item.task != "description":
+                raise InvalidInput(
+                    f"run {run_id} is a {item.task} run; only descriptions are scored"
+                )
+            row = RubricScore(run_id=run_id, reviewer=reviewer, scores=scores)
+            session.add(row)
+            session.flush()
+            return convert.rubric(row, run, item.video.name)
+
+        return self._write(work)
+
+    def rubric_scores(self) -> list[RubricRecord]:
+        """Each reviewer's newest scores of each run, oldest run first."""
+        newest = select(func.max(RubricScore.id)).group_by(RubricScore.run_id, RubricScore.reviewer)
+        query = (
+            select(RubricScore, ModelRun, Video.name)
+            .join(ModelRun, RubricScore.run_id == ModelRun.id)
+            .join(Item, ModelRun.item_id == Item.id)
+            .join(Video, Item.video_id == Video.id)
+            .where(RubricScore.id.in_(newest))
+            .order_by(ModelRun.id, RubricScore.reviewer)
+        )
+        return self._read(lambda s: [convert.rubric(*row) for row in s.execute(query)])
 
     # --- the demo gallery -----------------------------------------------------------------
 

@@ -344,6 +344,45 @@ def _wire_review(s: Screen, studio: Studio) -> None:
         return views.revision_html(item, revision)
 
     s.review_pick.input(on_pick, [s.review_pick], [s.review_view], **UI)
+    _wire_rubric(s, studio)
+
+
+def _wire_rubric(s: Screen, studio: Studio) -> None:
+    """Reviewers score model descriptions on VAU-Eval's criteria (judge calibration)."""
+
+    def on_runs(typed, request: gr.Request):
+        try:
+            actor(studio, typed, request, "review")
+            choices = handlers.description_runs(studio)
+        except StudioError as error:
+            return gr.update(), failure(s.rubric_msg, error)[s.rubric_msg]
+        return gr.update(choices=choices, value=None), views.message_html("")
+
+    s.review_tab.select(on_runs, [s.name], [s.rubric_pick, s.rubric_msg], api_name=False, **STORE)
+
+    def on_pick(run_id):
+        try:
+            run = studio.store.get_run(record_id(run_id, "model run"))
+            item = studio.store.get_item(run.item_id)
+        except StudioError as error:
+            return views.message_html(handlers.message_of(error), ok=False)
+        return views.rubric_html(item, run.answer or run.raw)
+
+    s.rubric_pick.input(on_pick, [s.rubric_pick], [s.rubric_view], **UI)
+
+    def on_save(run_id, cls, objects, fluency, info, facts, typed, request: gr.Request):
+        scores = (cls, objects, fluency, info, facts)  # CRITERIA's order, as the sliders are
+        try:
+            who = actor(studio, typed, request, "review")
+            if run_id is None or run_id == "":
+                raise InvalidInput("pick a description run to score")
+            note = handlers.score_description(studio, record_id(run_id, "model run"), who, scores)
+        except StudioError as error:
+            return failure(s.rubric_msg, error)[s.rubric_msg]
+        return views.message_html(note)
+
+    inputs = [s.rubric_pick, *s.rubric_sliders, s.name]
+    s.rubric_save.click(on_save, inputs, [s.rubric_msg], api_name="score_description", **STORE)
 
 
 def _progress_updates(s: Screen, studio: Studio, who: str | None) -> dict:

@@ -10,7 +10,7 @@ import logging
 import shutil
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -513,6 +513,27 @@ def review(
     if decision not in ("approved", "rejected"):
         raise InvalidInput(f"unknown decision {decision!r}")
     return studio.store.review(int(revision_id), reviewer, decision, comment or None)
+
+
+def description_runs(studio: Studio, limit: int = 200) -> list[tuple[str, int]]:
+    """(label, run id) of each description item's newest complete run, newest first."""
+    items = studio.store.list_items(task="description", limit=None)
+    by_id = {item.id: item for item in items}
+    runs = studio.store.latest_runs(by_id, complete=True)
+    ordered = sorted(runs.values(), key=lambda run: run.id, reverse=True)[:limit]
+    return [(f"run {r.id} · {by_id[r.item_id].video.name} · {r.checkpoint}", r.id) for r in ordered]
+
+
+def score_description(studio: Studio, run_id: int, reviewer: str, scores: Sequence) -> str:
+    """Store a reviewer's five VAU-Eval scores (in CRITERIA order); the confirmation line."""
+    from inference.rubric import KEYS
+
+    values = [int(v) if isinstance(v, float) and v.is_integer() else v for v in scores]
+    record = studio.store.score_description(
+        int(run_id), reviewer, dict(zip(KEYS, values, strict=False))
+    )
+    total = sum(record.scores.values())
+    return f"Saved {reviewer}'s scores for run {record.run.id} ({record.video}): {total}/50."
 
 
 def progress(studio: Studio) -> tuple[list[list], list[list]]:

@@ -10,6 +10,7 @@ from app import demo, handlers, views
 from app.handlers import Studio
 from app.settings import DEVICES, QUANTS
 from app.state import Session
+from inference.rubric import CRITERIA
 from inference.tasks import CLASSES, DEFAULT_FPS
 from train.card import SUMMARY_COLUMNS
 
@@ -185,6 +186,25 @@ def _review_tab(s: Screen) -> None:
         s.approve_btn = gr.Button("Approve", variant="primary", elem_id="approve-btn")
         s.reject_btn = gr.Button("Reject", variant="stop", elem_id="reject-btn")
     s.review_msg = gr.HTML(views.message_html(""), label="Review status")
+    with gr.Accordion("Calibrate the judge: score model descriptions", open=False):
+        gr.Markdown(
+            "Score a model's description against the reference on VAU-Eval's criteria (0-10). "
+            "`annotate export-rubric`, then `inference judge` and `inference judge-agreement` "
+            "show how far an LLM judge agrees with you."
+        )
+        s.rubric_pick = gr.Dropdown(
+            label="Description run to score",
+            choices=[],
+            allow_custom_value=True,
+            elem_id="rubric-pick",
+        )
+        s.rubric_view = gr.HTML(views.rubric_html(None, None), label="Description and reference")
+        s.rubric_sliders = [
+            gr.Slider(0, 10, value=5, step=1, label=f"{key}: {meaning}")
+            for key, meaning in CRITERIA
+        ]
+        s.rubric_save = gr.Button("Save scores", elem_id="rubric-save")
+        s.rubric_msg = gr.HTML(views.message_html(""), label="Scoring status")
 
 
 def _progress_tab(s: Screen) -> None:

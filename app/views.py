@@ -232,3 +232,20 @@ def revision_html(item: ItemRecord | None, revision: RevisionRecord | None) -> s
         f'<div class="vau-text" style="margin-top:8px">{reasoning}</div>'
         f'<div class="vau-timings">{comment}</div></div>'
     )
+
+
+def rubric_html(item: ItemRecord | None, run_text: str | None) -> str:
+    """A model description beside the reference it is scored against; all text escaped."""
+    if item is None or run_text is None:
+        return '<div class="vau-card vau-empty">Pick a description run to score it.</div>'
+    truth = item.truth
+    reference = html.escape(truth.description or "(no reference description)")
+    reasoning = html.escape(truth.reasoning or "(no reference reasoning)")
+    return (
+        f'<div class="vau-card"><div class="vau-result">{_cell("Item", item_label(item))}'
+        f"{_cell('Class', truth.class_name or '—')}</div>"
+        f'<div class="vau-text" style="margin-top:8px"><b>Model</b><br>{html.escape(run_text)}'
+        "</div>"
+        f'<div class="vau-text" style="margin-top:8px"><b>Reference</b><br>{reference}'
+        f"<br><br>{reasoning}</div></div>"
+    )

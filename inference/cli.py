@@ -185,7 +185,7 @@ def cmd_make_tiny(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The full `python -m inference` parser, with every module's subcommands."""
-    from inference import evaluate, vaueval
+    from inference import evaluate, judge_agreement, vaueval
 
     parser = argparse.ArgumentParser(prog="python -m inference", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -194,6 +194,7 @@ def build_parser() -> argparse.ArgumentParser:
         _register_make_tiny,
         evaluate.register,
         vaueval.register,
+        judge_agreement.register,
     ]
     for register in registrars:
         register(sub)

@@ -16,17 +16,8 @@ from typing import Any
 
 from inference.errors import GenerationError
 from inference.remote import ServerOptions, explain, make_client
+from inference.rubric import CRITERIA, KEYS, MAX_SCORE, ReplyError, check_scores
 
-# (key, what the judge is told the score measures)
-CRITERIA: tuple[tuple[str, str], ...] = (
-    ("classification", "Does the prediction name the same kind of anomaly (or Normal)?"),
-    ("key_objects_actions", "Does it find the key objects and the actions they take?"),
-    ("fluency", "Is it clear, grammatical, well-organised writing?"),
-    ("informativeness", "Does it give the useful details: where, when, who, what follows?"),
-    ("factual_consistency", "Is everything it states consistent with the reference?"),
-)
-KEYS: tuple[str, ...] = tuple(key for key, _ in CRITERIA)
-MAX_SCORE = 10
 DEFAULT_SEED = 0
 DEFAULT_ATTEMPTS = 3
 
@@ -46,10 +37,6 @@ SCHEMA: dict[str, Any] = {
 }
 _FENCED = re.compile(r"```(?:json)?\s*(\{.*?\})\s*```", re.DOTALL)
 _OBJECT = re.compile(r"\{.*\}", re.DOTALL)
-
-
-class ReplyError(ValueError):
-    """The judge's reply is not five integer scores 0-10; the message says what is wrong."""
 
 
 @dataclass(frozen=True)
@@ -102,18 +89,7 @@ def parse_scores(reply: str) -> dict[str, int]:
         raise ReplyError(f"the reply's JSON does not parse ({error.msg})") from None
     if not isinstance(data, dict):
         raise ReplyError("the reply's JSON is not an object")
-    missing = [key for key in KEYS if key not in data]
-    if missing:
-        raise ReplyError(f"the reply lacks {', '.join(missing)}")
-    scores = {}
-    for key in KEYS:
-        value = data[key]
-        if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value):
-            raise ReplyError(f"{key} is {value!r}, not a whole number")
-        if not 0 <= value <= MAX_SCORE:
-            raise ReplyError(f"{key} is {value}, outside 0-{MAX_SCORE}")
-        scores[key] = int(value)
-    return scores
+    return check_scores(data)
 
 
 class Judge:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import plotly.graph_objects as go
 
-from inference.judge import KEYS
+from inference.rubric import KEYS
 from inference.vaueval import TOTAL, Group, Judged
 
 

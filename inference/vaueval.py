@@ -25,8 +25,10 @@ from typing import Any, TextIO
 
 from inference.errors import ServerError, StudioError
 from inference.jsonl import repair_tail
-from inference.judge import KEYS, Judge, Reference, Verdict
+from inference.judge import Judge, Reference, Verdict
+from inference.judge_agreement import text_digest
 from inference.pipeline import pipelined
+from inference.rubric import KEYS
 from inference.scoring import PredictionsError, read_predictions, rows_by_video
 from inference.vaubench import BenchRow, read_bench_csv
 
@@ -102,7 +104,8 @@ def _judge_all(judge, todo, rows, predictions, judge_id, concurrency, handle: Te
             raise outcome.error
         verdict = outcome.value
         unscored += verdict.scores is None
-        record = {"video": video, "repeat": repeat, "scores": verdict.scores}
+        record = {"video": video, "repeat": repeat, "text": text_digest(predictions[video])}
+        record["scores"] = verdict.scores
         record |= {"total": verdict.total, "reason": verdict.reason, "reply": verdict.reply}
         record |= {"attempts": verdict.attempts, "judge": judge_id}
         handle.write(json.dumps(record, ensure_ascii=False) + "\n")

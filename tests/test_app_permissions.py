@@ -6,8 +6,11 @@ checked in the handlers, so an API caller meets exactly what the page does.
 
 from __future__ import annotations
 
+import html
+
 import pytest
 from gradio_client import Client
+from gradio_client.exceptions import AppError
 
 from tests.app_helpers import call, item_id, launch, studio_settings
 
@@ -27,10 +30,20 @@ def client(url: str, user: str) -> Client:
 
 
 def rows(demo) -> tuple[int, int, int]:
-    """What a refused call must leave unchanged: revisions, runs, pins."""
+    """What a refused call must leave unchanged: revisions, runs, pins, rubric scores."""
     store = demo.studio.store
     counts = store.counts()
-    return counts.revisions, counts.runs, len(store.pins())
+    return counts.revisions, counts.runs, len(store.pins()), len(store.rubric_scores())
+
+
+def description_run(demo) -> int:
+    """A stored description run (scripted text, no model) for reviewers to score."""
+    item = item_id(demo, "sample_fall.mp4", "description")
+    text = "A man walks and falls down."
+    run = demo.studio.store.record_run(
+        item, checkpoint="scripted (no model)", settings={}, raw=text
+    )
+    return run.id
 
 
 def submitted(demo, url: str, video: str) -> int:
@@ -60,6 +73,7 @@ CALLS = [
     ("review_queue", ("",), "Review status", {"rev", "boss"}),
     ("export", ("trl-sft", "all", True), "Export status", {"rev", "boss"}),
     ("pin", ("",), "Pin status", {"boss"}),
+    ("score_description", ("{run}", 7, 6, 8, 5, 7, ""), "Scoring status", {"rev", "boss"}),
     ("load_model", ("/no/such/model", "none", "cpu"), "Model status", {"boss"}),
 ]
 
@@ -70,9 +84,11 @@ def test_each_role_may_do_its_own_work_and_nothing_else(studio, user, api, args,
     demo, url = studio
     caller = client(url, user)
     revision = submitted(demo, url, "sample_fight.mp4")
+    run = description_run(demo) if "{run}" in args else None
     call(caller, "open_item", item_id(demo, "sample_fire.mp4", "grounding"), "")
     before = rows(demo)
-    out = call(caller, api, *(revision if a == "{revision}" else a for a in args))
+    ids = {"{revision}": revision, "{run}": run}
+    out = call(caller, api, *(ids.get(a, a) if isinstance(a, str) else a for a in args))
     text = str(out.get(message, ""))
     if user in allowed:
         assert "only a" not in text, text
@@ -105,3 +121,26 @@ def test_every_endpoint_has_a_meaningful_name_and_labelled_inputs(studio):
     for name, endpoint in info["named_endpoints"].items():
         labels = [p.get("label") or "" for p in endpoint["parameters"]]
         assert all(label and not label.startswith("value_") for label in labels), (name, labels)
+
+
+def test_a_reviewer_scores_a_description_and_the_scores_are_theirs(studio):
+    demo, url = studio
+    run = description_run(demo)
+    out = call(
+        client(url, "rev"), "score_description", run, 7, 6, 8, 5, 7, "typed names do not count"
+    )
+    status = html.unescape(out["Scoring status"])
+    assert f"Saved rev's scores for run {run} (sample_fall.mp4): 33/50." in status
+    (found,) = [r for r in demo.studio.store.rubric_scores() if r.run.id == run]
+    assert found.reviewer == "rev" and found.scores["fluency"] == 8
+
+
+def test_out_of_range_scores_are_refused_and_nothing_is_stored(studio):
+    demo, url = studio
+    run = description_run(demo)
+    before = rows(demo)
+    with pytest.raises(AppError, match="greater than maximum value 10"):  # the slider's own check
+        call(client(url, "rev"), "score_description", run, 7, 6, 11, 5, 7, "")
+    out = call(client(url, "rev"), "score_description", run, 7, 6, 7.5, 5, 7, "")
+    assert "scores: fluency is 7.5, not a whole number" in out["Scoring status"]
+    assert rows(demo) == before

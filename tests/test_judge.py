@@ -55,7 +55,7 @@ def test_a_valid_reply_gives_five_scores(text, expected):
     [
         ("I cannot grade this.", "no JSON object"),
         ("{fluency: 7}", "does not parse"),
-        (json.dumps({k: 7 for k in KEYS[:-1]}), "lacks factual_consistency"),
+        (json.dumps({k: 7 for k in KEYS[:-1]}), "lack factual_consistency"),
         (reply(fluency=11), "fluency is 11, outside 0-10"),
         (reply(fluency=-1), "fluency is -1, outside 0-10"),
         (reply(fluency=7.5), "fluency is 7.5, not a whole number"),
