@@ -26,9 +26,9 @@ from annotate.records import ItemRecord, RunRecord, VideoRecord
 from annotate.store import Store
 from app.gpu import on_space
 from app.handlers import RunRequest, Studio, video_of, with_run
+from app.labels import TASK_LABELS
 from app.settings import Settings
 from app.state import Session
-from app.views import TASK_LABELS
 from inference import protocol
 from inference.errors import VideoError
 from inference.parse import Result, parse_response

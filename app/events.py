@@ -10,6 +10,7 @@ import gradio as gr
 from annotate.errors import InvalidInput
 from app import handlers, views
 from app.handlers import Studio
+from app.labels import item_label
 from app.layout import Screen
 from app.render import (
     actor,
@@ -293,8 +294,8 @@ def _wire_save(s: Screen, studio: Studio) -> None:
 
 
 def _review_updates(s: Screen, studio: Studio) -> dict:
-    pairs = studio.store.current_revisions(statuses=("submitted",))
-    choices = [(f"#{r.id} · {views.item_label(i)} · {r.annotator}", r.id) for i, r in pairs]
+    pairs = handlers.submitted_queue(studio)
+    choices = [(f"#{r.id} · {item_label(i)} · {r.annotator}", r.id) for i, r in pairs]
     return {
         s.review_view: views.revision_html(None, None),
         s.review_table: views.review_rows(pairs),
@@ -337,8 +338,7 @@ def _wire_review(s: Screen, studio: Studio) -> None:
 
     def on_pick(revision_id):
         try:
-            revision = studio.store.get_revision(record_id(revision_id, "revision"))
-            item = studio.store.get_item(revision.item_id)
+            item, revision = handlers.revision_with_item(studio, record_id(revision_id, "revision"))
         except StudioError as error:
             return views.message_html(handlers.message_of(error), ok=False)
         return views.revision_html(item, revision)
@@ -362,8 +362,7 @@ def _wire_rubric(s: Screen, studio: Studio) -> None:
 
     def on_pick(run_id):
         try:
-            run = studio.store.get_run(record_id(run_id, "model run"))
-            item = studio.store.get_item(run.item_id)
+            item, run = handlers.run_with_item(studio, record_id(run_id, "model run"))
         except StudioError as error:
             return views.message_html(handlers.message_of(error), ok=False)
         return views.rubric_html(item, run.answer or run.raw)

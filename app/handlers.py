@@ -17,9 +17,9 @@ from typing import Any
 
 from annotate.errors import InvalidInput
 from annotate.records import Edit, ItemRecord, RevisionRecord, RunRecord
+from annotate.schema import STATUSES
 from annotate.store import Store
 from annotate.videos import content_hash
-from app import views
 from app.gpu import (
     generation_seconds,
     gpu_task,
@@ -29,6 +29,7 @@ from app.gpu import (
     release,
     to_host,
 )
+from app.labels import count_rows, item_label
 from app.runtime import ModelSlot, RunLimiter, StopSwitches
 from app.settings import Settings
 from app.state import Form, Session
@@ -188,7 +189,7 @@ def queue_choices(studio: Studio, limit: int = 200, page: int = 500) -> list[tup
         items = studio.store.list_items(limit=page, offset=offset)
         for item in items:
             if item.video.path and Path(item.video.path).is_file():
-                choices.append((views.item_label(item), item.id))
+                choices.append((item_label(item), item.id))
         if len(items) < page:
             break
         offset += page
@@ -536,14 +537,31 @@ def score_description(studio: Studio, run_id: int, reviewer: str, scores: Sequen
     return f"Saved {reviewer}'s scores for run {record.run.id} ({record.video}): {total}/50."
 
 
+def submitted_queue(studio: Studio) -> list[tuple[ItemRecord, RevisionRecord]]:
+    """Every submitted correction waiting for a review, with its item, oldest first."""
+    return studio.store.current_revisions(statuses=("submitted",))
+
+
+def revision_with_item(studio: Studio, revision_id: int) -> tuple[ItemRecord, RevisionRecord]:
+    """A revision and the item it corrects."""
+    revision = studio.store.get_revision(revision_id)
+    return studio.store.get_item(revision.item_id), revision
+
+
+def run_with_item(studio: Studio, run_id: int) -> tuple[ItemRecord, RunRecord]:
+    """A model run and the item it ran on."""
+    run = studio.store.get_run(run_id)
+    return studio.store.get_item(run.item_id), run
+
+
 def progress(studio: Studio) -> tuple[list[list], list[list]]:
     """(totals and corrections by status, per-annotator counts by status) for the dashboard."""
     counts = studio.store.counts()
     rows = []
     for name in sorted(counts.corrections_by_annotator):
-        per_status = [studio.store.count_items(status=s, annotator=name) for s in views.STATUSES]
+        per_status = [studio.store.count_items(status=s, annotator=name) for s in STATUSES]
         rows.append([name, *per_status, sum(per_status)])
-    return views.count_rows(counts), rows
+    return count_rows(counts), rows
 
 
 def export(studio: Studio, fmt: str, status: str, with_truth: bool) -> tuple[Path, str]:

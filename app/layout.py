@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 
 import gradio as gr
 
 from app import demo, handlers, views
 from app.handlers import Studio
+from app.labels import TASK_LABELS
 from app.settings import DEVICES, QUANTS
 from app.state import Session
 from inference.rubric import CRITERIA
 from inference.tasks import CLASSES, DEFAULT_FPS
 from train.card import SUMMARY_COLUMNS
 
-TASK_CHOICES = [(label, task) for task, label in views.TASK_LABELS.items()]
+TASK_CHOICES = [(label, task) for task, label in TASK_LABELS.items()]
 ANSWER_INFO = {
     "grounding": "Anomaly or Normal",
     "classification": "one of the 20 classes",
@@ -24,8 +26,120 @@ ANSWER_INFO = {
 EXPORT_FORMATS = ("vau-csv", "trl-sft", "trl-grpo", "dpo", "sharegpt")
 
 
+@dataclass(slots=True, eq=False)
 class Screen:
-    """The app's components by role, filled in by the layout functions."""
+    """The app's components by role, filled in by the layout functions.
+
+    Slotted: assigning a name not declared here (a typo) fails when the app is built.
+    """
+
+    answer: gr.Textbox = None
+    apply_step: gr.Button = None
+    approve_btn: gr.Button = None
+    by_annotator: gr.Dataframe = None
+    checkpoint_table: gr.Dataframe = None
+    checkpoints_btn: gr.Button = None
+    comment: gr.Textbox = None
+    counts: gr.Dataframe = None
+    demo_badge: gr.HTML = None
+    demo_gallery: gr.Gallery = None
+    demo_ids: gr.State = None
+    demo_live: gr.Button = None
+    demo_msg: gr.HTML = None
+    demo_next: gr.Button = None
+    demo_open: gr.Button = None
+    demo_open_btn: gr.Button = None
+    demo_player: gr.Video = None
+    demo_prev: gr.Button = None
+    demo_replay: gr.Button = None
+    demo_result: gr.HTML = None
+    demo_session: gr.State = None
+    demo_skip: gr.Button = None
+    demo_step: gr.State = None
+    demo_steps: gr.HTML = None
+    demo_tab: gr.Tab = None
+    demo_task: gr.Radio = None
+    demo_timeline: gr.Plot = None
+    demo_video: gr.Number = None
+    end: gr.Number = None
+    end_here: gr.Button = None
+    end_minus: gr.Button = None
+    end_plus: gr.Button = None
+    export_btn: gr.Button = None
+    export_file: gr.File = None
+    export_format: gr.Dropdown = None
+    export_msg: gr.HTML = None
+    export_status: gr.Dropdown = None
+    export_truth: gr.Checkbox = None
+    fps: gr.Number = None
+    header: gr.HTML = None
+    history: gr.Dataframe = None
+    klass: gr.Dropdown = None
+    load_btn: gr.Button = None
+    max_frames: gr.Number = None
+    model_device: gr.Dropdown = None
+    model_msg: gr.HTML = None
+    model_name: gr.Textbox = None
+    model_quant: gr.Dropdown = None
+    name: gr.Textbox = None
+    next_btn: gr.Button = None
+    next_step: gr.Button = None
+    next_up: gr.Markdown = None
+    no_anomaly: gr.Button = None
+    picker: gr.Dropdown = None
+    pin_btn: gr.Button = None
+    pin_msg: gr.HTML = None
+    player: gr.Video = None
+    prev_step: gr.Button = None
+    progress_refresh: gr.Button = None
+    progress_tab: gr.Tab = None
+    qa_box: gr.Accordion = None
+    qa_options: list[gr.Textbox] = None
+    question: gr.Textbox = None
+    raw: gr.Textbox = None
+    reasoning: gr.Textbox = None
+    reject_btn: gr.Button = None
+    restore_btn: gr.Button = None
+    restore_no: gr.Number = None
+    result: gr.HTML = None
+    review_comment: gr.Textbox = None
+    review_msg: gr.HTML = None
+    review_pick: gr.Dropdown = None
+    review_refresh: gr.Button = None
+    review_tab: gr.Tab = None
+    review_table: gr.Dataframe = None
+    review_view: gr.HTML = None
+    rubric_msg: gr.HTML = None
+    rubric_pick: gr.Dropdown = None
+    rubric_save: gr.Button = None
+    rubric_sliders: list[gr.Slider] = None
+    rubric_view: gr.HTML = None
+    run_all_btn: gr.Button = None
+    run_btn: gr.Button = None
+    run_msg: gr.HTML = None
+    save_btn: gr.Button = None
+    save_msg: gr.HTML = None
+    seek_model: gr.Button = None
+    seek_step: gr.Button = None
+    seek_truth: gr.Button = None
+    signed_in: gr.Markdown = None
+    start: gr.Number = None
+    start_here: gr.Button = None
+    start_minus: gr.Button = None
+    start_plus: gr.Button = None
+    state: gr.State = None
+    status_timer: gr.Timer = None
+    step_edit: gr.Textbox = None
+    step_index: gr.State = None
+    steps: gr.HTML = None
+    stop_btn: gr.Button = None
+    submit_btn: gr.Button = None
+    tabs: gr.Tabs = None
+    task: gr.Radio = None
+    think: gr.Checkbox = None
+    timeline: gr.Plot = None
+    unpin_btn: gr.Button = None
+    upload: gr.UploadButton = None
 
 
 def _header(s: Screen, studio: Studio) -> None:

@@ -4,21 +4,15 @@ from __future__ import annotations
 
 import html
 
-from annotate.records import Counts, ItemRecord, RevisionRecord
+from annotate.records import ItemRecord, RevisionRecord
+from annotate.schema import STATUSES
+from app.labels import item_label
 from app.runtime import ModelStatus
 from app.state import Form, Session
 from app.steps import clamp, step_html
 from app.timeline import TimelineData
 from inference.steps import Step, split_steps
 from inference.tasks import CLASSES, GROUNDING_ANSWERS
-
-TASK_LABELS = {
-    "grounding": "Grounding",
-    "classification": "Classification",
-    "qa": "Question answering",
-    "description": "Description",
-}
-STATUSES = ("draft", "submitted", "approved", "rejected")
 
 
 def answer_choices(task: str) -> list[str]:
@@ -145,14 +139,6 @@ def timeline_data(session: Session, form: Form | None, steps: list[Step], index:
     )
 
 
-def item_label(item: ItemRecord) -> str:
-    """How an item reads in pickers and tables."""
-    return f"{item.video.name} · {TASK_LABELS.get(item.task, item.task)}"
-
-
-HISTORY_HEADERS = ["#", "status", "by", "saved (UTC)", "answer", "interval", "comment"]
-
-
 def history_rows(revisions: list[RevisionRecord]) -> list[list]:
     """One row per revision, newest first."""
     return [
@@ -191,16 +177,7 @@ def review_rows(pairs: list[tuple[ItemRecord, RevisionRecord]]) -> list[list]:
 PROGRESS_HEADERS = ["annotator", *STATUSES, "total"]
 
 
-def count_rows(counts: Counts) -> list[list]:
-    """Totals and corrections by status."""
-    rows = [
-        ["videos", counts.videos],
-        ["items", counts.items],
-        ["model runs", counts.runs],
-        ["revisions", counts.revisions],
-    ]
-    rows += [[f"corrections {s}", counts.corrections_by_status.get(s, 0)] for s in STATUSES]
-    return rows
+HISTORY_HEADERS = ["#", "status", "by", "saved (UTC)", "answer", "interval", "comment"]
 
 
 def next_up_markdown(item: ItemRecord | None, who: str | None) -> str:

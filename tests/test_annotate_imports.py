@@ -32,3 +32,19 @@ def test_importing_annotate_loads_neither_torch_nor_gradio():
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_the_studio_service_layer_loads_no_ui_or_model_code():
+    # app.handlers is what the page and gradio_client call: no Gradio, plotly or torch in it.
+    code = (
+        "import sys\n"
+        "import app.handlers, app.labels, app.state\n"
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('torch', 'gradio', 'plotly', 'transformers'))\n"
+        "print(heavy)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

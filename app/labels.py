@@ -1,0 +1,30 @@
+"""How records are named on screen (pickers, tables); pure, so handlers need no view code."""
+
+from __future__ import annotations
+
+from annotate.records import Counts, ItemRecord
+from annotate.schema import STATUSES
+
+TASK_LABELS = {
+    "grounding": "Grounding",
+    "classification": "Classification",
+    "qa": "Question answering",
+    "description": "Description",
+}
+
+
+def item_label(item: ItemRecord) -> str:
+    """How an item reads in pickers and tables."""
+    return f"{item.video.name} · {TASK_LABELS.get(item.task, item.task)}"
+
+
+def count_rows(counts: Counts) -> list[list]:
+    """Totals and corrections by status."""
+    rows = [
+        ["videos", counts.videos],
+        ["items", counts.items],
+        ["model runs", counts.runs],
+        ["revisions", counts.revisions],
+    ]
+    rows += [[f"corrections {s}", counts.corrections_by_status.get(s, 0)] for s in STATUSES]
+    return rows
