@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import time
+from dataclasses import replace
 
 import gradio as gr
 
@@ -41,6 +42,7 @@ PLAYER_TIME_JS = """
 """
 
 STORE = {"concurrency_id": "store", "concurrency_limit": 4}
+THROTTLE_S = 0.15  # the fastest a streamed run updates the page
 # One generation at a time on the one model; saves have their own group so they never wait.
 MODEL = {"concurrency_id": "model", "concurrency_limit": 1}
 # Instant view changes (steps, nudges, seeking) skip the queue and stay out of the API page.
@@ -50,52 +52,74 @@ UI = {"queue": False, "api_visibility": "undocumented"}
 def _wire_open(s: Screen, studio: Studio) -> None:
     outputs = [*show_outputs(s), s.save_msg, s.picker]
 
-    def on_pick(item_id, typed, request: gr.Request):
+    def on_pick(item_id, typed, session, request: gr.Request):
         if item_id is None or item_id == "":
             return {}
         try:
             who = actor(studio, typed, request, "view")
+            kept = handlers.keep_edits(studio, session, who)
             session = handlers.open_item(studio, record_id(item_id))
         except StudioError as error:
-            return failure(s.save_msg, error)
-        return open_updates(s, studio, session, who, "")
+            return failure(s.save_msg, error) | {s.picker: session.item_id}
+        return open_updates(s, studio, session, who, kept)
 
-    def on_next(typed, request: gr.Request):
+    def on_next(typed, session, request: gr.Request):
         try:
             who = actor(studio, typed, request, "annotate")
+            kept = handlers.keep_edits(studio, session, who)
             session = handlers.next_item(studio, who)
         except StudioError as error:
             return failure(s.save_msg, error)
-        updates = open_updates(s, studio, session, who, "Next item for you.")
+        updates = open_updates(s, studio, session, who, kept + "Next item for you.")
         return updates | {s.picker: session.item_id}
 
-    def on_upload(path, task, typed, request: gr.Request):
+    def on_upload(
+        path,
+        task,
+        typed,
+        session,
+        answer,
+        start,
+        end,
+        klass,
+        reasoning,
+        comment,
+        request: gr.Request,
+    ):
         try:
             who = actor(studio, typed, request, "view")
+            kept = handlers.keep_edits(studio, session, who)
             session = handlers.open_upload(studio, path, task)
         except StudioError as error:
             return failure(s.save_msg, error)
-        note = f"Uploaded: {session.duration:.1f} s video. Choose a task and press Run."
+        note = f"{kept}Uploaded: {session.duration:.1f} s video. Choose a task and press Run."
         return open_updates(s, studio, session, who, note) | {s.picker: None}
 
-    s.picker.input(on_pick, [s.picker, s.name], outputs, api_name="open_item", **STORE)
-    s.next_btn.click(on_next, [s.name], outputs, api_name="next_item", **STORE)
-    s.upload.upload(on_upload, [s.upload, s.task, s.name], outputs, api_name="upload", **STORE)
+    edits = [s.state]
+    pick_in = [s.picker, s.name, *edits]
+    s.picker.input(on_pick, pick_in, outputs, api_name="open_item", **STORE)
+    s.next_btn.click(on_next, [s.name, *edits], outputs, api_name="next_item", **STORE)
+    upload_in = [s.upload, s.task, s.name, *edits]
+    s.upload.upload(on_upload, upload_in, outputs, api_name="upload", **STORE)
 
 
 def _wire_task(s: Screen, studio: Studio) -> None:
-    def on_task(task, session, typed, request: gr.Request):
+    def on_task(
+        task, session, typed, answer, start, end, klass, reasoning, comment, request: gr.Request
+    ):
         try:
             who = actor(studio, typed, request, "view")
+            kept = handlers.keep_edits(studio, session, who)
             session = handlers.switch_task(studio, session, task)
         except StudioError as error:
-            return failure(s.run_msg, error)
+            return failure(s.run_msg, error) | {s.task: session.task}
         form = handlers.initial_form(studio, session, who)
         updates = show(s, studio, session, form, who)
-        return updates | {s.fps: DEFAULT_FPS[task], s.run_msg: views.message_html("")}
+        return updates | {s.fps: DEFAULT_FPS[task], s.run_msg: views.message_html(kept)}
 
     outputs = [*show_outputs(s), s.fps, s.run_msg]
-    s.task.input(on_task, [s.task, s.state, s.name], outputs, api_name="task", **STORE)
+    inputs = [s.task, s.state, s.name]
+    s.task.input(on_task, inputs, outputs, api_name="task", **STORE)
 
 
 def _run_request(task, think, fps, max_frames, question, *options) -> handlers.RunRequest:
@@ -110,8 +134,15 @@ def _run_request(task, think, fps, max_frames, question, *options) -> handlers.R
     )
 
 
-def _run_update(s: Screen, studio: Studio, update: handlers.RunUpdate, who: str | None) -> dict:
+def _run_update(
+    s: Screen, studio: Studio, update: handlers.RunUpdate, who: str | None, kept: Form | None
+) -> dict:
     session = update.session
+    if update.done and kept is not None:  # the annotator's edits stay; the answer sits beside
+        updates = show(s, studio, session, kept, who)
+        updates[s.state] = replace(updates[s.state], shown=session.shown)
+        note = f"{update.message} Your edits are kept; Take the model's answer replaces them."
+        return updates | {s.run_msg: views.message_html(note)}
     if update.done:
         form = Form.from_result(session.result) if session.result else Form()
         updates = show(s, studio, session, form, who)
@@ -129,14 +160,26 @@ def _wire_run(s: Screen, studio: Studio) -> None:
 
     def runner(run):
         def on_run(
-            session, task, think, fps, frames, question, o1, o2, o3, o4, typed, request: gr.Request
+            session,
+            task,
+            think,
+            fps,
+            frames,
+            question,
+            o1,
+            o2,
+            o3,
+            o4,
+            typed,
+            request: gr.Request,
         ):
             stop = studio.stops.arm(request.session_hash)
             fields = (task, think, fps, frames, question, o1, o2, o3, o4)
+            kept = session.form if handlers.edited(session) else None
             try:
                 who = actor(studio, typed, request, "view")
                 updates = run(studio, session, _run_request(*fields), stop, who)
-                yield from _throttled(s, studio, updates, who)
+                yield from _throttled(s, studio, updates, who, kept)
             except StudioError as error:
                 yield failure(s.run_msg, error)
             finally:
@@ -153,15 +196,15 @@ def _wire_run(s: Screen, studio: Studio) -> None:
     s.stop_btn.click(on_stop, None, [s.run_msg], api_name="stop", queue=False)
 
 
-def _throttled(s: Screen, studio: Studio, updates, who: str | None, every: float = 0.15):
+def _throttled(s: Screen, studio: Studio, updates, who: str | None, kept: Form | None):
     """Pass run updates on, dropping text updates that come faster than the browser needs."""
     last = 0.0
     for update in updates:
         now = time.monotonic()
-        if update.text and not update.done and now - last < every:
+        if update.text and not update.done and now - last < THROTTLE_S:
             continue
         last = now
-        yield _run_update(s, studio, update, who)
+        yield _run_update(s, studio, update, who, kept)
 
 
 def _seek(seconds: float | None):
@@ -258,6 +301,7 @@ def _wire_save(s: Screen, studio: Studio) -> None:
                 who = actor(studio, typed, request, "annotate")
                 form = form_from_fields(answer, start, end, klass, reasoning, comment)
                 session, revision = handlers.save(studio, session, who, form, status)
+                session = replace(session, shown=form, form=form)  # saved: nothing unsaved
             except StudioError as error:
                 return failure(s.save_msg, error)
             verb = "Submitted" if status == "submitted" else "Saved draft"
@@ -276,6 +320,8 @@ def _wire_save(s: Screen, studio: Studio) -> None:
     def on_restore(session, number, typed, request: gr.Request):
         try:
             who = actor(studio, typed, request, "annotate")
+            if handlers.edited(session):
+                raise InvalidInput("save or discard your edits before restoring a revision")
             if number is None:
                 raise InvalidInput("type the number of the revision to restore")
             revision = handlers.restore(studio, session, who, int(number))
@@ -285,11 +331,47 @@ def _wire_save(s: Screen, studio: Studio) -> None:
         note = f"Restored revision {revision.restored_from} as draft revision {revision.number}."
         updates = form_updates(s, session.task, form) | step_updates(s, session, form, 0)
         rows = views.history_rows(handlers.history(studio, session, who))
-        return updates | {s.save_msg: views.message_html(note), s.history: rows}
+        session = replace(session, shown=form.as_shown(), form=form.as_shown())
+        return updates | {s.state: session, s.save_msg: views.message_html(note), s.history: rows}
+
+    def on_take(session, typed, request: gr.Request):
+        try:
+            who = actor(studio, typed, request, "view")
+            if session.result is None:
+                raise InvalidInput("no model answer yet: press Run")
+        except StudioError as error:
+            return failure(s.save_msg, error)
+        updates = show(s, studio, session, Form.from_result(session.result), who)
+        note = "The model's answer is in the form; it is not saved yet."
+        return updates | {s.save_msg: views.message_html(note)}
+
+    def on_discard(session, typed, request: gr.Request):
+        try:
+            who = actor(studio, typed, request, "view")
+        except StudioError as error:
+            return failure(s.save_msg, error)
+        form = session.shown or handlers.initial_form(studio, session, who)
+        updates = show(s, studio, session, form, who)
+        return updates | {s.save_msg: views.message_html("Edits discarded.")}
+
+    def on_edit(session, answer, start, end, klass, reasoning, comment):
+        return replace(
+            session, form=form_from_fields(answer, start, end, klass, reasoning, comment)
+        )
+
+    # The server keeps the form as the annotator leaves it, so whatever replaces the form next
+    # (Run, another item, a task switch) sees unsaved edits, from the page or any API caller.
+    for component in fields:
+        component.change(on_edit, [s.state, *fields], [s.state], trigger_mode="always_last", **UI)
+
+    refill = [*show_outputs(s), s.save_msg]
+    s.take_model.click(on_take, [s.state, s.name], refill, api_name="take_model_answer", **STORE)
+    s.discard_btn.click(on_discard, [s.state, s.name], refill, api_name="discard_edits", **STORE)
 
     restore_out = [*fields, s.save_msg, s.history, s.steps, s.step_index, s.step_edit, s.timeline]
+    restore_in = [s.state, s.restore_no, s.name]
     s.restore_btn.click(
-        on_restore, [s.state, s.restore_no, s.name], restore_out, api_name="restore", **STORE
+        on_restore, restore_in, [*restore_out, s.state], api_name="restore", **STORE
     )
 
 

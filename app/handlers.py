@@ -474,6 +474,33 @@ def save(
     return session, revision
 
 
+def edited(session: Session) -> bool:
+    """True when the form holds edits the page did not put there (and is not blank)."""
+    form = session.form
+    return form is not None and not form.blank and form != session.shown
+
+
+def keep_edits(studio: Studio, session: Session, who: str | None) -> str:
+    """Before the form is replaced: save unsaved edits as a draft; the note saying so.
+
+    A refusal (no name, an impossible interval) is an InvalidInput naming the problem, so the
+    caller stays on the item with the edits as typed.
+    """
+    if (session.item_id is None and session.video is None) or not edited(session):
+        return ""
+    form = session.form
+    where = f"item {session.item_id}" if session.item_id is not None else "this video"
+    if not who:
+        raise InvalidInput(f"your edits on {where} are unsaved: enter your name to keep them")
+    try:
+        session, revision = save(studio, session, who, form, "draft")
+    except InvalidInput as error:
+        raise InvalidInput(
+            f"your edits on {where} are not saved ({error}): fix them, or press Discard edits"
+        ) from None
+    return f"Your edits on item {session.item_id} were saved as draft revision {revision.number}. "
+
+
 def current_form(studio: Studio, session: Session, who: str | None) -> Form | None:
     """Who's current revision of the item as a form, or None when they have none."""
     if not who or session.item_id is None:

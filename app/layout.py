@@ -61,6 +61,7 @@ class Screen:
     demo_task: gr.Radio = None
     demo_timeline: gr.Plot = None
     demo_video: gr.Number = None
+    discard_btn: gr.Button = None
     end: gr.Number = None
     end_here: gr.Button = None
     end_minus: gr.Button = None
@@ -135,6 +136,7 @@ class Screen:
     stop_btn: gr.Button = None
     submit_btn: gr.Button = None
     tabs: gr.Tabs = None
+    take_model: gr.Button = None
     task: gr.Radio = None
     think: gr.Checkbox = None
     timeline: gr.Plot = None
@@ -222,6 +224,8 @@ def _correction_panel(s: Screen) -> None:
     with gr.Row():
         s.save_btn = gr.Button("Save draft", elem_id="save-btn")
         s.submit_btn = gr.Button("Submit", variant="primary", elem_id="submit-btn")
+        s.take_model = gr.Button("Take the model's answer", elem_id="take-model")
+        s.discard_btn = gr.Button("Discard edits", elem_id="discard-edits")
     s.save_msg = gr.HTML(views.message_html(""), elem_id="save-msg", label="Save status")
     gr.HTML(
         '<div class="vau-keys"><kbd>Ctrl</kbd>+<kbd>S</kbd> save · <kbd>Ctrl</kbd>+'

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 import gradio as gr
 
@@ -88,7 +89,8 @@ def task_updates(s: Screen, session: Session) -> dict:
 def show(
     s: Screen, studio: Studio, session: Session, form: Form, who: str | None, *, video: bool = False
 ) -> dict:
-    """Every update that follows from moving to a new session state."""
+    """Every update that follows from moving to a new session state (`form` fills the form)."""
+    session = replace(session, shown=form.as_shown(), form=form.as_shown())
     updates = {
         s.state: session,
         s.result: views.result_html(session),

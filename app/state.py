@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from annotate.records import GroundTruth, ItemRecord, RevisionRecord
 from inference.parse import Result
+from inference.tasks import CLASSES
 
 Interval = tuple[float, float]
 
@@ -28,6 +29,10 @@ class Session:
     checkpoint: str | None = None  # model that produced `result`
     timings: dict | None = None
     stopped: bool = False
+    # The form as the page last filled it (from the store, the truth or the model): fields that
+    # differ from it are the annotator's unsaved edits, which nothing may overwrite silently.
+    shown: Form | None = None
+    form: Form | None = None  # the form as the annotator left it (kept by the page's edits)
 
     @classmethod
     def for_item(cls, item: ItemRecord, video: str | None, duration: float | None) -> Session:
@@ -54,6 +59,31 @@ class Form:
     class_name: str | None = None
     reasoning: str | None = None
     comment: str | None = None
+
+    def as_shown(self) -> Form:
+        """The form as the page's fields hold it: trimmed text, seconds to 3 decimals, and a
+        class only when it is one of the list's (what a round trip through the page gives)."""
+
+        def text(value: str | None) -> str | None:
+            return (value or "").strip() or None
+
+        def seconds(value: float | None) -> float | None:
+            return None if value is None else round(float(value), 3)
+
+        known = self.class_name if self.class_name in CLASSES else None
+        return Form(
+            text(self.answer),
+            seconds(self.start),
+            seconds(self.end),
+            known,
+            text(self.reasoning),
+            text(self.comment),
+        )
+
+    @property
+    def blank(self) -> bool:
+        """True when every field is empty (there is nothing to lose)."""
+        return self == Form()
 
     @property
     def interval(self) -> Interval | None:

@@ -355,3 +355,65 @@ def test_loading_a_missing_checkpoint_says_why_and_keeps_the_model_serving(studi
     status = handlers.load_model(studio, str(tmp_path / "nowhere"), "none", "cpu")
     assert "does not exist" in status.message and "still serving" in status.message
     assert studio.models.engine is serving is not None and status.state == "ready"
+
+
+# --- unsaved edits ------------------------------------------------------------------------
+
+
+SHOWN = Form("Anomaly", 6.0, 12.0, "Fighting", "They fight.", None)
+
+
+@pytest.mark.parametrize(
+    ("form", "edited"),
+    [
+        (None, False),  # the page has not reported its fields
+        (Form(), False),  # blank: nothing to lose
+        (SHOWN, False),
+        (Form("Anomaly", 6.0, 12.0, "Fighting", "They fight.", "sure?"), True),
+        (Form("Anomaly", 6.5, 12.0, "Fighting", "They fight.", None), True),
+    ],
+)
+def test_edits_are_what_differs_from_what_the_page_showed(fight, form, edited):
+    session = replace(fight, shown=SHOWN, form=form)
+    assert handlers.edited(session) is edited
+
+
+def test_a_round_trip_through_the_page_is_not_an_edit():
+    model = Form("anomaly ", 6.04999, 12.0, "fighting (lowercase, not a class)", "Why.\n", "")
+    shown = model.as_shown()
+    assert shown == Form("anomaly", 6.05, 12.0, None, "Why.", None)
+    assert shown.as_shown() == shown
+
+
+def test_leaving_with_edits_saves_them_as_a_draft(studio, fight):
+    edits = Form("Anomaly", 5.0, 12.5, None, None, "before moving on")
+    note = handlers.keep_edits(studio, replace(fight, form=edits), "ann")
+    assert note == f"Your edits on item {fight.item_id} were saved as draft revision 1. "
+    revision = studio.store.current(fight.item_id, "ann")
+    assert (revision.status, revision.interval, revision.comment) == (
+        "draft",
+        (5.0, 12.5),
+        "before moving on",
+    )
+
+
+@pytest.mark.parametrize(
+    ("who", "form", "says"),
+    [
+        (None, Form(comment="x"), "enter your name to keep them"),
+        (
+            "ann",
+            Form("Anomaly", 12.0, 3.0),
+            "are not saved .*interval: start 12 s must come before",
+        ),
+    ],
+)
+def test_edits_that_cannot_be_kept_stop_the_move(studio, fight, who, form, says):
+    with pytest.raises(InvalidInput, match=says):
+        handlers.keep_edits(studio, replace(fight, form=form), who)
+    assert studio.store.current(fight.item_id, "ann") is None
+
+
+def test_no_edits_nothing_saved(studio, fight):
+    assert handlers.keep_edits(studio, fight, "ann") == ""
+    assert studio.store.current(fight.item_id, "ann") is None

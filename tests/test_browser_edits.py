@@ -1,0 +1,98 @@
+"""Nothing typed is lost: a real browser edits the form, then runs the model or moves on.
+
+The model's words are scripted (tests.app_helpers.ScriptedEngine); the page, the events, the
+state kept for the session and the store are the real ones.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from app.settings import Settings
+from app.ui import build_app, launch_options
+from tests.app_helpers import ScriptedEngine, free_port
+from tests.browser import CHROMIUM, browser_page, fill, pick, value_of, wait_for_text
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(), reason="needs Debian chromium: apt-get install -y chromium"
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def studio(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("edits")
+    settings = Settings(
+        db_url=f"sqlite:///{folder / 'studio.db'}",
+        uploads=str(folder / "uploads"),
+        exports=str(folder / "exports"),
+        port=free_port(),
+        model="scripted test model",  # names the injected engine; nothing is loaded
+    )
+    demo = build_app(settings, engine=ScriptedEngine(delay=0.01))
+    demo.launch(prevent_thread_lock=True, quiet=True, **launch_options(settings, demo.studio))
+    yield demo, f"http://127.0.0.1:{settings.port}/"
+    demo.close()
+
+
+def item_of(demo, video: str, task: str = "grounding") -> int:
+    return next(i.id for i in demo.studio.store.list_items(task=task) if i.video.name == video)
+
+
+def open_item(page, user: str, video: str) -> None:
+    fill(page, "annotator", user)
+    pick(page, "item-picker", f"{video} · Grounding")
+    page.wait_for_selector("#player video")
+
+
+def test_a_run_keeps_the_edits_and_offers_the_models_answer(studio):
+    _, url = studio
+    with browser_page(url) as page:
+        open_item(page, "editor-run", "sample_fight.mp4")
+        fill(page, "fix-start", "5")
+        fill(page, "fix-end", "13")
+        fill(page, "fix-comment", "my own reading")
+        page.click("#run-btn")
+        wait_for_text(page, "run-msg", "Your edits are kept")
+        assert (value_of(page, "fix-start"), value_of(page, "fix-end")) == ("5", "13")
+        assert value_of(page, "fix-comment") == "my own reading"
+        assert "6.0" in page.inner_text("#result")  # the model's answer sits beside the form
+        page.click("#take-model")
+        wait_for_text(page, "save-msg", "The model's answer is in the form")
+        page.wait_for_function("document.querySelector('#fix-start input').value == '6'")
+        assert value_of(page, "fix-comment") == ""
+
+
+@pytest.mark.parametrize("move", ["button", "Alt+N"])
+def test_moving_on_saves_the_edits_as_a_draft(studio, move):
+    demo, url = studio
+    user = f"editor-{move.replace('+', '')}"
+    with browser_page(url) as page:
+        open_item(page, user, "sample_fall.mp4")
+        fill(page, "fix-comment", f"noted before {move}")
+        if move == "button":
+            page.click("#next-btn")
+        else:
+            page.locator("#fix-comment textarea, #fix-comment input").first.press("Alt+n")
+        wait_for_text(page, "save-msg", "were saved as draft revision 1")
+    revision = demo.studio.store.current(item_of(demo, "sample_fall.mp4"), user)
+    assert (revision.status, revision.comment) == ("draft", f"noted before {move}")
+
+
+def test_edits_that_cannot_be_saved_keep_the_annotator_on_the_item(studio):
+    demo, url = studio
+    with browser_page(url) as page:
+        open_item(page, "editor-bad", "sample_fire.mp4")
+        fill(page, "fix-start", "30")
+        fill(page, "fix-end", "10")
+        page.click("#next-btn")
+        wait_for_text(page, "save-msg", "are not saved")
+        assert "interval:" in page.inner_text("#save-msg")
+        assert (value_of(page, "fix-start"), value_of(page, "fix-end")) == ("30", "10")
+        page.click("#discard-edits")
+        wait_for_text(page, "save-msg", "Edits discarded")
+        page.click("#next-btn")
+        wait_for_text(page, "save-msg", "Next item for you")
+    assert demo.studio.store.current(item_of(demo, "sample_fire.mp4"), "editor-bad") is None
