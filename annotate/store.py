@@ -221,24 +221,32 @@ class Store:
         return self._read(lambda s: s.scalar(query) or 0)
 
     def next_item(
-        self, annotator: str, *, task: str | None = None, source: str | None = None
+        self,
+        annotator: str,
+        *,
+        task: str | None = None,
+        source: str | None = None,
+        exclude: Iterable[int] = (),
     ) -> ItemRecord | None:
         """What `annotator` should do next: own rejected work, own drafts, then untouched items.
 
         Untouched items come least-corrected first (so coverage grows evenly), then in id order.
+        `exclude`: item ids not to offer (the one on screen, the ones skipped).
         """
         annotator = clean_name(annotator)
+        skip = sorted({int(i) for i in exclude})
 
         def work(session: Session) -> ItemRecord | None:
             unfinished = _current_join(select(Item), annotator=annotator).where(
-                Revision.status.in_(("rejected", "draft"))
+                Revision.status.in_(("rejected", "draft")), Item.id.not_in(skip)
             )
             unfinished = _scope(unfinished, task, source).order_by(
                 case((Revision.status == "rejected", 0), else_=1), Item.id
             )
             item = session.scalars(unfinished.limit(1)).first()
             if item is None:
-                item = session.scalars(_fresh_items(annotator, task, source).limit(1)).first()
+                fresh = _fresh_items(annotator, task, source).where(Item.id.not_in(skip))
+                item = session.scalars(fresh.limit(1)).first()
             return _maybe(convert.item, item)
 
         return self._read(work)
@@ -494,6 +502,11 @@ class Store:
     def corrections(self, item_id: int) -> list[RevisionRecord]:
         """The current revision of every annotator's correction of the item."""
         return [rev for _, rev in self.current_revisions(item_id=item_id)]
+
+    def statuses_of(self, annotator: str) -> dict[int, str]:
+        """The status of `annotator`'s current revision of each item they corrected, by item id."""
+        query = _current_join(select(Item.id, Revision.status), annotator=clean_name(annotator))
+        return self._read(lambda s: {int(i): str(status) for i, status in s.execute(query)})
 
     def review_queue(self, *, task: str | None = None, limit: int = 100) -> list[RevisionRecord]:
         """Submitted corrections waiting for a review, oldest first."""

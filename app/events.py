@@ -58,34 +58,27 @@ def _wire_open(s: Screen, studio: Studio) -> None:
         try:
             who = actor(studio, typed, request, "view")
             kept = handlers.keep_edits(studio, session, who)
-            session = handlers.open_item(studio, record_id(item_id))
+            opened = handlers.open_item(studio, record_id(item_id))
         except StudioError as error:
             return failure(s.save_msg, error) | {s.picker: session.item_id}
+        session = replace(opened, skipped=session.skipped)
         return open_updates(s, studio, session, who, kept)
 
-    def on_next(typed, session, request: gr.Request):
-        try:
-            who = actor(studio, typed, request, "annotate")
-            kept = handlers.keep_edits(studio, session, who)
-            session = handlers.next_item(studio, who)
-        except StudioError as error:
-            return failure(s.save_msg, error)
-        updates = open_updates(s, studio, session, who, kept + "Next item for you.")
-        return updates | {s.picker: session.item_id}
+    def mover(skip: bool):
+        def on_move(typed, session, request: gr.Request):
+            try:
+                who = actor(studio, typed, request, "annotate")
+                kept = handlers.keep_edits(studio, session, who)
+                session = handlers.next_item(studio, who, session, skip=skip)
+            except StudioError as error:
+                return failure(s.save_msg, error)
+            note = kept + ("Skipped; next item for you." if skip else "Next item for you.")
+            updates = open_updates(s, studio, session, who, note)
+            return updates | {s.picker: session.item_id}
 
-    def on_upload(
-        path,
-        task,
-        typed,
-        session,
-        answer,
-        start,
-        end,
-        klass,
-        reasoning,
-        comment,
-        request: gr.Request,
-    ):
+        return on_move
+
+    def on_upload(path, task, typed, session, request: gr.Request):
         try:
             who = actor(studio, typed, request, "view")
             kept = handlers.keep_edits(studio, session, who)
@@ -98,26 +91,40 @@ def _wire_open(s: Screen, studio: Studio) -> None:
     edits = [s.state]
     pick_in = [s.picker, s.name, *edits]
     s.picker.input(on_pick, pick_in, outputs, api_name="open_item", **STORE)
-    s.next_btn.click(on_next, [s.name, *edits], outputs, api_name="next_item", **STORE)
+    s.next_btn.click(mover(False), [s.name, *edits], outputs, api_name="next_item", **STORE)
+    s.skip_btn.click(mover(True), [s.name, *edits], outputs, api_name="skip_item", **STORE)
+
+    def on_filter(task, source, state, here, typed, request: gr.Request):
+        try:
+            who = actor(studio, typed, request, "view")
+        except StudioError as error:
+            return gr.skip(), failure(s.save_msg, error)[s.save_msg]
+        filters = handlers.QueueFilter.from_fields(task, source, state, here)
+        choices = handlers.queue_choices(studio, who, filters)
+        note = f"{len(choices)} items listed." if choices else "No item matches these filters."
+        return gr.update(choices=choices), views.message_html(note)
+
+    filters = [s.queue_task, s.queue_source, s.queue_state, s.queue_here, s.name]
+    for component in filters[:4]:
+        component.input(on_filter, filters, [s.picker, s.save_msg], api_name=False, **STORE)
     upload_in = [s.upload, s.task, s.name, *edits]
     s.upload.upload(on_upload, upload_in, outputs, api_name="upload", **STORE)
 
 
 def _wire_task(s: Screen, studio: Studio) -> None:
-    def on_task(
-        task, session, typed, answer, start, end, klass, reasoning, comment, request: gr.Request
-    ):
+    def on_task(task, session, typed, request: gr.Request):
         try:
             who = actor(studio, typed, request, "view")
             kept = handlers.keep_edits(studio, session, who)
-            session = handlers.switch_task(studio, session, task)
+            skipped = session.skipped
+            session = replace(handlers.switch_task(studio, session, task), skipped=skipped)
         except StudioError as error:
             return failure(s.run_msg, error) | {s.task: session.task}
         form = handlers.initial_form(studio, session, who)
-        updates = show(s, studio, session, form, who)
+        updates = show(s, studio, session, form, who) | {s.picker: session.item_id}
         return updates | {s.fps: DEFAULT_FPS[task], s.run_msg: views.message_html(kept)}
 
-    outputs = [*show_outputs(s), s.fps, s.run_msg]
+    outputs = [*show_outputs(s), s.fps, s.run_msg, s.picker]
     inputs = [s.task, s.state, s.name]
     s.task.input(on_task, inputs, outputs, api_name="task", **STORE)
 
@@ -313,9 +320,24 @@ def _wire_save(s: Screen, studio: Studio) -> None:
 
         return on_save
 
+    def on_saved(task, source, state, here, typed, session, request: gr.Request):
+        """The picker relabelled: the saved item's state changed."""
+        try:
+            who = actor(studio, typed, request, "view")
+        except StudioError:
+            return gr.skip()
+        filters = handlers.QueueFilter.from_fields(task, source, state, here)
+        choices = handlers.queue_choices(studio, who, filters)
+        return gr.update(choices=choices, value=session.item_id)
+
     inputs = [s.state, *fields, s.name]
-    s.save_btn.click(saver("draft"), inputs, outputs, api_name="save_draft", **STORE)
-    s.submit_btn.click(saver("submitted"), inputs, outputs, api_name="submit", **STORE)
+    queue = [s.queue_task, s.queue_source, s.queue_state, s.queue_here, s.name, s.state]
+    for button, status, name in (
+        (s.save_btn, "draft", "save_draft"),
+        (s.submit_btn, "submitted", "submit"),
+    ):
+        saved = button.click(saver(status), inputs, outputs, api_name=name, **STORE)
+        saved.success(on_saved, queue, [s.picker], api_name=False, **STORE)
 
     def on_restore(session, number, typed, request: gr.Request):
         try:
@@ -543,7 +565,7 @@ def _wire_load(s: Screen, studio: Studio, demo: gr.Blocks) -> None:
     def on_page(request: gr.Request):
         username = signed_in_user(request)
         updates = {
-            s.picker: gr.update(choices=handlers.queue_choices(studio)),
+            s.picker: gr.update(choices=handlers.queue_choices(studio, username)),
             s.header: views.header_html(studio.models.status()),
             s.timeline: timeline_figure(views.timeline_data(Session(), None, [], 0)),
         }

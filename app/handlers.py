@@ -29,7 +29,7 @@ from app.gpu import (
     release,
     to_host,
 )
-from app.labels import count_rows, item_label
+from app.labels import ALL, NEW, count_rows, queue_label
 from app.runtime import ModelSlot, RunLimiter, StopSwitches
 from app.settings import Settings
 from app.state import Form, Session
@@ -150,12 +150,21 @@ def with_run(session: Session, run: RunRecord) -> Session:
     )
 
 
-def next_item(studio: Studio, annotator_name: str, task: str | None = None) -> Session:
-    """The next item for this annotator (own rejected work, drafts, then untouched items)."""
-    item = studio.store.next_item(annotator_name, task=task)
+def next_item(
+    studio: Studio, annotator_name: str, session: Session | None = None, skip: bool = False
+) -> Session:
+    """The next unfinished item for this annotator (own rejected work, drafts, then untouched
+    items), never the one on screen nor one skipped; `skip` also skips the one on screen."""
+    session = session or Session()
+    skipped = session.skipped
+    if skip and session.item_id is not None:
+        skipped = (*skipped, session.item_id)
+    exclude = {*skipped, *([session.item_id] if session.item_id is not None else [])}
+    item = studio.store.next_item(annotator_name, exclude=exclude)
     if item is None:
-        raise InvalidInput("nothing left to annotate: every item has your correction")
-    return open_item(studio, item.id)
+        left = " (skipped items: reload the page to see them again)" if skipped else ""
+        raise InvalidInput(f"nothing left to annotate: every item has your correction{left}")
+    return replace(open_item(studio, item.id), skipped=skipped)
 
 
 def peek_next(studio: Studio, annotator_name: str | None) -> ItemRecord | None:
@@ -180,20 +189,57 @@ def switch_task(studio: Studio, session: Session, task: str) -> Session:
     return open_item(studio, item.id)
 
 
-def queue_choices(studio: Studio, limit: int = 200, page: int = 500) -> list[tuple[str, int]]:
-    """(label, item id) for the item picker: the first `limit` items whose video is here."""
+@dataclass(frozen=True)
+class QueueFilter:
+    """Which items the picker lists: by task, source, the annotator's state, video here."""
+
+    task: str | None = None
+    source: str | None = None
+    state: str | None = None  # one of labels.ITEM_STATES
+    video_here: bool = True
+
+    @classmethod
+    def from_fields(cls, task, source, state, video_here) -> QueueFilter:
+        """From the filter row's values ('all' or empty keeps everything)."""
+
+        def chosen(value):
+            return None if value in (None, "", ALL) else value
+
+        return cls(chosen(task), chosen(source), chosen(state), bool(video_here))
+
+
+def queue_choices(
+    studio: Studio,
+    who: str | None = None,
+    filters: QueueFilter | None = None,
+    limit: int = 200,
+    page: int = 500,
+) -> list[tuple[str, int]]:
+    """(label, item id) for the item picker: the first `limit` items the filter keeps, each
+    labelled with its state for `who` (new, draft, submitted, approved, rejected)."""
+    filters = filters or QueueFilter()
+    states = studio.store.statuses_of(who) if who else {}
     choices: list[tuple[str, int]] = []
     offset = 0
     # Imported VAU-Bench rows often have no video on this machine; page past them.
     while len(choices) < limit:
-        items = studio.store.list_items(limit=page, offset=offset)
+        items = studio.store.list_items(
+            task=filters.task, source=filters.source, limit=page, offset=offset
+        )
         for item in items:
-            if item.video.path and Path(item.video.path).is_file():
-                choices.append((item_label(item), item.id))
+            here = bool(item.video.path and Path(item.video.path).is_file())
+            state = states.get(item.id, NEW) if who else None
+            if (here or not filters.video_here) and filters.state in (None, state):
+                choices.append((queue_label(item, state), item.id))
         if len(items) < page:
             break
         offset += page
     return choices[:limit]
+
+
+def item_sources(studio: Studio) -> list[str]:
+    """The datasets the store's items come from (for the picker's filter)."""
+    return sorted(studio.store.counts().items_by_source)
 
 
 def ensure_item(studio: Studio, session: Session) -> Session:

@@ -5,6 +5,10 @@ from __future__ import annotations
 from annotate.records import Counts, ItemRecord
 from annotate.schema import STATUSES
 
+NEW = "new"  # an item the annotator has not saved anything on
+ITEM_STATES: tuple[str, ...] = (NEW, *STATUSES)  # an item's state for one annotator
+ALL = "all"  # a queue filter that keeps everything
+
 TASK_LABELS = {
     "grounding": "Grounding",
     "classification": "Classification",
@@ -16,6 +20,11 @@ TASK_LABELS = {
 def item_label(item: ItemRecord) -> str:
     """How an item reads in pickers and tables."""
     return f"{item.video.name} · {TASK_LABELS.get(item.task, item.task)}"
+
+
+def queue_label(item: ItemRecord, state: str | None) -> str:
+    """An item in the picker, with its state for the annotator when one is known."""
+    return item_label(item) + (f" · {state}" if state else "")
 
 
 def count_rows(counts: Counts) -> list[list]:

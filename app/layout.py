@@ -9,7 +9,7 @@ import gradio as gr
 
 from app import demo, handlers, views
 from app.handlers import Studio
-from app.labels import TASK_LABELS
+from app.labels import ALL, ITEM_STATES, TASK_LABELS
 from app.settings import DEVICES, QUANTS
 from app.state import Session
 from inference.rubric import CRITERIA
@@ -96,6 +96,10 @@ class Screen:
     progress_tab: gr.Tab = None
     qa_box: gr.Accordion = None
     qa_options: list[gr.Textbox] = None
+    queue_here: gr.Checkbox = None
+    queue_source: gr.Dropdown = None
+    queue_state: gr.Dropdown = None
+    queue_task: gr.Dropdown = None
     question: gr.Textbox = None
     raw: gr.Textbox = None
     reasoning: gr.Textbox = None
@@ -124,6 +128,7 @@ class Screen:
     seek_step: gr.Button = None
     seek_truth: gr.Button = None
     signed_in: gr.Markdown = None
+    skip_btn: gr.Button = None
     start: gr.Number = None
     start_here: gr.Button = None
     start_minus: gr.Button = None
@@ -166,7 +171,7 @@ def _header(s: Screen, studio: Studio) -> None:
                 gr.LoginButton()
 
 
-def _video_column(s: Screen, choices: list) -> None:
+def _video_column(s: Screen, choices: list, sources: list[str]) -> None:
     with gr.Row(equal_height=True):
         # Typed values are allowed so API callers can name any item id, not just listed ones.
         s.picker = gr.Dropdown(
@@ -178,8 +183,20 @@ def _video_column(s: Screen, choices: list) -> None:
             value=None,
         )
         s.next_btn = gr.Button("Next item →", scale=1, elem_id="next-btn", min_width=110)
+        s.skip_btn = gr.Button("Skip", scale=0, elem_id="skip-btn", min_width=60)
         # No file_types filter: every upload reaches open_upload, which explains a refusal.
         s.upload = gr.UploadButton("Upload video", scale=1, elem_id="upload-btn", min_width=110)
+    with gr.Accordion("Filter the list", open=False, elem_id="queue-filters"), gr.Row():
+        s.queue_task = gr.Dropdown(
+            [(ALL, ALL), *TASK_CHOICES], value=ALL, label="Task", elem_id="queue-task"
+        )
+        s.queue_source = gr.Dropdown(
+            [ALL, *sources], value=ALL, label="Source", elem_id="queue-source"
+        )
+        s.queue_state = gr.Dropdown(
+            [ALL, *ITEM_STATES], value=ALL, label="Your state", elem_id="queue-state"
+        )
+        s.queue_here = gr.Checkbox(True, label="Video on this machine", elem_id="queue-here")
     s.player = gr.Video(
         label="Video", interactive=False, elem_id="player", height=380, autoplay=False
     )
@@ -444,7 +461,7 @@ def build_layout(studio: Studio) -> Screen:
             _demo_tab(s)
         with gr.Tab("Studio", id="studio"), gr.Row(equal_height=False):
             with gr.Column(scale=7):
-                _video_column(s, handlers.queue_choices(studio))
+                _video_column(s, handlers.queue_choices(studio), handlers.item_sources(studio))
                 _correction_panel(s)
             with gr.Column(scale=5):
                 _run_panel(s)

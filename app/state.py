@@ -33,6 +33,7 @@ class Session:
     # differ from it are the annotator's unsaved edits, which nothing may overwrite silently.
     shown: Form | None = None
     form: Form | None = None  # the form as the annotator left it (kept by the page's edits)
+    skipped: tuple[int, ...] = ()  # items skipped in this browser session; Next passes them
 
     @classmethod
     def for_item(cls, item: ItemRecord, video: str | None, duration: float | None) -> Session:

@@ -417,3 +417,51 @@ def test_edits_that_cannot_be_kept_stop_the_move(studio, fight, who, form, says)
 def test_no_edits_nothing_saved(studio, fight):
     assert handlers.keep_edits(studio, fight, "ann") == ""
     assert studio.store.current(fight.item_id, "ann") is None
+
+
+# --- the queue ----------------------------------------------------------------------------
+
+
+def test_queue_labels_carry_the_annotators_state(studio, fight):
+    handlers.save(studio, fight, "ann", Form(answer="Anomaly", start=6, end=12), "submitted")
+    labels = dict((i, label) for label, i in handlers.queue_choices(studio, "ann"))
+    assert labels[fight.item_id] == "sample_fight.mp4 · Grounding · submitted"
+    assert labels[_item(studio, "sample_fall.mp4", "grounding")].endswith(" · new")
+    anonymous = dict((i, label) for label, i in handlers.queue_choices(studio))
+    assert anonymous[fight.item_id] == "sample_fight.mp4 · Grounding"
+
+
+@pytest.mark.parametrize(
+    ("fields", "count"),
+    [
+        (("all", "all", "all", True), 16),
+        (("grounding", "all", "all", True), 4),
+        (("all", "all", "submitted", True), 1),
+        (("all", "all", "new", True), 15),
+        (("qa", "all", "submitted", True), 0),
+        (("all", "nowhere", "all", True), 0),
+    ],
+)
+def test_queue_filters_by_task_source_and_state(studio, fight, fields, count):
+    handlers.save(studio, fight, "ann", Form(answer="Normal"), "submitted")
+    filters = handlers.QueueFilter.from_fields(*fields)
+    assert len(handlers.queue_choices(studio, "ann", filters)) == count
+
+
+def test_queue_can_list_items_whose_video_is_elsewhere(studio):
+    studio.store.add_item(studio.store.add_video("elsewhere.mp4", "msad").id, "grounding")
+    filters = handlers.QueueFilter.from_fields("all", "all", "all", False)
+    assert len(handlers.queue_choices(studio, "ann", filters)) == 17
+
+
+def test_next_never_offers_the_item_on_screen(studio, fight):
+    handlers.save(studio, fight, "ann", Form(comment="draft"), "draft")  # drafts come first
+    assert handlers.next_item(studio, "ann", fight).item_id != fight.item_id
+
+
+def test_skipped_items_are_passed_until_the_session_ends(studio, fight):
+    first = handlers.next_item(studio, "ann", fight, skip=True)
+    assert first.skipped == (fight.item_id,)
+    second = handlers.next_item(studio, "ann", first, skip=True)
+    assert second.item_id not in (fight.item_id, first.item_id)
+    assert second.skipped == (fight.item_id, first.item_id)

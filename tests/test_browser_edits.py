@@ -96,3 +96,18 @@ def test_edits_that_cannot_be_saved_keep_the_annotator_on_the_item(studio):
         page.click("#next-btn")
         wait_for_text(page, "save-msg", "Next item for you")
     assert demo.studio.store.current(item_of(demo, "sample_fire.mp4"), "editor-bad") is None
+
+
+def test_skip_moves_on_and_the_picker_shows_the_state(studio):
+    demo, url = studio
+    with browser_page(url) as page:
+        open_item(page, "queue-user", "sample_normal.mp4")
+        page.click("#skip-btn")
+        wait_for_text(page, "save-msg", "Skipped; next item for you")
+        assert "sample_normal.mp4 · Grounding" not in value_of(page, "item-picker")
+        fill(page, "fix-comment", "done with this one")
+        page.click("#submit-btn")
+        wait_for_text(page, "save-msg", "Submitted: revision")
+        page.wait_for_function(
+            "document.querySelector('#item-picker input').value.endsWith(' · submitted')"
+        )

@@ -148,9 +148,9 @@ def test_score_with_no_scorable_rows_is_an_error(tmp_path, capsys):
     assert "has no rows that qa can be scored on" in capsys.readouterr().err
 
 
-def test_score_refuses_the_description_task(capsys):
-    with pytest.raises(SystemExit):
-        main(["score", "--csv", "x", "--pred", "y", "--task", "description"])
+def test_score_sends_descriptions_to_the_judge(capsys):
+    assert main(["score", "--csv", "x", "--pred", "y", "--task", "description"]) == 2
+    assert "descriptions are scored by the judge" in capsys.readouterr().err
 
 
 # --- finding videos ---------------------------------------------------------------------------

@@ -415,6 +415,23 @@ def test_next_item_filters_by_task_and_source(store):
     assert store.next_item("ann", source="msad") is None
 
 
+def test_next_item_passes_the_excluded_items(store):
+    items = [make_item(store, name=f"v{i}.mp4") for i in range(3)]
+    store.save_correction(items[2].id, "ann", Edit(answer="Normal"))  # a draft: first in line
+    assert store.next_item("ann", exclude=[items[2].id]) == items[0]
+    assert store.next_item("ann", exclude=[items[2].id, items[0].id]) == items[1]
+    assert store.next_item("ann", exclude=[i.id for i in items]) is None
+
+
+def test_statuses_of_an_annotator_are_their_current_ones(store):
+    items = [make_item(store, name=f"v{i}.mp4") for i in range(3)]
+    store.save_correction(items[0].id, "ann", Edit(answer="Normal"))
+    store.save_correction(items[0].id, "ann", Edit(answer="Normal"), status="submitted")
+    store.save_correction(items[1].id, "bob", Edit(answer="Normal"))
+    assert store.statuses_of("ann") == {items[0].id: "submitted"}
+    assert store.statuses_of("nobody") == {}
+
+
 def test_list_and_count_items_with_filters(store):
     items = [make_item(store, name=f"v{i}.mp4") for i in range(3)]
     qa_item(store)
