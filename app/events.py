@@ -49,15 +49,33 @@ MODEL = {"concurrency_id": "model", "concurrency_limit": 1}
 UI = {"queue": False, "api_visibility": "undocumented"}
 
 
+def _fields(s: Screen) -> list:
+    """The correction fields, in form_from_fields' order: the events that replace the form take
+    them (optional for API callers: a caller that sends none has no edits to lose)."""
+    return [s.answer, s.start, s.end, s.klass, s.reasoning, s.comment]
+
+
 def _wire_open(s: Screen, studio: Studio) -> None:
     outputs = [*show_outputs(s), s.save_msg, s.picker]
 
-    def on_pick(item_id, typed, session, request: gr.Request):
+    def on_pick(
+        item_id,
+        typed,
+        session,
+        answer=None,
+        start=None,
+        end=None,
+        klass=None,
+        reasoning=None,
+        comment=None,
+        request: gr.Request = None,
+    ):
         if item_id is None or item_id == "":
             return {}
         try:
             who = actor(studio, typed, request, "view")
-            kept = handlers.keep_edits(studio, session, who)
+            edits = form_from_fields(answer, start, end, klass, reasoning, comment)
+            kept = handlers.keep_edits(studio, session, who, edits)
             opened = handlers.open_item(studio, record_id(item_id))
         except StudioError as error:
             return failure(s.save_msg, error) | {s.picker: session.item_id}
@@ -65,10 +83,21 @@ def _wire_open(s: Screen, studio: Studio) -> None:
         return open_updates(s, studio, session, who, kept)
 
     def mover(skip: bool):
-        def on_move(typed, session, request: gr.Request):
+        def on_move(
+            typed,
+            session,
+            answer=None,
+            start=None,
+            end=None,
+            klass=None,
+            reasoning=None,
+            comment=None,
+            request: gr.Request = None,
+        ):
             try:
                 who = actor(studio, typed, request, "annotate")
-                kept = handlers.keep_edits(studio, session, who)
+                edits = form_from_fields(answer, start, end, klass, reasoning, comment)
+                kept = handlers.keep_edits(studio, session, who, edits)
                 session = handlers.next_item(studio, who, session, skip=skip)
             except StudioError as error:
                 return failure(s.save_msg, error)
@@ -78,17 +107,30 @@ def _wire_open(s: Screen, studio: Studio) -> None:
 
         return on_move
 
-    def on_upload(path, task, typed, session, request: gr.Request):
+    def on_upload(
+        path,
+        task,
+        typed,
+        session,
+        answer=None,
+        start=None,
+        end=None,
+        klass=None,
+        reasoning=None,
+        comment=None,
+        request: gr.Request = None,
+    ):
         try:
             who = actor(studio, typed, request, "view")
-            kept = handlers.keep_edits(studio, session, who)
+            edits = form_from_fields(answer, start, end, klass, reasoning, comment)
+            kept = handlers.keep_edits(studio, session, who, edits)
             session = handlers.open_upload(studio, path, task)
         except StudioError as error:
             return failure(s.save_msg, error)
         note = f"{kept}Uploaded: {session.duration:.1f} s video. Choose a task and press Run."
         return open_updates(s, studio, session, who, note) | {s.picker: None}
 
-    edits = [s.state]
+    edits = [s.state, *_fields(s)]
     pick_in = [s.picker, s.name, *edits]
     s.picker.input(on_pick, pick_in, outputs, api_name="open_item", **STORE)
     s.next_btn.click(mover(False), [s.name, *edits], outputs, api_name="next_item", **STORE)
@@ -112,10 +154,22 @@ def _wire_open(s: Screen, studio: Studio) -> None:
 
 
 def _wire_task(s: Screen, studio: Studio) -> None:
-    def on_task(task, session, typed, request: gr.Request):
+    def on_task(
+        task,
+        session,
+        typed,
+        answer=None,
+        start=None,
+        end=None,
+        klass=None,
+        reasoning=None,
+        comment=None,
+        request: gr.Request = None,
+    ):
         try:
             who = actor(studio, typed, request, "view")
-            kept = handlers.keep_edits(studio, session, who)
+            edits = form_from_fields(answer, start, end, klass, reasoning, comment)
+            kept = handlers.keep_edits(studio, session, who, edits)
             skipped = session.skipped
             session = replace(handlers.switch_task(studio, session, task), skipped=skipped)
         except StudioError as error:
@@ -125,7 +179,7 @@ def _wire_task(s: Screen, studio: Studio) -> None:
         return updates | {s.fps: DEFAULT_FPS[task], s.run_msg: views.message_html(kept)}
 
     outputs = [*show_outputs(s), s.fps, s.run_msg, s.picker]
-    inputs = [s.task, s.state, s.name]
+    inputs = [s.task, s.state, s.name, *_fields(s)]
     s.task.input(on_task, inputs, outputs, api_name="task", **STORE)
 
 
@@ -163,6 +217,7 @@ def _run_update(
 
 def _wire_run(s: Screen, studio: Studio) -> None:
     inputs = [s.state, s.task, s.think, s.fps, s.max_frames, s.question, *s.qa_options, s.name]
+    inputs += _fields(s)
     outputs = [*show_outputs(s), s.run_msg]
 
     def runner(run):
@@ -178,11 +233,18 @@ def _wire_run(s: Screen, studio: Studio) -> None:
             o3,
             o4,
             typed,
-            request: gr.Request,
+            answer=None,
+            start=None,
+            end=None,
+            klass=None,
+            reasoning=None,
+            comment=None,
+            request: gr.Request = None,
         ):
             stop = studio.stops.arm(request.session_hash)
             fields = (task, think, fps, frames, question, o1, o2, o3, o4)
-            kept = session.form if handlers.edited(session) else None
+            edits = form_from_fields(answer, start, end, klass, reasoning, comment)
+            kept = edits if handlers.edited(session, edits) else None
             try:
                 who = actor(studio, typed, request, "view")
                 updates = run(studio, session, _run_request(*fields), stop, who)
@@ -308,7 +370,7 @@ def _wire_save(s: Screen, studio: Studio) -> None:
                 who = actor(studio, typed, request, "annotate")
                 form = form_from_fields(answer, start, end, klass, reasoning, comment)
                 session, revision = handlers.save(studio, session, who, form, status)
-                session = replace(session, shown=form, form=form)  # saved: nothing unsaved
+                session = replace(session, shown=form)  # saved: nothing unsaved
             except StudioError as error:
                 return failure(s.save_msg, error)
             verb = "Submitted" if status == "submitted" else "Saved draft"
@@ -339,10 +401,22 @@ def _wire_save(s: Screen, studio: Studio) -> None:
         saved = button.click(saver(status), inputs, outputs, api_name=name, **STORE)
         saved.success(on_saved, queue, [s.picker], api_name=False, **STORE)
 
-    def on_restore(session, number, typed, request: gr.Request):
+    def on_restore(
+        session,
+        number,
+        typed,
+        answer=None,
+        start=None,
+        end=None,
+        klass=None,
+        reasoning=None,
+        comment=None,
+        request: gr.Request = None,
+    ):
         try:
             who = actor(studio, typed, request, "annotate")
-            if handlers.edited(session):
+            edits = form_from_fields(answer, start, end, klass, reasoning, comment)
+            if handlers.edited(session, edits):
                 raise InvalidInput("save or discard your edits before restoring a revision")
             if number is None:
                 raise InvalidInput("type the number of the revision to restore")
@@ -353,8 +427,12 @@ def _wire_save(s: Screen, studio: Studio) -> None:
         note = f"Restored revision {revision.restored_from} as draft revision {revision.number}."
         updates = form_updates(s, session.task, form) | step_updates(s, session, form, 0)
         rows = views.history_rows(handlers.history(studio, session, who))
-        session = replace(session, shown=form.as_shown(), form=form.as_shown())
-        return updates | {s.state: session, s.save_msg: views.message_html(note), s.history: rows}
+        session = replace(session, shown=form.as_shown())
+        return updates | {
+            s.state: session,
+            s.save_msg: views.message_html(note),
+            s.history: rows,
+        }
 
     def on_take(session, typed, request: gr.Request):
         try:
@@ -376,22 +454,12 @@ def _wire_save(s: Screen, studio: Studio) -> None:
         updates = show(s, studio, session, form, who)
         return updates | {s.save_msg: views.message_html("Edits discarded.")}
 
-    def on_edit(session, answer, start, end, klass, reasoning, comment):
-        return replace(
-            session, form=form_from_fields(answer, start, end, klass, reasoning, comment)
-        )
-
-    # The server keeps the form as the annotator leaves it, so whatever replaces the form next
-    # (Run, another item, a task switch) sees unsaved edits, from the page or any API caller.
-    for component in fields:
-        component.change(on_edit, [s.state, *fields], [s.state], trigger_mode="always_last", **UI)
-
     refill = [*show_outputs(s), s.save_msg]
     s.take_model.click(on_take, [s.state, s.name], refill, api_name="take_model_answer", **STORE)
     s.discard_btn.click(on_discard, [s.state, s.name], refill, api_name="discard_edits", **STORE)
 
     restore_out = [*fields, s.save_msg, s.history, s.steps, s.step_index, s.step_edit, s.timeline]
-    restore_in = [s.state, s.restore_no, s.name]
+    restore_in = [s.state, s.restore_no, s.name, *fields]
     s.restore_btn.click(
         on_restore, restore_in, [*restore_out, s.state], api_name="restore", **STORE
     )
@@ -401,14 +469,37 @@ def _review_updates(s: Screen, studio: Studio) -> dict:
     pairs = handlers.submitted_queue(studio)
     choices = [(f"#{r.id} · {item_label(i)} · {r.annotator}", r.id) for i, r in pairs]
     return {
-        s.review_view: views.revision_html(None, None),
         s.review_table: views.review_rows(pairs),
         s.review_pick: gr.update(choices=choices, value=None),
+        s.review_comment: "",  # a decision's comment never carries over to the next one
+    } | _evidence_updates(s, None)
+
+
+def _evidence_updates(s: Screen, evidence) -> dict:
+    """The correction under review, its video, the three-lane timeline and the reasoning diff."""
+    if evidence is None:
+        empty = views.timeline_data(Session(), None, [], 0)
+        return {
+            s.review_view: views.revision_html(None, None),
+            s.review_player: None,
+            s.review_timeline: timeline_figure(empty),
+            s.review_diff: views.reasoning_diff_html(None, None),
+        }
+    item, revision, session = evidence
+    form = Form.from_revision(revision)
+    steps = views.reasoning_steps(form.reasoning)
+    model = session.result.think or session.result.raw if session.result else None
+    return {
+        s.review_view: views.revision_html(item, revision),
+        s.review_player: session.video,
+        s.review_timeline: timeline_figure(views.timeline_data(session, form, steps, 0)),
+        s.review_diff: views.reasoning_diff_html(model, revision.reasoning),
     }
 
 
 def _wire_review(s: Screen, studio: Studio) -> None:
-    outputs = [s.review_table, s.review_pick, s.review_view, s.review_msg]
+    evidence = [s.review_view, s.review_player, s.review_timeline, s.review_diff]
+    outputs = [s.review_table, s.review_pick, s.review_comment, s.review_msg, *evidence]
 
     def decider(decision: str):
         def on_decide(revision_id, comment, typed, request: gr.Request):
@@ -440,14 +531,24 @@ def _wire_review(s: Screen, studio: Studio) -> None:
     s.review_refresh.click(on_queue, [s.name], outputs, api_name="review_queue", **STORE)
     s.review_tab.select(on_queue, [s.name], outputs, api_name=False, **STORE)
 
-    def on_pick(revision_id):
+    def on_pick(revision_id, typed, request: gr.Request):
         try:
-            item, revision = handlers.revision_with_item(studio, record_id(revision_id, "revision"))
+            actor(studio, typed, request, "review")
+            found = handlers.review_evidence(studio, record_id(revision_id, "revision"))
         except StudioError as error:
-            return views.message_html(handlers.message_of(error), ok=False)
-        return views.revision_html(item, revision)
+            return failure(s.review_msg, error)
+        return _evidence_updates(s, found) | {s.review_msg: views.message_html("")}
 
-    s.review_pick.input(on_pick, [s.review_pick], [s.review_view], **UI)
+    shown = [*evidence, s.review_msg]
+    s.review_pick.input(on_pick, [s.review_pick, s.name], shown, api_name=False, **STORE)
+
+    def on_row(typed, evt: gr.SelectData, request: gr.Request):
+        row = evt.row_value or []
+        if not row:
+            return gr.skip()
+        return on_pick(row[0], typed, request) | {s.review_pick: row[0]}
+
+    s.review_table.select(on_row, [s.name], [*shown, s.review_pick], api_name=False, **STORE)
     _wire_rubric(s, studio)
 
 
@@ -585,6 +686,10 @@ def _wire_load(s: Screen, studio: Studio, demo: gr.Blocks) -> None:
         s.by_annotator,
         s.review_table,
         s.review_pick,
+        s.review_comment,
+        s.review_player,
+        s.review_timeline,
+        s.review_diff,
     ]
     demo.load(on_page, None, outputs, api_visibility="undocumented", **STORE)
 

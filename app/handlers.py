@@ -520,21 +520,20 @@ def save(
     return session, revision
 
 
-def edited(session: Session) -> bool:
-    """True when the form holds edits the page did not put there (and is not blank)."""
-    form = session.form
+def edited(session: Session, form: Form | None) -> bool:
+    """True when `form` (the fields as the annotator left them) holds edits the page did not
+    put there, and is not blank."""
     return form is not None and not form.blank and form != session.shown
 
 
-def keep_edits(studio: Studio, session: Session, who: str | None) -> str:
+def keep_edits(studio: Studio, session: Session, who: str | None, form: Form | None) -> str:
     """Before the form is replaced: save unsaved edits as a draft; the note saying so.
 
     A refusal (no name, an impossible interval) is an InvalidInput naming the problem, so the
     caller stays on the item with the edits as typed.
     """
-    if (session.item_id is None and session.video is None) or not edited(session):
+    if (session.item_id is None and session.video is None) or not edited(session, form):
         return ""
-    form = session.form
     where = f"item {session.item_id}" if session.item_id is not None else "this video"
     if not who:
         raise InvalidInput(f"your edits on {where} are unsaved: enter your name to keep them")
@@ -619,6 +618,16 @@ def revision_with_item(studio: Studio, revision_id: int) -> tuple[ItemRecord, Re
     """A revision and the item it corrects."""
     revision = studio.store.get_revision(revision_id)
     return studio.store.get_item(revision.item_id), revision
+
+
+def review_evidence(studio: Studio, revision_id: int) -> tuple[ItemRecord, RevisionRecord, Session]:
+    """A correction under review with its item, and a session on the item showing the model run
+    the correction started from (else the item's newest run), for the player and the timeline."""
+    item, revision = revision_with_item(studio, revision_id)
+    session = Session.for_item(item, *video_of(item))
+    run_id = revision.run_id
+    runs = [studio.store.get_run(run_id)] if run_id else studio.store.runs(item.id)[:1]
+    return item, revision, with_run(session, runs[0]) if runs else session
 
 
 def run_with_item(studio: Studio, run_id: int) -> tuple[ItemRecord, RunRecord]:

@@ -108,9 +108,12 @@ class Screen:
     restore_no: gr.Number = None
     result: gr.HTML = None
     review_comment: gr.Textbox = None
+    review_diff: gr.HTML = None
     review_msg: gr.HTML = None
     review_pick: gr.Dropdown = None
+    review_player: gr.Video = None
     review_refresh: gr.Button = None
+    review_timeline: gr.Plot = None
     review_tab: gr.Tab = None
     review_table: gr.Dataframe = None
     review_view: gr.HTML = None
@@ -298,7 +301,11 @@ def _steps_panel(s: Screen) -> None:
 
 
 def _review_tab(s: Screen) -> None:
-    gr.Markdown("Submitted corrections waiting for a review, oldest first.")
+    gr.Markdown(
+        "Submitted corrections waiting for a review, oldest first. Click a row (or pick it) to "
+        "see the video, the model / correction / truth timeline and the reasoning changes; "
+        "<kbd>Alt</kbd>+<kbd>A</kbd> approves, <kbd>Alt</kbd>+<kbd>R</kbd> rejects."
+    )
     s.review_table = gr.Dataframe(
         label="Review queue",
         headers=views.REVIEW_HEADERS,
@@ -314,13 +321,21 @@ def _review_tab(s: Screen) -> None:
             allow_custom_value=True,
             elem_id="review-pick",
         )
-        s.review_comment = gr.Textbox(label="Review comment", scale=3)
+        s.review_comment = gr.Textbox(label="Review comment", scale=3, elem_id="review-comment")
     s.review_view = gr.HTML(views.revision_html(None, None), label="Correction under review")
+    with gr.Row():
+        s.review_player = gr.Video(
+            label="Video", interactive=False, elem_id="review-player", height=300
+        )
+        s.review_timeline = gr.Plot(label="Timeline", elem_id="review-timeline", show_label=False)
+    s.review_diff = gr.HTML(
+        views.reasoning_diff_html(None, None), label="Reasoning changes", elem_id="review-diff"
+    )
     with gr.Row():
         s.review_refresh = gr.Button("Refresh", size="sm")
         s.approve_btn = gr.Button("Approve", variant="primary", elem_id="approve-btn")
         s.reject_btn = gr.Button("Reject", variant="stop", elem_id="reject-btn")
-    s.review_msg = gr.HTML(views.message_html(""), label="Review status")
+    s.review_msg = gr.HTML(views.message_html(""), label="Review status", elem_id="review-msg")
     with gr.Accordion("Calibrate the judge: score model descriptions", open=False):
         gr.Markdown(
             "Score a model's description against the reference on VAU-Eval's criteria (0-10). "

@@ -90,7 +90,7 @@ def show(
     s: Screen, studio: Studio, session: Session, form: Form, who: str | None, *, video: bool = False
 ) -> dict:
     """Every update that follows from moving to a new session state (`form` fills the form)."""
-    session = replace(session, shown=form.as_shown(), form=form.as_shown())
+    session = replace(session, shown=form.as_shown())
     updates = {
         s.state: session,
         s.result: views.result_html(session),

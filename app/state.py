@@ -32,7 +32,6 @@ class Session:
     # The form as the page last filled it (from the store, the truth or the model): fields that
     # differ from it are the annotator's unsaved edits, which nothing may overwrite silently.
     shown: Form | None = None
-    form: Form | None = None  # the form as the annotator left it (kept by the page's edits)
     skipped: tuple[int, ...] = ()  # items skipped in this browser session; Next passes them
 
     @classmethod

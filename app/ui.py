@@ -22,19 +22,22 @@ log = logging.getLogger("vau.studio")
 CSS_PATH = ROOT / "assets" / "studio.css"
 
 # Ctrl/Cmd+S saves a draft, Ctrl/Cmd+Enter submits, Alt+N opens the next item,
-# Alt+Left/Right step through the reasoning. Buttons are found by their elem_id.
+# Alt+Left/Right step through the reasoning, Alt+A / Alt+R approve / reject in the Review tab.
+# Buttons are found by their elem_id; a key acts only on a button that is on screen (visible
+# tab), so Alt+A in the Studio tab approves nothing.
 SHORTCUTS_JS = """
 () => {
   const keys = {"s": "save-btn", "Enter": "submit-btn"};
   const alt = {"n": "next-btn", "N": "next-btn",
-               "ArrowLeft": "prev-step", "ArrowRight": "next-step"};
+               "ArrowLeft": "prev-step", "ArrowRight": "next-step",
+               "a": "approve-btn", "A": "approve-btn", "r": "reject-btn", "R": "reject-btn"};
   document.addEventListener("keydown", (event) => {
     let id = null;
     if ((event.ctrlKey || event.metaKey) && keys[event.key]) id = keys[event.key];
     else if (event.altKey && alt[event.key]) id = alt[event.key];
     if (!id) return;
     const button = document.getElementById(id);
-    if (!button) return;
+    if (!button || button.offsetParent === null) return;
     event.preventDefault();
     button.click();
   });

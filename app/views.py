@@ -226,3 +226,27 @@ def rubric_html(item: ItemRecord | None, run_text: str | None) -> str:
         f'<div class="vau-text" style="margin-top:8px"><b>Reference</b><br>{reference}'
         f"<br><br>{reasoning}</div></div>"
     )
+
+
+def reasoning_diff_html(model: str | None, correction: str | None) -> str:
+    """The correction's reasoning against the model's, word by word: removed words struck
+    through, added words marked (all text escaped: both sides are untrusted)."""
+    import difflib
+
+    if not model and not correction:
+        return '<div class="vau-card vau-empty">No reasoning on either side.</div>'
+    before, after = (model or "").split(), (correction or "").split()
+    parts = []
+    matcher = difflib.SequenceMatcher(a=before, b=after, autojunk=False)
+    for op, a1, a2, b1, b2 in matcher.get_opcodes():
+        if op in ("delete", "replace"):
+            parts.append(f"<del>{html.escape(' '.join(before[a1:a2]))}</del>")
+        if op in ("insert", "replace"):
+            parts.append(f"<ins>{html.escape(' '.join(after[b1:b2]))}</ins>")
+        if op == "equal":
+            parts.append(html.escape(" ".join(before[a1:a2])))
+    source = "the model's reasoning" if model else "no model run"
+    return (
+        f'<div class="vau-card"><div class="vau-timings">Changes from {source} to the '
+        f'correction</div><div class="vau-text vau-diff">{" ".join(parts)}</div></div>'
+    )

@@ -374,8 +374,7 @@ SHOWN = Form("Anomaly", 6.0, 12.0, "Fighting", "They fight.", None)
     ],
 )
 def test_edits_are_what_differs_from_what_the_page_showed(fight, form, edited):
-    session = replace(fight, shown=SHOWN, form=form)
-    assert handlers.edited(session) is edited
+    assert handlers.edited(replace(fight, shown=SHOWN), form) is edited
 
 
 def test_a_round_trip_through_the_page_is_not_an_edit():
@@ -387,7 +386,7 @@ def test_a_round_trip_through_the_page_is_not_an_edit():
 
 def test_leaving_with_edits_saves_them_as_a_draft(studio, fight):
     edits = Form("Anomaly", 5.0, 12.5, None, None, "before moving on")
-    note = handlers.keep_edits(studio, replace(fight, form=edits), "ann")
+    note = handlers.keep_edits(studio, fight, "ann", edits)
     assert note == f"Your edits on item {fight.item_id} were saved as draft revision 1. "
     revision = studio.store.current(fight.item_id, "ann")
     assert (revision.status, revision.interval, revision.comment) == (
@@ -410,12 +409,13 @@ def test_leaving_with_edits_saves_them_as_a_draft(studio, fight):
 )
 def test_edits_that_cannot_be_kept_stop_the_move(studio, fight, who, form, says):
     with pytest.raises(InvalidInput, match=says):
-        handlers.keep_edits(studio, replace(fight, form=form), who)
+        handlers.keep_edits(studio, fight, who, form)
     assert studio.store.current(fight.item_id, "ann") is None
 
 
 def test_no_edits_nothing_saved(studio, fight):
-    assert handlers.keep_edits(studio, fight, "ann") == ""
+    assert handlers.keep_edits(studio, fight, "ann", None) == ""
+    assert handlers.keep_edits(studio, fight, "ann", Form()) == ""
     assert studio.store.current(fight.item_id, "ann") is None
 
 

@@ -11,7 +11,15 @@ import pytest
 from app.settings import Settings
 from app.ui import build_app, launch_options
 from tests.app_helpers import ScriptedEngine, free_port
-from tests.browser import CHROMIUM, browser_page, fill, pick, value_of, wait_for_text
+from tests.browser import (
+    CHROMIUM,
+    browser_page,
+    fill,
+    pick,
+    timeline_traces,
+    value_of,
+    wait_for_text,
+)
 
 pytestmark = [
     pytest.mark.browser,
@@ -111,3 +119,36 @@ def test_skip_moves_on_and_the_picker_shows_the_state(studio):
         page.wait_for_function(
             "document.querySelector('#item-picker input').value.endsWith(' · submitted')"
         )
+
+
+def test_a_reviewer_sees_the_evidence_and_decides_from_the_keyboard(studio):
+    demo, url = studio
+    with browser_page(url) as page:
+        open_item(page, "ann-review", "sample_fight.mp4")
+        page.click("#run-btn")
+        wait_for_text(page, "run-msg", "Done")
+        fill(page, "fix-end", "12.5")
+        page.get_by_text("Edit this step").click()
+        fill(page, "step-edit", "1. A guard comes in at the end.")
+        page.click("#apply-step")
+        wait_for_text(page, "steps", "A guard comes in")
+        page.click("#submit-btn")
+        wait_for_text(page, "save-msg", "Submitted")
+
+        fill(page, "annotator", "rev-review")
+        page.get_by_role("tab", name="Review").click()
+        page.locator("#review-table [role=gridcell]", has_text="ann-review").first.click()
+        page.wait_for_selector("#review-player video")
+        traces = timeline_traces(page, "review-timeline")
+        assert any(t.startswith("Model: 6.0–12.0") for t in traces), traces
+        assert any(t.startswith("Your correction: 6.0–12.5") for t in traces), traces
+        assert page.locator("#review-diff ins").count() > 0  # what the annotator changed
+
+        fill(page, "review-comment", "good catch on the guard")
+        page.keyboard.press("Alt+a")
+        wait_for_text(page, "review-msg", "Approved: ann-review's item")
+        assert value_of(page, "review-comment") == ""
+    item = item_of(demo, "sample_fight.mp4")
+    revision = demo.studio.store.current(item, "ann-review")
+    assert (revision.status, revision.reviewer) == ("approved", "rev-review")
+    assert revision.review_comment == "good catch on the guard"
