@@ -41,6 +41,14 @@ PLAYER_TIME_JS = """
 }
 """
 
+# Keeps the highlighted step in view inside the scrolling reasoning box (the last steps too).
+SCROLL_TO_STEP_JS = """
+() => {
+  const mark = document.querySelector("#steps mark.vau-current");
+  if (mark) mark.scrollIntoView({block: "nearest"});
+}
+"""
+
 STORE = {"concurrency_id": "store", "concurrency_limit": 4}
 THROTTLE_S = 0.15  # the fastest a streamed run updates the page
 # One generation at a time on the one model; saves have their own group so they never wait.
@@ -295,9 +303,9 @@ def _wire_steps(s: Screen, studio: Studio) -> None:
 
         return on_move
 
-    s.prev_step.click(mover(-1), form_in, outputs, **UI)
-    s.next_step.click(mover(+1), form_in, outputs, **UI)
-    s.seek_step.click(mover(0), form_in, outputs, **UI)
+    for button, delta in ((s.prev_step, -1), (s.next_step, +1), (s.seek_step, 0)):
+        moved = button.click(mover(delta), form_in, outputs, **UI)
+        moved.then(None, None, None, js=SCROLL_TO_STEP_JS)
     s.reasoning.input(mover(0), form_in, outputs, **UI, trigger_mode="always_last")
 
     def on_apply(session, reasoning, index, start, end, new_text):

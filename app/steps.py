@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Sequence
 from typing import Protocol
 
@@ -35,17 +36,49 @@ def format_times(times: Sequence[tuple[float, float]]) -> str:
     return ", ".join(parts)
 
 
+_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+")
+_BULLET = re.compile(r"^\s*([-*•]|\d+[.)])\s+")
+
+
 def _marked(text: str, step: StepLike) -> str:
-    """The text escaped, with the step's span wrapped in <mark>; the step alone when no span."""
+    """The text as light markdown (headings, bullets; everything escaped), the step's span in
+    <mark>; the step alone when it has no span in the text."""
     start, end = step.span
-    if 0 <= start < end <= len(text):
-        before, body, after = text[:start], text[start:end], text[end:]
-        return (
-            html.escape(before)
-            + f'<mark class="vau-current">{html.escape(body)}</mark>'
-            + html.escape(after)
-        )
-    return f'<mark class="vau-current">{html.escape(step.text)}</mark>'
+    if not 0 <= start < end <= len(text):
+        return f'<mark class="vau-current">{html.escape(step.text)}</mark>'
+    lines, offset = [], 0
+    for line in text.split("\n"):
+        lines.append(_line_html(line, offset, (start, end)))
+        offset += len(line) + 1
+    return "".join(lines)
+
+
+def _line_html(line: str, offset: int, span: tuple[int, int]) -> str:
+    """One line as a block: a section title, a bullet, or a paragraph line; marked where the
+    step's span covers it."""
+    if not line.strip():
+        return '<div class="vau-gap"></div>'
+    heading, bullet = _HEADING.match(line), _BULLET.match(line)
+    cut = heading.end() if heading else 0
+    body = _mark_part(line[cut:], offset + cut, span)
+    if heading:
+        return f'<div class="vau-h">{body.rstrip(":")}</div>'
+    if bullet and bullet.group(1) in "-*•":
+        rest = _mark_part(line[bullet.end() :], offset + bullet.end(), span)
+        return f'<div class="vau-li">• {rest}</div>'
+    return f"<div>{body}</div>"
+
+
+def _mark_part(part: str, offset: int, span: tuple[int, int]) -> str:
+    """`part` (starting at `offset` in the text) escaped, with its overlap with `span` marked."""
+    lo, hi = max(span[0] - offset, 0), min(span[1] - offset, len(part))
+    if lo >= hi:
+        return html.escape(part)
+    return (
+        html.escape(part[:lo])
+        + f'<mark class="vau-current">{html.escape(part[lo:hi])}</mark>'
+        + html.escape(part[hi:])
+    )
 
 
 def _header(step: StepLike, index: int, count: int) -> str:

@@ -11,6 +11,7 @@ from app.runtime import ModelStatus
 from app.state import Form, Session
 from app.steps import clamp, step_html
 from app.timeline import TimelineData
+from inference.protocol import without_tags
 from inference.steps import Step, split_steps
 from inference.tasks import CLASSES, GROUNDING_ANSWERS
 
@@ -61,8 +62,9 @@ def steps_view(text: str | None, index: int) -> tuple[str, list[Step], int]:
 
 
 def live_html(text: str) -> str:
-    """The reasoning as it streams in, escaped, with a blinking caret."""
-    body = html.escape(text) if text else "Waiting for the first token…"
+    """The reasoning as it streams in, escaped and without the protocol's tags, with a caret."""
+    shown = without_tags(text)
+    body = html.escape(shown) if shown else "Waiting for the first token…"
     return f'<div class="vau-steps"><div class="vau-text vau-live">{body}</div></div>'
 
 

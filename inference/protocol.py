@@ -111,6 +111,11 @@ def mask_tags(text: str) -> str:
     return ANY_TAG.sub(lambda m: " " * len(m.group()), text)
 
 
+def without_tags(text: str) -> str:
+    """The text with its tags removed and the space around them tidied (for reading)."""
+    return re.sub(r"\n{3,}", "\n\n", ANY_TAG.sub("\n", text)).strip()
+
+
 def regions(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
     """Offsets of the non-blank stretches of text[start:end] between tags."""
     end = len(text) if end is None else end

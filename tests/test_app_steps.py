@@ -104,3 +104,31 @@ def test_step_source_is_the_exact_slice():
     steps = _steps()
     assert step_source(TEXT, steps[2]) == "3. He runs."
     assert step_source(TEXT, FakeStep(0, None, "loose")) == "loose"
+
+
+SECTIONS = "### Key Evidence:\n- A man hits another at 00:05.\n- <b>A guard</b> runs in.\n\nDone."
+
+
+def test_section_titles_and_bullets_read_as_such_not_as_markers():
+    steps = [FakeStep(0, "Key Evidence", SECTIONS, span=(0, len(SECTIONS)))]
+    view = step_html(SECTIONS, steps, 0)
+    assert '<div class="vau-h"><mark class="vau-current">Key Evidence:' in view
+    assert "###" not in view and "\n- " not in view
+    assert view.count('<div class="vau-li">• ') == 2
+    assert "&lt;b&gt;A guard&lt;/b&gt;" in view  # model text stays escaped inside the markup
+    assert '<div class="vau-gap"></div><div><mark class="vau-current">Done.</mark></div>' in view
+
+
+def test_the_mark_covers_only_the_steps_part_of_a_line():
+    text = "First part. Second part."
+    step = FakeStep(0, None, "Second part.", span=(12, len(text)))
+    view = step_html(text, [step], 0)
+    assert '<div>First part. <mark class="vau-current">Second part.</mark></div>' in view
+
+
+def test_the_live_view_never_shows_the_protocols_tags():
+    from app.views import live_html
+
+    view = live_html("<think>I watch.</think>\n<answer>Anomaly</answer>")
+    assert "think" not in view and "answer" not in view
+    assert "I watch." in view and "Anomaly" in view
