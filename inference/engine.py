@@ -32,6 +32,7 @@ from inference.generation import (
     Partial,
     TurnStats,
     build_messages,
+    last_generation,
     total_timings,
 )
 from inference.model import LoadedModel
@@ -111,10 +112,7 @@ class Engine:
         stop: threading.Event | None = None,
     ) -> Generation:
         """Generate to the end and return the Generation."""
-        for event in self.stream(clip, prompt, max_new_tokens, stop):
-            if isinstance(event, Generation):
-                return event
-        raise GenerationError("generation ended without a result")  # stream always yields one
+        return last_generation(self.stream(clip, prompt, max_new_tokens, stop))
 
     def stream(
         self,

@@ -7,10 +7,11 @@ tell them apart except by the facts a backend states about itself.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 
+from inference.errors import GenerationError
 from inference.parse import Result
 
 if TYPE_CHECKING:  # only read
@@ -126,3 +127,11 @@ def total_timings(stats: Sequence[TurnStats], sampling_s: float) -> Timings:
         visual_tokens=stats[0].visual_tokens if stats else 0,
         prompt_tokens=sum(s.prompt_tokens for s in stats),
     )
+
+
+def last_generation(events: Iterable[Partial | Generation]) -> Generation:
+    """The Generation that ends a stream (what `run` returns), the Partials before it dropped."""
+    for event in events:
+        if isinstance(event, Generation):
+            return event
+    raise GenerationError("generation ended without a result")  # a stream always yields one

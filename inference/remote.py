@@ -30,6 +30,7 @@ from inference.generation import (
     Partial,
     TurnStats,
     build_messages,
+    last_generation,
     total_timings,
 )
 from inference.parse import parse_response
@@ -144,10 +145,7 @@ class RemoteEngine:
         stop: threading.Event | None = None,
     ) -> Generation:
         """Generate to the end and return the Generation."""
-        for event in self.stream(clip, prompt, max_new_tokens, stop):
-            if isinstance(event, Generation):
-                return event
-        raise GenerationError("generation ended without a result")
+        return last_generation(self.stream(clip, prompt, max_new_tokens, stop))
 
     def stream(
         self,
