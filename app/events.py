@@ -701,6 +701,15 @@ def _wire_load(s: Screen, studio: Studio, demo: gr.Blocks) -> None:
     ]
     demo.load(on_page, None, outputs, api_visibility="undocumented", **STORE)
 
+    def on_remembered(name, request: gr.Request):
+        # Identity comes from the login when there is one; the typed name only without it.
+        if signed_in_user(request) or not name:
+            return gr.skip()
+        return name
+
+    demo.load(on_remembered, [s.name_memory], [s.name], **UI)
+    s.name.change(lambda name: name or "", [s.name], [s.name_memory], **UI)
+
 
 def wire(s: Screen, studio: Studio, demo: gr.Blocks) -> None:
     """Connect every component of the screen to its handler."""

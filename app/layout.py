@@ -83,6 +83,7 @@ class Screen:
     model_name: gr.Textbox = None
     model_quant: gr.Dropdown = None
     name: gr.Textbox = None
+    name_memory: gr.BrowserState = None
     next_btn: gr.Button = None
     next_step: gr.Button = None
     next_up: gr.Markdown = None
@@ -169,6 +170,8 @@ def _header(s: Screen, studio: Studio) -> None:
                 elem_id="annotator",
                 max_length=128,
             )
+            # A local Studio without login remembers the typed name in this browser.
+            s.name_memory = gr.BrowserState("", storage_key="vau-studio-name")
             s.signed_in = gr.Markdown(visible=login, elem_id="signed-in")
             if hf_login:
                 gr.LoginButton()

@@ -152,3 +152,16 @@ def test_a_reviewer_sees_the_evidence_and_decides_from_the_keyboard(studio):
     revision = demo.studio.store.current(item, "ann-review")
     assert (revision.status, revision.reviewer) == ("approved", "rev-review")
     assert revision.review_comment == "good catch on the guard"
+
+
+def test_a_local_studio_remembers_the_typed_name_in_the_browser(studio):
+    _, url = studio
+    with browser_page(url) as page:
+        fill(page, "annotator", "remembered-annotator")
+        page.wait_for_timeout(500)  # the name goes to the browser's storage
+        page.reload()
+        page.wait_for_selector("#player")
+        page.wait_for_function(
+            "document.querySelector('#annotator input, #annotator textarea').value"
+            " == 'remembered-annotator'"
+        )
