@@ -32,11 +32,10 @@ from inference.generation import (
     Partial,
     TurnStats,
     build_messages,
+    finished,
     last_generation,
-    total_timings,
 )
 from inference.model import LoadedModel
-from inference.parse import parse_response
 from inference.video import clip_identity
 
 if TYPE_CHECKING:  # the engine only reads their fields
@@ -132,16 +131,7 @@ class Engine:
                 turn = yield from self._turn(messages, clip, prefix, max_new_tokens, stop)
                 stats.append(turn)
                 turns.append(turn.text)
-        text = TURN_SEPARATOR.join(turns)
-        yield Generation(
-            text=text,
-            turns=turns,
-            result=parse_response(text, prompt.task, prompt.think),
-            timings=total_timings(stats, clip.sampling_s),
-            clip=clip,
-            prompt=prompt,
-            stopped=stop.is_set(),
-        )
+        yield finished(clip, prompt, turns, stats, stop.is_set())
 
     def _turn(
         self,

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 
 from inference.errors import GenerationError
-from inference.parse import Result
+from inference.parse import Result, parse_response
 
 if TYPE_CHECKING:  # only read
     from inference.prompts import Prompt
@@ -135,3 +135,19 @@ def last_generation(events: Iterable[Partial | Generation]) -> Generation:
         if isinstance(event, Generation):
             return event
     raise GenerationError("generation ended without a result")  # a stream always yields one
+
+
+def finished(
+    clip: Clip, prompt: Prompt, turns: list[str], stats: Sequence[TurnStats], stopped: bool
+) -> Generation:
+    """The Generation of a stream's turns: joined text, parsed result, summed timings."""
+    text = TURN_SEPARATOR.join(turns)
+    return Generation(
+        text=text,
+        turns=turns,
+        result=parse_response(text, prompt.task, prompt.think),
+        timings=total_timings(stats, clip.sampling_s),
+        clip=clip,
+        prompt=prompt,
+        stopped=stopped,
+    )

@@ -30,10 +30,9 @@ from inference.generation import (
     Partial,
     TurnStats,
     build_messages,
+    finished,
     last_generation,
-    total_timings,
 )
-from inference.parse import parse_response
 from inference.video import clip_identity
 
 if TYPE_CHECKING:  # only read
@@ -170,16 +169,7 @@ class RemoteEngine:
             turn.preprocess_s, turn.visual_tokens = preprocess_s, clip.visual_tokens
             stats.append(turn)
             turns.append(turn.text)
-        text = TURN_SEPARATOR.join(turns)
-        yield Generation(
-            text=text,
-            turns=turns,
-            result=parse_response(text, prompt.task, prompt.think),
-            timings=total_timings(stats, clip.sampling_s),
-            clip=clip,
-            prompt=prompt,
-            stopped=stop.is_set(),
-        )
+        yield finished(clip, prompt, turns, stats, stop.is_set())
 
     def _video_url(self, clip: Clip) -> str:
         """The clip's data URL, encoded once per clip."""
