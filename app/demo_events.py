@@ -210,7 +210,7 @@ def _wire_open(s: Screen, studio: Studio) -> None:
 
     def on_open(view, typed, request: gr.Request):
         if view.session.item_id is None:
-            return {}
+            return {s.save_msg: gr.skip()}  # a dict of updates (an empty one reads as a value)
         try:
             opened = handlers.open_item(studio, view.session.item_id)
         except StudioError as error:

@@ -10,6 +10,7 @@ import gradio as gr
 
 from annotate.errors import InvalidInput
 from app import handlers, views
+from app.editor import editor_html
 from app.handlers import Studio
 from app.labels import item_label
 from app.layout import Screen
@@ -51,10 +52,13 @@ SCROLL_TO_STEP_JS = """
 
 STORE = {"concurrency_id": "store", "concurrency_limit": 4}
 THROTTLE_S = 0.15  # the fastest a streamed run updates the page
+NO_STEPS = "No reasoning to step through yet: run the model or type it in the form."
 # One generation at a time on the one model; saves have their own group so they never wait.
 MODEL = {"concurrency_id": "model", "concurrency_limit": 1}
 # Instant view changes (steps, nudges, seeking) skip the queue and stay out of the API page.
 UI = {"queue": False, "api_visibility": "undocumented"}
+# The same, for view changes that may answer with a toast (gr.Info reaches only queued events).
+UI_TOLD = {"api_visibility": "undocumented", "concurrency_limit": None}
 
 
 def _fields(s: Screen) -> list:
@@ -78,13 +82,19 @@ def _wire_open(s: Screen, studio: Studio) -> None:
         comment=None,
         request: gr.Request = None,
     ):
+        nothing = {s.save_msg: gr.skip()}  # a dict of updates, even with nothing in it
         if item_id is None or item_id == "":
-            return {}
+            return nothing
         try:
             who = actor(studio, typed, request, "view")
+            picked = record_id(item_id)
+            if picked == session.item_id:
+                # Already open. The dropdown may report one pick twice, the second before the
+                # first reply filled the form: its empty fields are no edits to save.
+                return nothing
             edits = form_from_fields(answer, start, end, klass, reasoning, comment)
             kept = handlers.keep_edits(studio, session, who, edits)
-            opened = handlers.open_item(studio, record_id(item_id))
+            opened = handlers.open_item(studio, picked)
         except StudioError as error:
             return failure(s.save_msg, error) | {s.picker: session.item_id}
         session = replace(opened, skipped=session.skipped)
@@ -220,7 +230,7 @@ def _run_update(
     if update.text:
         return updates | {s.steps: views.live_html(update.text), s.raw: update.text}
     data = views.timeline_data(session, None, [], 0)
-    return updates | {s.timeline: timeline_figure(data), s.steps: views.live_html("")}
+    return updates | {s.timeline: editor_html(data), s.steps: views.live_html("")}
 
 
 def _wire_run(s: Screen, studio: Studio) -> None:
@@ -284,34 +294,45 @@ def _throttled(s: Screen, studio: Studio, updates, who: str | None, kept: Form |
         yield _run_update(s, studio, update, who, kept)
 
 
-def _seek(seconds: float | None):
-    """A player update that jumps to `seconds` (nothing when there is no time to go to)."""
-    return gr.skip() if seconds is None else gr.update(playback_position=float(seconds))
+def _seek(seconds: float | None, nothing: str = ""):
+    """A player update that jumps to `seconds`; without one the player stays and, when a button
+    asked for it, a toast says why (`nothing`)."""
+    if seconds is None:
+        if nothing:
+            gr.Info(nothing)
+        return gr.skip()
+    return gr.update(playback_position=float(seconds))
 
 
 def _wire_steps(s: Screen, studio: Studio) -> None:
     form_in = [s.state, s.reasoning, s.step_index, s.start, s.end]
     outputs = [s.steps, s.step_index, s.step_edit, s.timeline, s.player]
 
-    def mover(delta: int):
+    def mover(delta: int, asked: bool = True):
+        """Move `delta` steps; `asked`: a button press, which says so when nothing can happen."""
+
         def on_move(session, reasoning, index, start, end):
             form = view_form(reasoning, start, end)
             steps = views.reasoning_steps(form.reasoning)
             index = clamp(int(index or 0) + delta, len(steps))
             updates = step_updates(s, session, form, index)
-            return updates | {s.player: _seek(seek_time(steps[index]) if steps else None)}
+            if not steps:
+                return updates | {s.player: _seek(None, NO_STEPS if asked else "")}
+            # Seeking to a step that names no time is only worth a word when that was the ask.
+            nothing = f"Step {index + 1} names no time." if asked and delta == 0 else ""
+            return updates | {s.player: _seek(seek_time(steps[index]), nothing)}
 
         return on_move
 
     for button, delta in ((s.prev_step, -1), (s.next_step, +1), (s.seek_step, 0)):
-        moved = button.click(mover(delta), form_in, outputs, **UI)
+        moved = button.click(mover(delta), form_in, outputs, **UI_TOLD)
         moved.then(None, None, None, js=SCROLL_TO_STEP_JS)
-    s.reasoning.input(mover(0), form_in, outputs, **UI, trigger_mode="always_last")
+    s.reasoning.input(mover(0, asked=False), form_in, outputs, **UI, trigger_mode="always_last")
 
     def on_apply(session, reasoning, index, start, end, new_text):
         steps = views.reasoning_steps(reasoning)
         if not steps or not text_or_none(new_text):
-            return {}
+            return {s.steps: gr.skip()}  # a dict of updates (an empty one reads as a value)
         index = clamp(int(index or 0), len(steps))
         text = replace_step(reasoning, steps[index], new_text.strip())
         form = view_form(text, start, end)
@@ -321,14 +342,18 @@ def _wire_steps(s: Screen, studio: Studio) -> None:
 
     def on_seek_model(session):
         result = session.result
-        return _seek(min(result.interval) if result and result.interval else None)
+        if result is None:
+            return _seek(None, "No model run on this item yet: press Run.")
+        return _seek(
+            min(result.interval) if result.interval else None, "The model gave no interval."
+        )
 
     def on_seek_truth(session):
         truth = session.truth.interval
-        return _seek(min(truth) if truth else None)
+        return _seek(min(truth) if truth else None, "This item has no ground-truth interval.")
 
-    s.seek_model.click(on_seek_model, [s.state], [s.player], **UI)
-    s.seek_truth.click(on_seek_truth, [s.state], [s.player], **UI)
+    s.seek_model.click(on_seek_model, [s.state], [s.player], **UI_TOLD)
+    s.seek_truth.click(on_seek_truth, [s.state], [s.player], **UI_TOLD)
 
 
 def _nudge(delta: float):
@@ -339,6 +364,8 @@ def _nudge(delta: float):
 
 
 def _wire_interval(s: Screen) -> None:
+    # No server event redraws the timeline when Start / End change: its Yours lane follows the
+    # fields in the browser (assets/timeline.js), so two replies can never land out of order.
     for button, box, delta in (
         (s.start_minus, s.start, -0.5),
         (s.start_plus, s.start, 0.5),
@@ -354,16 +381,6 @@ def _wire_interval(s: Screen) -> None:
         return {s.answer: answer, s.start: None, s.end: None}
 
     s.no_anomaly.click(on_normal, [s.state], [s.answer, s.start, s.end], **UI)
-
-    def on_interval(session, reasoning, index, start, end):
-        form = view_form(reasoning, start, end)
-        steps = views.reasoning_steps(form.reasoning)
-        data = views.timeline_data(session, form, steps, int(index or 0))
-        return timeline_figure(data)
-
-    inputs = [s.state, s.reasoning, s.step_index, s.start, s.end]
-    s.start.change(on_interval, inputs, [s.timeline], **UI)
-    s.end.change(on_interval, inputs, [s.timeline], **UI)
 
 
 def _wire_save(s: Screen, studio: Studio) -> None:
@@ -471,6 +488,13 @@ def _wire_save(s: Screen, studio: Studio) -> None:
     s.restore_btn.click(
         on_restore, restore_in, [*restore_out, s.state], api_name="restore", **STORE
     )
+
+    def on_history_row(evt: gr.SelectData):
+        # A click picks the revision; restoring writes, so it stays one deliberate press away.
+        row = evt.row_value or []
+        return row[0] if row else gr.skip()
+
+    s.history.select(on_history_row, None, [s.restore_no], api_name=False, **UI)
 
 
 def _review_updates(s: Screen, studio: Studio) -> dict:
@@ -612,7 +636,7 @@ def _wire_progress(s: Screen, studio: Studio) -> None:
             who = actor(studio, typed, request, "view")
         except StudioError as error:
             gr.Warning(handlers.message_of(error))
-            return {}
+            return {s.next_up: gr.skip()}  # a dict of updates (an empty one reads as a value)
         return _progress_updates(s, studio, who)
 
     outputs = [s.counts, s.by_annotator, s.next_up]
@@ -676,7 +700,7 @@ def _wire_load(s: Screen, studio: Studio, demo: gr.Blocks) -> None:
         updates = {
             s.picker: gr.update(choices=handlers.queue_choices(studio, username)),
             s.header: views.header_html(studio.models.status()),
-            s.timeline: timeline_figure(views.timeline_data(Session(), None, [], 0)),
+            s.timeline: editor_html(views.timeline_data(Session(), None, [], 0)),
         }
         if username:
             updates[s.signed_in] = f"Signed in as **{html.escape(username)}**"

@@ -7,11 +7,12 @@ from dataclasses import dataclass
 
 import gradio as gr
 
-from app import demo, handlers, views
+from app import demo, editor, handlers, hotkeys, views
 from app.handlers import Studio
 from app.labels import ALL, ITEM_STATES, TASK_LABELS
 from app.settings import DEVICES, QUANTS
 from app.state import Session
+from app.timeline import TimelineData
 from inference.rubric import CRITERIA
 from inference.tasks import CLASSES, DEFAULT_FPS
 from train.card import SUMMARY_COLUMNS
@@ -148,7 +149,7 @@ class Screen:
     take_model: gr.Button = None
     task: gr.Radio = None
     think: gr.Checkbox = None
-    timeline: gr.Plot = None
+    timeline: gr.HTML = None
     unpin_btn: gr.Button = None
     upload: gr.UploadButton = None
 
@@ -206,7 +207,13 @@ def _video_column(s: Screen, choices: list, sources: list[str]) -> None:
     s.player = gr.Video(
         label="Video", interactive=False, elem_id="player", height=380, autoplay=False
     )
-    s.timeline = gr.Plot(label="Timeline", elem_id="timeline", show_label=False)
+    # Drag, draw and click here; the finished interval lands in the Start / End fields.
+    s.timeline = gr.HTML(
+        editor.editor_html(TimelineData()),
+        js_on_load=editor.editor_js(),
+        elem_id="timeline",
+        label="Timeline",
+    )
     with gr.Row():
         s.seek_model = gr.Button("▶ Model interval", size="sm", elem_id="seek-model")
         s.seek_truth = gr.Button("▶ Ground truth", size="sm", elem_id="seek-truth")
@@ -250,21 +257,21 @@ def _correction_panel(s: Screen) -> None:
         s.take_model = gr.Button("Take the model's answer", elem_id="take-model")
         s.discard_btn = gr.Button("Discard edits", elem_id="discard-edits")
     s.save_msg = gr.HTML(views.message_html(""), elem_id="save-msg", label="Save status")
-    gr.HTML(
-        '<div class="vau-keys"><kbd>Ctrl</kbd>+<kbd>S</kbd> save · <kbd>Ctrl</kbd>+'
-        "<kbd>Enter</kbd> submit · <kbd>Alt</kbd>+<kbd>N</kbd> next item · <kbd>Alt</kbd>+"
-        "<kbd>←</kbd>/<kbd>→</kbd> steps</div>"
-    )
+    gr.HTML(hotkeys.keys_line(), label="Keys")
     with gr.Accordion("Revision history", open=False, elem_id="history-box"):
         s.history = gr.Dataframe(
-            label="Revisions (newest first)",
+            label="Revisions (newest first): click one to restore it",
             headers=views.HISTORY_HEADERS,
             interactive=False,
             elem_id="history",
             wrap=True,
+            # Narrow number, status and time columns leave the comment room to show in full.
+            column_widths=["6%", "12%", "11%", "15%", "13%", "12%", "12%", "19%"],
         )
         with gr.Row():
-            s.restore_no = gr.Number(label="Revision #", precision=0, value=None, scale=1)
+            s.restore_no = gr.Number(
+                label="Revision #", precision=0, value=None, scale=1, elem_id="restore-no"
+            )
             s.restore_btn = gr.Button("Restore this revision", scale=2, elem_id="restore-btn")
 
 
@@ -474,6 +481,7 @@ def build_layout(studio: Studio) -> Screen:
     s.state = gr.State(Session())
     s.step_index = gr.State(0)
     _header(s, studio)
+    gr.HTML(hotkeys.help_html(), elem_id="vau-help-host", label="Keys and gestures")
     with gr.Tabs(selected=studio.settings.first_tab) as s.tabs:
         with gr.Tab("Demo", id="demo") as s.demo_tab:
             _demo_tab(s)

@@ -9,11 +9,11 @@ import gradio as gr
 
 from annotate.errors import InvalidInput
 from app import handlers, roles, views
+from app.editor import editor_html
 from app.handlers import Studio
 from app.layout import ANSWER_INFO, Screen
 from app.state import Form, Session
 from app.steps import step_source
-from app.timeline import timeline_figure
 from inference.errors import StudioError
 from inference.tasks import CLASSES
 
@@ -69,7 +69,7 @@ def step_updates(s: Screen, session: Session, form: Form, index: int) -> dict:
         s.steps: html,
         s.step_index: index,
         s.step_edit: step_source(form.reasoning or "", step) if step else "",
-        s.timeline: timeline_figure(data),
+        s.timeline: editor_html(data),
     }
 
 
@@ -153,13 +153,27 @@ def signed_in_user(request: gr.Request | None) -> str | None:
         return None
     if request.username:
         return request.username
+    return _oauth_userinfo(request).get("preferred_username")
+
+
+def signed_in_orgs(request: gr.Request | None) -> list[tuple[str, str | None]]:
+    """The Hugging Face organisations of the OAuth user: (name, their role there) pairs."""
+    if request is None or request.username:  # a users-file login has no organisations
+        return []
+    orgs = _oauth_userinfo(request).get("orgs") or []
+    return [
+        (o["preferred_username"], o.get("roleInOrg")) for o in orgs if o.get("preferred_username")
+    ]
+
+
+def _oauth_userinfo(request: gr.Request) -> dict:
     raw = request.request  # the Starlette request; OAuth keeps its result in the session
     if raw is None or "session" not in raw.scope:
-        return None
+        return {}
     info = raw.session.get("oauth_info") or {}
     if info.get("expires_at") and info["expires_at"] < time.time():
-        return None
-    return (info.get("userinfo") or {}).get("preferred_username")
+        return {}
+    return info.get("userinfo") or {}
 
 
 def who_is(typed: str | None, request: gr.Request | None) -> str | None:
@@ -169,7 +183,8 @@ def who_is(typed: str | None, request: gr.Request | None) -> str | None:
 
 def actor(studio, typed: str | None, request: gr.Request | None, action: str) -> str | None:
     """The caller's name when their roles allow `action` (app.roles); NotAllowed otherwise."""
-    identity = roles.identify(studio.settings, signed_in_user(request), typed)
+    signed_in, orgs = signed_in_user(request), signed_in_orgs(request)
+    identity = roles.identify(studio.settings, signed_in, typed, orgs)
     return roles.require(identity, action)
 
 

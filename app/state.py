@@ -18,6 +18,7 @@ class Session:
     video: str | None = None  # path of the file in the player
     video_id: int | None = None  # the store's video record
     duration: float | None = None
+    fps: float | None = None  # the video file's own frame rate (frame-exact stepping)
     task: str = "grounding"
     item_id: int | None = None  # store item: video + task + question
     question: str | None = None
@@ -35,12 +36,15 @@ class Session:
     skipped: tuple[int, ...] = ()  # items skipped in this browser session; Next passes them
 
     @classmethod
-    def for_item(cls, item: ItemRecord, video: str | None, duration: float | None) -> Session:
+    def for_item(
+        cls, item: ItemRecord, video: str | None, duration: float | None, fps: float | None = None
+    ) -> Session:
         """A session on a store item (and its video), with no model result yet."""
         return cls(
             video=video,
             video_id=item.video.id,
             duration=duration,
+            fps=fps,
             task=item.task,
             item_id=item.id,
             question=item.question,

@@ -1,4 +1,6 @@
-"""The timeline figure: duration, predicted and true intervals, frames and step times."""
+"""What a timeline shows (`TimelineData`), and the read-only plotly figure of it (Review, Demo).
+
+The Studio edits intervals on its own HTML timeline, app.editor, drawn from the same data."""
 
 from __future__ import annotations
 
@@ -33,9 +35,20 @@ class TimelineData:
     step_times: Sequence[Interval] = ()
     step_label: str = "Step"
     notes: list[str] = field(default_factory=list)
+    fps: float | None = None  # the video file's own frame rate, for frame-exact stepping
+    captions: Sequence[Caption] = ()  # the reasoning steps at the times they name
 
 
-def _span(data: TimelineData) -> float:
+@dataclass(frozen=True)
+class Caption:
+    """A subtitle: text shown on the player from `start` to `end` seconds."""
+
+    start: float
+    end: float
+    text: str
+
+
+def span_of(data: TimelineData) -> float:
     """The x-axis length: the duration, stretched to fit any interval that runs past it."""
     ends = [data.duration or 0.0]
     for interval in (data.predicted, data.truth, data.corrected, *data.step_times):
@@ -64,7 +77,18 @@ def _bar(row: str, interval: Interval, color: str, name: str, span: float) -> go
 
 
 def _traces(data: TimelineData, span: float) -> list:
-    traces: list = []
+    # An invisible point on every row: the lane names show even when no bar does.
+    traces: list = [
+        go.Scatter(
+            x=[0.0] * len(ROWS),
+            y=list(ROWS),
+            mode="markers",
+            marker={"opacity": 0},
+            name="lanes",
+            hoverinfo="skip",
+            showlegend=False,
+        )
+    ]
     if data.predicted:
         traces.append(_bar("Model", data.predicted, COLORS["Model"], "Model", span))
     if data.corrected:
@@ -94,7 +118,7 @@ def _traces(data: TimelineData, span: float) -> list:
 
 def timeline_figure(data: TimelineData) -> go.Figure:
     """A compact horizontal timeline of one video for gr.Plot."""
-    span = _span(data)
+    span = span_of(data)
     figure = go.Figure(_traces(data, span))
     figure.update_layout(
         barmode="overlay",
@@ -104,7 +128,7 @@ def timeline_figure(data: TimelineData) -> go.Figure:
         plot_bgcolor="rgba(0,0,0,0)",
         font={"size": 12},
         hoverlabel={"namelength": -1},
-        title={"text": _title(data), "x": 0.01, "y": 0.97, "font": {"size": 13}},
+        title={"text": title_of(data), "x": 0.01, "y": 0.97, "font": {"size": 13}},
     )
     figure.update_xaxes(
         range=[0, span],
@@ -116,6 +140,7 @@ def timeline_figure(data: TimelineData) -> go.Figure:
     )
     figure.update_yaxes(
         categoryorder="array",
+        type="category",
         categoryarray=list(reversed(ROWS)),
         range=[-0.5, len(ROWS) - 0.5],
         fixedrange=True,
@@ -125,7 +150,8 @@ def timeline_figure(data: TimelineData) -> go.Figure:
     return figure
 
 
-def _title(data: TimelineData) -> str:
+def title_of(data: TimelineData) -> str:
+    """'20.0 s video · model: 6.0–12.0 s · truth: ...' (or 'No video yet')."""
     parts = []
     if data.duration:
         parts.append(f"{data.duration:.1f} s video")

@@ -9,7 +9,7 @@ import gradio as gr
 
 from annotate.backup import Backups, restore_if_empty, target_from_spec
 from annotate.store import Store
-from app import handlers
+from app import handlers, hotkeys
 from app.demo_events import wire_demo
 from app.events import wire
 from app.handlers import Studio
@@ -20,29 +20,6 @@ from app.settings import ROOT, Settings
 log = logging.getLogger("vau.studio")
 
 CSS_PATH = ROOT / "assets" / "studio.css"
-
-# Ctrl/Cmd+S saves a draft, Ctrl/Cmd+Enter submits, Alt+N opens the next item,
-# Alt+Left/Right step through the reasoning, Alt+A / Alt+R approve / reject in the Review tab.
-# Buttons are found by their elem_id; a key acts only on a button that is on screen (visible
-# tab), so Alt+A in the Studio tab approves nothing.
-SHORTCUTS_JS = """
-() => {
-  const keys = {"s": "save-btn", "Enter": "submit-btn"};
-  const alt = {"n": "next-btn", "N": "next-btn",
-               "ArrowLeft": "prev-step", "ArrowRight": "next-step",
-               "a": "approve-btn", "A": "approve-btn", "r": "reject-btn", "R": "reject-btn"};
-  document.addEventListener("keydown", (event) => {
-    let id = null;
-    if ((event.ctrlKey || event.metaKey) && keys[event.key]) id = keys[event.key];
-    else if (event.altKey && alt[event.key]) id = alt[event.key];
-    if (!id) return;
-    const button = document.getElementById(id);
-    if (!button || button.offsetParent === null) return;
-    event.preventDefault();
-    button.click();
-  });
-}
-"""
 
 
 def _engine_name(engine, settings: Settings) -> str | None:
@@ -125,7 +102,7 @@ def launch_options(settings: Settings, studio: Studio | None = None) -> dict:
         "auth_message": "VAU-R1 Studio: sign in with the name and password you were given.",
         "theme": theme(),
         "css_paths": [CSS_PATH],
-        "js": SHORTCUTS_JS,
+        "js": hotkeys.keys_js(),
         "max_file_size": f"{settings.max_upload_mb}mb",
         "ssr_mode": False,
         "footer_links": ["api", "settings"],

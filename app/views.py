@@ -10,7 +10,7 @@ from app.labels import item_label
 from app.runtime import ModelStatus
 from app.state import Form, Session
 from app.steps import clamp, step_html
-from app.timeline import TimelineData
+from app.timeline import Caption, TimelineData
 from inference.protocol import without_tags
 from inference.steps import Step, split_steps
 from inference.tasks import CLASSES, GROUNDING_ANSWERS
@@ -138,7 +138,26 @@ def timeline_data(session: Session, form: Form | None, steps: list[Step], index:
         frame_times=session.frame_times,
         step_times=list(step.times) if step else [],
         step_label=f"Step {step.index + 1}" if step else "Step",
+        fps=session.fps,
+        captions=captions(steps),
     )
+
+
+CAPTION_S = 3.0  # a step that names one moment stays on the player this long
+CAPTION_CHARS = 90
+
+
+def captions(steps: list[Step]) -> list[Caption]:
+    """The reasoning steps as subtitles: each at every time it names, titled or abridged."""
+    out = []
+    for step in steps:
+        words = step.title or " ".join(without_tags(step.text).split())
+        if len(words) > CAPTION_CHARS:
+            words = words[: CAPTION_CHARS - 1].rstrip() + "…"
+        text = f"Step {step.index + 1} · {words}"
+        for start, end in step.times:
+            out.append(Caption(start, max(end, start + CAPTION_S), text))
+    return sorted(out, key=lambda c: c.start)
 
 
 def history_rows(revisions: list[RevisionRecord]) -> list[list]:
@@ -151,6 +170,7 @@ def history_rows(revisions: list[RevisionRecord]) -> list[list]:
             r.created_at.strftime("%Y-%m-%d %H:%M:%S"),
             (r.answer or "")[:60],
             _fmt_interval(r.interval),
+            r.class_name or "",
             (r.review_comment or r.comment or "")[:80],
         ]
         for r in revisions
@@ -179,7 +199,7 @@ def review_rows(pairs: list[tuple[ItemRecord, RevisionRecord]]) -> list[list]:
 PROGRESS_HEADERS = ["annotator", *STATUSES, "total"]
 
 
-HISTORY_HEADERS = ["#", "status", "by", "saved (UTC)", "answer", "interval", "comment"]
+HISTORY_HEADERS = ["#", "status", "by", "saved (UTC)", "answer", "interval", "class", "comment"]
 
 
 def next_up_markdown(item: ItemRecord | None, who: str | None) -> str:

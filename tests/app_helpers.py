@@ -94,6 +94,13 @@ def launch(settings: Settings, **build):
     return demo, f"http://127.0.0.1:{settings.port}/"
 
 
+def scripted_studio(tmp_path, delay: float = 0.01):
+    """A launched Studio whose model is a ScriptedEngine; returns (demo, url)."""
+    # The model name only labels the injected engine's runs: nothing is loaded.
+    settings = studio_settings(tmp_path, model="scripted test model")
+    return launch(settings, engine=ScriptedEngine(delay=delay))
+
+
 def studio_settings(tmp_path, **fields) -> Settings:
     """Settings that keep the database, uploads and exports under `tmp_path`."""
     return Settings(

@@ -59,6 +59,14 @@ def value_of(page, elem_id: str) -> str:
     return page.locator(f"#{elem_id} input, #{elem_id} textarea").first.input_value()
 
 
+def wait_for_number(page, elem_id: str, value: float) -> None:
+    """Wait until the Gradio number field `elem_id` holds `value` ('14' and '14.0' alike)."""
+    page.wait_for_function(
+        "([id, v]) => Number(document.querySelector(`#${id} input`).value) === v",
+        arg=[elem_id, value],
+    )
+
+
 def wait_for_text(page, elem_id: str, pattern: str) -> str:
     """Wait until the element's text matches `pattern`; return the text."""
     locator = page.locator(f"#{elem_id}")
@@ -77,6 +85,14 @@ def wait_for_player_time(page, seconds: float, tolerance: float = 0.3) -> None:
         "([t, tol]) => { const v = document.querySelector('#player video');"
         " return v && Math.abs(v.currentTime - t) <= tol; }",
         arg=[seconds, tolerance],
+    )
+
+
+def lane_bars(page, lane: str) -> list[str]:
+    """The labels of the bars in a lane of the Studio's timeline editor ('Model: 6.0–12.0 s')."""
+    page.wait_for_selector("#timeline .vt")
+    return page.eval_on_selector_all(
+        f'#timeline [data-lane="{lane}"] .vt-bar', "bars => bars.map(b => b.title)"
     )
 
 

@@ -21,7 +21,7 @@ def test_predicted_interval_is_a_bar_on_the_model_row():
 
 def test_truth_and_prediction_sit_on_separate_rows():
     figure = timeline_figure(TimelineData(duration=20.0, predicted=(4, 9), truth=(5, 12)))
-    rows = {t.hovertext[0].split(":")[0]: t.y[0] for t in figure.data}
+    rows = {t.hovertext[0].split(":")[0]: t.y[0] for t in figure.data if t.type == "bar"}
     assert rows == {"Model": "Model", "Ground truth": "Truth"}
     assert list(figure.layout.yaxis.categoryarray) == ["Frames", "Step", "Truth", "Yours", "Model"]
 
@@ -56,7 +56,7 @@ def test_zero_length_step_time_stays_visible():
 def test_every_sampled_frame_is_a_tick():
     times = [0.25, 0.75, 1.25, 1.75]
     figure = timeline_figure(TimelineData(duration=2.0, frame_times=times))
-    (ticks,) = [t for t in figure.data if t.type == "scatter"]
+    (ticks,) = [t for t in figure.data if t.name == "Sampled frames"]
     assert list(ticks.x) == times
     assert set(ticks.y) == {"Frames"}
 
@@ -85,3 +85,10 @@ def test_step_titles_from_model_output_are_escaped():
 )
 def test_title_summarises_what_is_shown(data, title):
     assert timeline_figure(data).layout.title.text == title
+
+
+def test_an_empty_timeline_still_names_its_lanes():
+    figure = timeline_figure(TimelineData())
+    (lanes,) = [t for t in figure.data if t.name == "lanes"]
+    assert set(lanes.y) == {"Model", "Yours", "Truth", "Step", "Frames"}
+    assert figure.layout.yaxis.type == "category"

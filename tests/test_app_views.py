@@ -138,8 +138,18 @@ def test_status_pill_escapes_the_message():
 def test_history_rows_say_who_when_and_what():
     rows = views.history_rows([_revision(status="draft", restored_from=1)])
     assert rows == [
-        [2, "draft (from #1)", "ann", "2026-01-02 03:04:05", "Anomaly", "4.0–9.0 s", "ok"]
+        [
+            2,
+            "draft (from #1)",
+            "ann",
+            "2026-01-02 03:04:05",
+            "Anomaly",
+            "4.0–9.0 s",
+            "Fighting",
+            "ok",
+        ]
     ]
+    assert len(rows[0]) == len(views.HISTORY_HEADERS)
 
 
 def test_revision_card_escapes_the_annotators_text():
@@ -165,3 +175,17 @@ def test_next_up_points_to_the_next_item(item, who, text):
 )
 def test_answer_choices_per_task(task, choices):
     assert views.answer_choices(task) == choices
+
+
+def test_timeline_data_carries_the_frame_rate_and_the_steps_as_captions():
+    steps = views.reasoning_steps("1. They meet at 2 s.\n2. From 6 to 12 s they fight.")
+    data = views.timeline_data(Session(fps=25.0), None, steps, 0)
+    assert data.fps == 25.0
+    assert [(c.start, c.end) for c in data.captions] == [(2.0, 2.0 + views.CAPTION_S), (6, 12)]
+    assert data.captions[1].text == "Step 2 · From 6 to 12 s they fight."
+
+
+def test_a_long_step_is_abridged_as_a_caption():
+    (caption,) = views.captions(views.reasoning_steps("At 3 s " + "a very long remark " * 20))
+    assert len(caption.text) <= len("Step 1 · ") + views.CAPTION_CHARS
+    assert caption.text.endswith("…")

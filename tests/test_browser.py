@@ -13,16 +13,14 @@ import shutil
 
 import pytest
 
-from app.settings import Settings
-from app.ui import build_app, launch_options
-from tests.app_helpers import ROOT, ScriptedEngine, free_port
+from tests.app_helpers import ROOT, scripted_studio
 from tests.browser import (
     CHROMIUM,
     browser_page,
     fill,
+    lane_bars,
     pick,
     player_time,
-    timeline_traces,
     value_of,
     wait_for_player_time,
     wait_for_text,
@@ -40,18 +38,8 @@ SCREENSHOT = ROOT / "docs" / "screenshot.png"
 
 @pytest.fixture(scope="module")
 def studio(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("browser")
-    settings = Settings(
-        db_url=f"sqlite:///{folder / 'studio.db'}",
-        uploads=str(folder / "uploads"),
-        exports=str(folder / "exports"),
-        port=free_port(),
-        model="scripted test model",  # names the injected engine; nothing is loaded
-    )
-    engine = ScriptedEngine(delay=0.02)
-    demo = build_app(settings, engine=engine)
-    demo.launch(prevent_thread_lock=True, quiet=True, **launch_options(settings, demo.studio))
-    yield demo, f"http://127.0.0.1:{settings.port}/"
+    demo, url = scripted_studio(tmp_path_factory.mktemp("browser"), delay=0.02)
+    yield demo, url
     demo.close()
 
 
@@ -72,7 +60,7 @@ def test_a_new_user_grounds_corrects_saves_and_exports(studio, tmp_path):
 
         page.click("#run-btn")
         wait_for_text(page, "run-msg", "Done")
-        assert "Model: 6.0–12.0 s" in timeline_traces(page)
+        assert lane_bars(page, "Model") == ["Model: 6.0–12.0 s"]
         assert "Anomaly" in page.inner_text("#result")
 
         assert "Step 1 of 3" in page.inner_text("#steps")
@@ -86,10 +74,7 @@ def test_a_new_user_grounds_corrects_saves_and_exports(studio, tmp_path):
         page.click("text=start −0.5")  # ... nudged half a second earlier
         page.wait_for_function("document.querySelector('#fix-start input').value == '5.5'")
         fill(page, "fix-end", "12.5")
-        page.wait_for_function(
-            "Array.from(document.querySelector('#timeline .js-plotly-plot').data)"
-            ".some(t => (t.hovertext || [''])[0] == 'Your correction: 5.5–12.5 s')"
-        )
+        page.wait_for_selector('#timeline .vt-yours[title="Yours: 5.5–12.5 s"]')
         _screenshot(page)
 
         page.get_by_text("Edit this step").click()

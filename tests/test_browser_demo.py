@@ -17,7 +17,7 @@ from app import record
 from app.handlers import Studio, import_samples
 from app.runtime import ModelSlot
 from tests.app_helpers import ROOT, SCRIPTED, ScriptedEngine, launch, studio_settings
-from tests.browser import CHROMIUM, browser_page, timeline_traces, wait_for_text
+from tests.browser import CHROMIUM, browser_page, lane_bars, timeline_traces, wait_for_text
 
 pytestmark = [
     pytest.mark.browser,
@@ -83,7 +83,7 @@ def test_a_stakeholder_sees_a_recorded_run_at_once_and_steps_through_it(space):
         page.click("#demo-open")  # a correction is one click away
         wait_for_text(page, "save-msg", "Opened from the demo")
         page.wait_for_selector("#player video")
-        assert "Model: 6.0–12.0 s" in timeline_traces(page)
+        assert lane_bars(page, "Model") == ["Model: 6.0–12.0 s"]
 
 
 def test_skip_shows_the_whole_reasoning_at_once(space, monkeypatch):

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.settings import Settings
-from app.ui import build_app, launch_options
-from tests.app_helpers import ScriptedEngine, free_port
+from tests.app_helpers import scripted_studio
 from tests.browser import (
     CHROMIUM,
     browser_page,
@@ -31,17 +29,8 @@ pytestmark = [
 
 @pytest.fixture(scope="module")
 def studio(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("edits")
-    settings = Settings(
-        db_url=f"sqlite:///{folder / 'studio.db'}",
-        uploads=str(folder / "uploads"),
-        exports=str(folder / "exports"),
-        port=free_port(),
-        model="scripted test model",  # names the injected engine; nothing is loaded
-    )
-    demo = build_app(settings, engine=ScriptedEngine(delay=0.01))
-    demo.launch(prevent_thread_lock=True, quiet=True, **launch_options(settings, demo.studio))
-    yield demo, f"http://127.0.0.1:{settings.port}/"
+    demo, url = scripted_studio(tmp_path_factory.mktemp("edits"), delay=0.01)
+    yield demo, url
     demo.close()
 
 
@@ -165,3 +154,23 @@ def test_a_local_studio_remembers_the_typed_name_in_the_browser(studio):
             "document.querySelector('#annotator input, #annotator textarea').value"
             " == 'remembered-annotator'"
         )
+
+
+def test_a_click_on_a_history_row_picks_the_revision_to_restore(studio):
+    demo, url = studio
+    with browser_page(url) as page:
+        open_item(page, "historian", "sample_fall.mp4")
+        fill(page, "fix-comment", "first reading")
+        page.click("#save-btn")
+        wait_for_text(page, "save-msg", "revision 1")
+        fill(page, "fix-comment", "second reading")
+        page.click("#save-btn")
+        wait_for_text(page, "save-msg", "revision 2")
+        page.get_by_text("Revision history").click()
+        page.locator("#history [role=gridcell]", has_text="first reading").first.click()
+        page.wait_for_function("document.querySelector('#restore-no input').value == '1'")
+        page.click("#restore-btn")
+        wait_for_text(page, "save-msg", "Restored revision 1 as draft revision 3")
+        assert value_of(page, "fix-comment") == "first reading"
+    revision = demo.studio.store.current(item_of(demo, "sample_fall.mp4"), "historian")
+    assert (revision.number, revision.comment) == (3, "first reading")

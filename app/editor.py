@@ -1,0 +1,132 @@
+"""The Studio's timeline, where intervals are made: lanes drawn here as HTML from TimelineData,
+edited in the browser by assets/timeline.js (drag, draw, seek, playhead, captions).
+
+Positions are percentages of the axis, so the page can resize it freely; every time the browser
+needs sits in a data- attribute, and every text from a model is escaped.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+
+from app.settings import ROOT
+from app.timeline import COLORS, ROWS, Interval, TimelineData, span_of, title_of
+
+TIMELINE_JS_PATH = ROOT / "assets" / "timeline.js"
+NICE_STEPS = (0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 1800, 3600)
+MAX_TICKS = 10
+MAX_FRAME_TICKS = 400  # beyond this the lane is a blur of ticks; every n-th one is drawn
+
+
+def editor_js() -> str:
+    """The editor's behaviour, for gr.HTML's js_on_load (read when the app is built)."""
+    return TIMELINE_JS_PATH.read_text()
+
+
+def editor_html(data: TimelineData) -> str:
+    """The editable timeline: a header, one lane per row of ROWS, an axis, and the captions."""
+    span = span_of(data)
+    lanes = "".join(_lane(row, _bars(row, data, span)) for row in ROWS)
+    attrs = {
+        "span": _num(span),
+        "duration": _num(data.duration) if data.duration else "",
+        "fps": _num(data.fps) if data.fps else "",
+    }
+    data_attrs = " ".join(f'data-{k}="{v}"' for k, v in attrs.items())
+    return (
+        f'<div class="vt" {data_attrs}>{_head(data)}'
+        f'<div class="vt-lanes">{lanes}{_axis(data, span)}'
+        '<div class="vt-playhead" aria-hidden="true"></div></div>'
+        f"{_captions(data)}</div>"
+    )
+
+
+def ticks(span: float) -> list[float]:
+    """Axis marks at a round step, at most MAX_TICKS of them, from 0 to `span`."""
+    step = next((s for s in NICE_STEPS if span / s <= MAX_TICKS), NICE_STEPS[-1])
+    return [i * step for i in range(int(math.floor(span / step + 1e-9)) + 1)]
+
+
+def _head(data: TimelineData) -> str:
+    return (
+        f'<div class="vt-head"><span class="vt-title">{html.escape(title_of(data))}</span>'
+        '<span class="vt-readout" aria-live="polite"></span>'
+        '<span class="vt-clock">0.00 s</span><span class="vt-speed">1×</span>'
+        '<button type="button" class="vau-help-open vt-keys" title="Keys and gestures (?)">'
+        "?</button></div>"
+    )
+
+
+def _lane(row: str, bars: str) -> str:
+    hint = ""
+    if row == "Yours" and 'class="vt-bar' not in bars:
+        hint = '<span class="vt-hint">drag here to draw your interval</span>'
+    return (
+        f'<div class="vt-lane" data-lane="{row}"><div class="vt-name">{row}</div>'
+        f'<div class="vt-track">{hint}{bars}</div></div>'
+    )
+
+
+def _bars(row: str, data: TimelineData, span: float) -> str:
+    if row == "Model" and data.predicted:
+        return _bar(data.predicted, span, "Model", COLORS["Model"])
+    if row == "Yours" and data.corrected:
+        return _bar(data.corrected, span, "Yours", COLORS["edit"], grips=True)
+    if row == "Truth" and data.truth:
+        return _bar(data.truth, span, "Ground truth", COLORS["Truth"])
+    if row == "Step":
+        return "".join(_bar(t, span, data.step_label, COLORS["Step"]) for t in data.step_times)
+    if row == "Frames":
+        return _frame_ticks(data.frame_times, span)
+    return ""
+
+
+def _bar(interval: Interval, span: float, name: str, color: str, grips: bool = False) -> str:
+    start, end = sorted(interval)
+    left, width = _pct(start, span), max(_pct(end - start, span), 0.4)  # zero length stays seen
+    label = html.escape(f"{name}: {start:.1f}–{end:.1f} s")
+    inner = (
+        '<span class="vt-grip" data-edge="start" title="drag to move the start"></span>'
+        '<span class="vt-grip" data-edge="end" title="drag to move the end"></span>'
+        if grips
+        else ""
+    )
+    kind = " vt-yours" if grips else ""
+    return (
+        f'<div class="vt-bar{kind}" style="left:{left:.3f}%;width:{width:.3f}%;'
+        f'background:{color}" data-start="{_num(start)}" data-end="{_num(end)}" '
+        f'title="{label}" aria-label="{label}">{inner}</div>'
+    )
+
+
+def _frame_ticks(times, span: float) -> str:
+    every = max(1, math.ceil(len(times) / MAX_FRAME_TICKS))
+    return "".join(f'<i style="left:{_pct(t, span):.3f}%"></i>' for t in list(times)[::every])
+
+
+def _axis(data: TimelineData, span: float) -> str:
+    marks = "".join(f'<span style="left:{_pct(t, span):.3f}%">{t:g}</span>' for t in ticks(span))
+    end = ""
+    if data.duration and data.duration < span:
+        end = f'<b class="vt-end" style="left:{_pct(data.duration, span):.3f}%">end</b>'
+    return (
+        '<div class="vt-lane vt-axis-row"><div class="vt-name">s</div>'
+        f'<div class="vt-track vt-axis">{marks}{end}</div></div>'
+    )
+
+
+def _captions(data: TimelineData) -> str:
+    items = "".join(
+        f'<li data-start="{_num(c.start)}" data-end="{_num(c.end)}">{html.escape(c.text)}</li>'
+        for c in data.captions
+    )
+    return f'<ol class="vt-captions" hidden>{items}</ol>'
+
+
+def _pct(seconds: float, span: float) -> float:
+    return 100.0 * seconds / span
+
+
+def _num(value: float) -> str:
+    return f"{float(value):.6g}"
