@@ -3,9 +3,14 @@
 On a ZeroGPU Space, CUDA work happens only inside functions decorated with `spaces.GPU`; the
 call runs in a worker process, so its arguments must pickle (no engine, no threading.Event)
 and its results must not be CUDA tensors. The generation entry therefore takes a `key` into
-`held()` — the engine and stop switch stay in this process's memory, which the worker shares
+`held()` — the engine and stop switch stay in this process's memory, which the worker copies
 by fork — and yields only host-side values (`to_host`). Locally (no `spaces` package, or not
 on a Space) the decorator returns the function itself.
+
+A fork copies memory one way, once. So what must cross it after the fork does so explicitly:
+Stop is a `StopFlag` (a flag file the worker sees as soon as this process sets it), and the
+engine's caches filled in the worker come back as values that this process adopts
+(`handlers.stream_held`), to be copied into the next worker.
 
 Duration asked of ZeroGPU (shorter requests queue sooner), in seconds:
     clamp(BASE_S + frames * PER_FRAME_S + max_new_tokens * PER_TOKEN_S, MIN_S, MAX_S)
@@ -14,13 +19,16 @@ e.g. 64 frames and 1024 tokens -> 20 + 3.2 + 30.72 = 53.9 s.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import importlib
 import itertools
 import os
 import re
 import sys
+import tempfile
 import threading
+import uuid
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, TypeVar
 
@@ -106,23 +114,65 @@ def refusals_explained(events: Iterator[Any]) -> Iterator[Any]:
 
 # --- what crosses the process boundary ------------------------------------------------------
 
-_held: dict[int, tuple[Any, threading.Event | None]] = {}
+
+class StopFlag:
+    """A Stop switch that a forked worker sees too: an Event in this process, and a flag file.
+
+    The worker holds a copy of this object made at the fork; the copy's Event never changes,
+    but the file it names appears the moment this process calls `set`. `is_set` costs one
+    stat, once per generated token.
+    """
+
+    def __init__(self, folder: str | None = None) -> None:
+        self._event = threading.Event()
+        name = f"vau-stop-{os.getpid()}-{uuid.uuid4().hex}"
+        self._path = os.path.join(folder or tempfile.gettempdir(), name)
+
+    def set(self) -> None:
+        """Stop: here at once, in a worker at its next check."""
+        self._event.set()
+        # Without a writable temp folder only in-process runs can be stopped; that must not fail.
+        with contextlib.suppress(OSError), open(self._path, "x"):
+            pass
+
+    def is_set(self) -> bool:
+        """True once `set` was called, in this process or the one that made the flag."""
+        return self._event.is_set() or os.path.exists(self._path)
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait in this process for `set` (as threading.Event.wait)."""
+        return self._event.wait(timeout)
+
+    def close(self) -> None:
+        """Remove the flag file once the run is over."""
+        with contextlib.suppress(OSError):
+            os.remove(self._path)
+
+
+_held: dict[int, tuple[Any, threading.Event | StopFlag | None, int]] = {}
 _keys = itertools.count(1)
 _lock = threading.Lock()
 
 
-def hold(engine: Any, stop: threading.Event | None) -> int:
+def hold(engine: Any, stop: threading.Event | StopFlag | None) -> int:
     """Keep `engine` and `stop` for a GPU call; returns the key to pass instead of them."""
     with _lock:
         key = next(_keys)
-        _held[key] = (engine, stop)
+        _held[key] = (engine, stop, os.getpid())
     return key
 
 
-def held(key: int) -> tuple[Any, threading.Event | None]:
+def held(key: int) -> tuple[Any, threading.Event | StopFlag | None]:
     """The engine and stop switch kept under `key`."""
     with _lock:
-        return _held[key]
+        engine, stop, _ = _held[key]
+    return engine, stop
+
+
+def in_worker(key: int) -> bool:
+    """True in a process other than the one that held `key`: a forked ZeroGPU worker."""
+    with _lock:
+        return _held[key][2] != os.getpid()
 
 
 def release(key: int) -> None:

@@ -25,6 +25,7 @@ from app.gpu import (
     gpu_task,
     held,
     hold,
+    in_worker,
     refusals_explained,
     release,
     to_host,
@@ -109,7 +110,9 @@ def open_upload(studio: Studio, path: str | None, task: str) -> Session:
         duration=info.duration,
         fps=info.fps,
     )
-    return Session(video=video.path, video_id=video.id, duration=info.duration, task=task)
+    return Session(
+        video=video.path, video_id=video.id, duration=info.duration, fps=info.fps, task=task
+    )
 
 
 def open_item(studio: Studio, item_id: int) -> Session:
@@ -120,19 +123,21 @@ def open_item(studio: Studio, item_id: int) -> Session:
     return with_run(session, runs[0]) if runs else session
 
 
-def video_of(item: ItemRecord) -> tuple[str | None, float | None]:
-    """The item's video file and duration; no file when it is not on this machine."""
+def video_of(item: ItemRecord) -> tuple[str | None, float | None, float | None]:
+    """The item's video file, duration and frame rate; no file when it is not on this machine."""
     from inference.video import probe_video
 
-    path = item.video.path
+    video = item.video
+    path = video.path
     if not path or not Path(path).is_file():
-        return None, item.video.duration
-    if item.video.duration:
-        return path, item.video.duration
+        return None, video.duration, video.fps
+    if video.duration and video.fps:
+        return path, video.duration, video.fps
     try:
-        return path, probe_video(path).duration
+        info = probe_video(path)
     except VideoError:
-        return None, item.video.duration
+        return None, video.duration, video.fps
+    return path, video.duration or info.duration, video.fps or info.fps
 
 
 def with_run(session: Session, run: RunRecord) -> Session:
@@ -177,7 +182,11 @@ def switch_task(studio: Studio, session: Session, task: str) -> Session:
     if task == session.task:
         return session
     base = Session(
-        video=session.video, video_id=session.video_id, duration=session.duration, task=task
+        video=session.video,
+        video_id=session.video_id,
+        duration=session.duration,
+        fps=session.fps,
+        task=task,
     )
     if session.video_id is None:
         return base
@@ -307,10 +316,15 @@ def _gpu_seconds(key: int, clip, prompt, max_new_tokens: int) -> float:
 
 
 def stream_held(key: int, clip, prompt, max_new_tokens: int) -> Iterator:
-    """Stream the held engine's events (a serving engine's runs need no GPU here)."""
+    """Stream the held engine's events (a serving engine's runs need no GPU here); in a ZeroGPU
+    worker, end with the CacheEntries the run made, which die with the worker otherwise."""
     engine, stop = held(key)
+    crossing = in_worker(key) and hasattr(engine, "caches_since")
+    keys, stats = (engine.cache_keys(), dict(engine.prefix_stats)) if crossing else (None, None)
     for event in engine.stream(clip, prompt, max_new_tokens, stop):
         yield to_host(event)
+    if crossing:
+        yield engine.caches_since(keys, stats)
 
 
 # On a ZeroGPU Space an in-process engine's runs go inside spaces.GPU.
@@ -344,7 +358,7 @@ def run_model(
 ) -> Iterator[RunUpdate]:
     """Sample, prompt and stream one task; the finished run is recorded in the store."""
     from inference.cache import cached_sample_video
-    from inference.generation import Generation, Partial
+    from inference.generation import CacheEntries, Generation, Partial
     from inference.prompts import build_prompt
     from inference.video import SamplingOptions
 
@@ -371,6 +385,8 @@ def run_model(
         for event in refusals_explained(events):
             if isinstance(event, Partial):
                 yield RunUpdate(session, event.text, message)
+            elif isinstance(event, CacheEntries):
+                engine.adopt(event)  # for the next worker, which is forked from this process
             elif isinstance(event, Generation):
                 ran = (engine, checkpoint)
                 session = _record(studio, session, event, request, who, ran)

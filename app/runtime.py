@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from app.gpu import StopFlag
 from inference.backends import BackendOptions, open_engine
 from inference.errors import StudioError
 
@@ -113,15 +114,18 @@ class ModelSlot:
 
 
 class StopSwitches:
-    """One threading.Event per browser session, so Stop ends only that session's run."""
+    """One stop switch per browser session, so Stop ends only that session's run.
+
+    Each is a StopFlag, which also reaches a generation running in a forked ZeroGPU worker.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._events: dict[str, threading.Event] = {}
+        self._events: dict[str, StopFlag] = {}
 
-    def arm(self, session: str) -> threading.Event:
-        """A fresh, unset Event for a new run of `session`."""
-        event = threading.Event()
+    def arm(self, session: str) -> StopFlag:
+        """A fresh, unset switch for a new run of `session`."""
+        event = StopFlag()
         with self._lock:
             self._events[session] = event
         return event
@@ -135,8 +139,9 @@ class StopSwitches:
         event.set()
         return True
 
-    def release(self, session: str, event: threading.Event) -> None:
-        """Forget the session's Event once its run is over (unless a newer run replaced it)."""
+    def release(self, session: str, event: StopFlag) -> None:
+        """Forget the session's switch once its run is over (unless a newer run replaced it)."""
+        event.close()
         with self._lock:
             if self._events.get(session) is event:
                 del self._events[session]

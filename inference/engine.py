@@ -4,6 +4,8 @@ Questions about one clip share a prompt prefix (system turn, then the user turn'
 to `<|vision_end|>`). The engine runs the model over that prefix once, keeps its KV cache, and
 answers later questions from a copy of it without the vision encoder or the prefix's prefill.
 It also keeps the processor's pixel tensors of the clip, so the frames are not normalised again.
+When the engine runs in a copy of this process (a ZeroGPU worker), `caches_since` hands what the
+run added back to the original, which `adopt`s it for the next copy.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from transformers import (
 from inference.errors import GenerationError, first_line
 from inference.generation import (
     TURN_SEPARATOR,
+    CacheEntries,
     Generation,
     Partial,
     TurnStats,
@@ -102,6 +105,34 @@ class Engine:
         loaded = self.loaded
         quant = "" if loaded.options.quant == "none" else f", {loaded.options.quant}"
         return f" ({loaded.device}, {loaded.dtype}{quant}, loaded in {loaded.load_s:.1f} s)"
+
+    def cache_keys(self) -> frozenset[str]:
+        """The keys of everything cached now, to tell later what a run added."""
+        return frozenset(self._prefixes) | frozenset(self._videos)
+
+    def caches_since(self, keys: frozenset[str], stats: dict) -> CacheEntries:
+        """What was cached after `keys` was taken, on the CPU, with the prefix hits and misses
+        since `stats` (an earlier copy of `prefix_stats`)."""
+        return CacheEntries(
+            prefixes={k: _cache_on(v, "cpu") for k, v in self._prefixes.items() if k not in keys},
+            videos={
+                k: {name: _to(t, "cpu") for name, t in v.items()}
+                for k, v in self._videos.items()
+                if k not in keys
+            },
+            hits=self.prefix_stats["hits"] - stats["hits"],
+            misses=self.prefix_stats["misses"] - stats["misses"],
+        )
+
+    def adopt(self, entries: CacheEntries) -> None:
+        """Keep the cache entries another process's copy of this engine made (kept on the CPU;
+        a run moves them to the model's device when it uses them)."""
+        with self.loaded.lock:
+            for cache, new in ((self._prefixes, entries.prefixes), (self._videos, entries.videos)):
+                cache.update(new)
+                _trim(cache)
+            self.prefix_stats["hits"] += entries.hits
+            self.prefix_stats["misses"] += entries.misses
 
     def run(
         self,
@@ -237,7 +268,8 @@ class Engine:
             attention_mask=inputs.get("attention_mask"),
         )
         reused = {k: v for k, v in inputs.items() if k != "pixel_values_videos"}
-        reused["cache"] = copy.deepcopy(prefix)  # generate appends to it; keep ours clean
+        # generate appends to the copy, keeping ours clean; an adopted entry waits on the CPU.
+        reused["cache"] = _cache_on(copy.deepcopy(prefix), ids.device)
         return reused
 
     def _prefix_length(self, ids: torch.Tensor) -> int | None:
@@ -292,7 +324,8 @@ class Engine:
         tokens = self.tokenizer([text.replace(token, token * count, 1)], return_tensors="pt")
         types = modality_ids(tokens["input_ids"], self._video_token_id)
         features = {**tokens, "mm_token_type_ids": types}
-        return BatchFeature(features).to(self.loaded.model.device) | video
+        # An adopted video waits on the CPU; `to` leaves tensors already on the device alone.
+        return BatchFeature({**features, **video}).to(self.loaded.model.device)
 
 
 def _prefix_key(prefix_ids: torch.Tensor, clip_key: str) -> str:
@@ -300,6 +333,21 @@ def _prefix_key(prefix_ids: torch.Tensor, clip_key: str) -> str:
     digest = hashlib.blake2b(prefix_ids.cpu().numpy().tobytes(), digest_size=16)
     digest.update(clip_key.encode())
     return digest.hexdigest()
+
+
+def _to(value, device):
+    return value.to(device) if isinstance(value, torch.Tensor) else value
+
+
+def _cache_on(cache: DynamicCache, device) -> DynamicCache:
+    """A copy of `cache` whose layers' keys and values are on `device` (the original's stay)."""
+    moved = copy.copy(cache)
+    moved.layers = [copy.copy(layer) for layer in cache.layers]
+    for layer in moved.layers:
+        if getattr(layer, "is_initialized", False):
+            layer.keys, layer.values = layer.keys.to(device), layer.values.to(device)
+            layer.device = layer.keys.device
+    return moved
 
 
 def _trim(entries: OrderedDict) -> None:

@@ -84,6 +84,17 @@ class Generation:
         }
 
 
+@dataclass(frozen=True)
+class CacheEntries:
+    """What a run added to an engine's caches in another process (a ZeroGPU worker), on the CPU:
+    video-prefix KV caches and processed pixels by key, and the prefix cache's hits and misses."""
+
+    prefixes: dict = field(default_factory=dict)
+    videos: dict = field(default_factory=dict)
+    hits: int = 0
+    misses: int = 0
+
+
 @dataclass
 class TurnStats:
     """One assistant turn's text, timings and token counts."""

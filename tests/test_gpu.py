@@ -206,3 +206,25 @@ def test_other_errors_pass_through_unchanged() -> None:
     for error in (RuntimeError("CUDA error"), gr.Error("some other failure")):
         with pytest.raises(type(error)):
             list(gpu.refusals_explained(_refused(error)))
+
+
+def test_a_stop_flag_is_a_file_while_set_and_gone_once_closed(tmp_path) -> None:
+    flag = gpu.StopFlag(str(tmp_path))
+    assert not flag.is_set() and list(tmp_path.iterdir()) == []
+    flag.set()
+    flag.set()  # twice is still one stop
+    assert flag.is_set() and len(list(tmp_path.iterdir())) == 1
+    flag.close()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_stop_flag_set_here_reaches_a_copy_made_before() -> None:
+    # A forked worker holds such a copy: its Event never changes, the file does.
+    flag = gpu.StopFlag()
+    copy = gpu.StopFlag.__new__(gpu.StopFlag)
+    copy._event, copy._path = threading.Event(), flag._path
+    try:
+        flag.set()
+        assert copy.is_set()
+    finally:
+        flag.close()
