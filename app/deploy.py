@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
-from app.settings import ROOT
+from app.settings import ROLES, ROOT
 from inference.errors import StudioError
 
 CODE = ("app.py", "app", "inference", "annotate", "train", "assets")
@@ -39,7 +39,23 @@ class SpaceConfig:
 
     title: str = "VAU-R1 Studio"
     org: str | None = None  # hf_oauth_authorized_org: only this organisation's members log in
+    org_role: str | None = None  # the Studio role the organisation's members get (VAU_ORG_ROLES)
     sdk_version: str | None = None  # default: the installed gradio
+
+    def checked(self) -> SpaceConfig:
+        """Self, or DeployError naming what is wrong."""
+        if self.org_role and not self.org:
+            raise DeployError("--org-role needs --org: the organisation whose members get it")
+        if self.org_role and self.org_role not in ROLES:
+            raise DeployError(
+                f"--org-role must be one of {', '.join(ROLES)}, not {self.org_role!r}"
+            )
+        return self
+
+    @property
+    def variables(self) -> dict[str, str]:
+        """Space variables this configuration needs (Settings → Variables and secrets)."""
+        return {"VAU_ORG_ROLES": f"{self.org}:{self.org_role}"} if self.org_role else {}
 
     def front_matter(self) -> dict[str, object]:
         """The README's YAML keys, in the order Spaces documents them."""
@@ -84,9 +100,14 @@ Configure it under Settings → Variables and secrets:
 - `VAU_BACKUP`: `hf://datasets/OWNER/NAME` to snapshot the SQLite store there (restored on
   restart), and `HF_TOKEN` (secret, write access to that dataset)
 - `VAU_DB_URL`: an external PostgreSQL URL (secret), instead of the local SQLite file
-- `VAU_ADMINS`: who may pin items to the demo gallery
+- `VAU_REVIEWERS`, `VAU_ADMINS`: Hugging Face accounts who review and export, or who also load
+  models and choose the demo gallery; `VAU_ORG_ROLES` (`ORG:reviewer`, `ORG/admin:admin`) gives a
+  role to an organisation's members
 - `VAU_RUNS_PER_HOUR`, `VAU_MAX_VIDEO_S`, `VAU_MAX_UPLOAD_MB`: guard rails for live runs and uploads
 """
+    if config.variables:
+        wanted = "\n".join(f"    {k}={v}" for k, v in config.variables.items())
+        body += f"\nSet these variables before the first start:\n\n{wanted}\n"
     return "\n".join(lines) + "\n" + body
 
 
@@ -120,7 +141,7 @@ def requirements(source: Path = ROOT / "requirements.txt") -> str:
 
 def write_space(out: Path, config: SpaceConfig | None = None, root: Path = ROOT) -> list[Path]:
     """Write the Space folder at `out` (which must be empty or absent); return what was written."""
-    config = config or SpaceConfig()
+    config = (config or SpaceConfig()).checked()
     if out.exists() and any(out.iterdir()):
         raise DeployError(f"{out} is not empty; choose a new folder")
     try:
@@ -143,14 +164,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m app.deploy", description=__doc__)
     parser.add_argument("out", type=Path, metavar="OUT_DIR", help="folder to write (new)")
     parser.add_argument("--org", help="only members of this organisation may log in")
+    parser.add_argument(
+        "--org-role", choices=ROLES, help="the Studio role every member of --org gets"
+    )
     parser.add_argument("--title", default="VAU-R1 Studio", help="the Space's title")
     args = parser.parse_args(argv)
+    config = SpaceConfig(title=args.title, org=args.org, org_role=args.org_role)
     try:
-        written = write_space(args.out, SpaceConfig(title=args.title, org=args.org))
+        written = write_space(args.out, config)
     except StudioError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     print(f"wrote {args.out}: {', '.join(p.name for p in written)}")
+    for name, value in config.variables.items():
+        print(f"set the Space variable {name}={value} (Settings → Variables and secrets)")
     print("next: push it to a Space (see docs/spaces.md)")
     return 0
 

@@ -2,17 +2,19 @@
 
 Identity comes from the login whenever one is configured (a users file, or Hugging Face sign-in
 on a Space); the name typed in the header counts only in a local Studio without login, whose one
-user holds every role. Roles: a users-file line `name:password:reviewer` (or `:admin`), and the
-`--reviewers` / `--admins` lists (Hugging Face accounts on a Space). Everyone signed in is an
+user holds every role. Roles: a users-file line `name:password:reviewer` (or `:admin`), the
+`--reviewers` / `--admins` lists (Hugging Face accounts on a Space), and `--org-roles` for the
+members of a Hugging Face organisation (as the sign-in reports them). Everyone signed in is an
 annotator; a reviewer may also annotate, an admin may do everything.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from app.gpu import on_space
-from app.settings import ROLES, Settings, names, user_roles
+from app.settings import ROLES, Settings, names, org_rules, user_roles
 from inference.errors import StudioError
 
 # The least role each action needs, how a refusal names it, and whether it records a name.
@@ -50,8 +52,26 @@ def ranked(roles: set[str]) -> frozenset[str]:
     return frozenset(ROLES[: top + 1])
 
 
-def identify(settings: Settings, signed_in: str | None, typed: str | None) -> Identity:
-    """The caller: the login's user with their roles, or the local Studio's one user."""
+def org_roles(settings: Settings, orgs: Iterable[tuple[str, str | None]]) -> set[str]:
+    """The roles --org-roles gives a member of `orgs` ((organisation, their role in it) pairs)."""
+    held = {(org.lower(), hub_role) for org, hub_role in orgs}
+    return {
+        rule.role
+        for rule in org_rules(settings.org_roles)
+        for org, hub_role in held
+        if org == rule.org.lower() and rule.org_role in (None, hub_role)
+    }
+
+
+def identify(
+    settings: Settings,
+    signed_in: str | None,
+    typed: str | None,
+    orgs: Iterable[tuple[str, str | None]] = (),
+) -> Identity:
+    """The caller: the login's user with their roles, or the local Studio's one user.
+
+    `orgs`: the signed-in user's Hugging Face organisations, as (name, their role there)."""
     if not login_configured(settings):
         name = (typed or "").strip() or None
         admins = names(settings.admins)
@@ -63,6 +83,7 @@ def identify(settings: Settings, signed_in: str | None, typed: str | None) -> Id
     roles = {"annotator", *user_roles(settings.users).get(signed_in, ())}
     roles |= {"reviewer"} if signed_in in names(settings.reviewers) else set()
     roles |= {"admin"} if signed_in in names(settings.admins) else set()
+    roles |= org_roles(settings, orgs)
     return Identity(signed_in, ranked(roles), login=True)
 
 

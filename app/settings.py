@@ -121,6 +121,12 @@ class Settings:
         "(a local Studio without login: if set, only these typed names)",
         "VAU_ADMINS",
     )
+    org_roles: str | None = _opt(
+        None,
+        "roles for members of Hugging Face organisations, comma-separated: 'ORG:reviewer' for "
+        "everyone in ORG, 'ORG/admin:admin' for those who are admins of ORG on the Hub",
+        "VAU_ORG_ROLES",
+    )
     allow_self_review: bool = _opt(
         False,
         "let a reviewer approve or reject their own corrections (a one-person Studio); such "
@@ -164,6 +170,7 @@ class Settings:
             raise SettingsError(f"--landing must be demo or studio, not {self.landing!r}")
         if self.users is not None:
             load_users(self.users)
+        org_rules(self.org_roles)
         return self
 
     @property
@@ -240,6 +247,36 @@ def user_roles(spec: str | None) -> dict[str, frozenset[str]]:
     Read once per spec, like the login pairs Gradio takes at launch: handlers ask on every call.
     """
     return {name: roles for name, _, roles in _user_entries(spec)} if spec else {}
+
+
+@dataclass(frozen=True)
+class OrgRule:
+    """Members of `org` (only those holding `org_role` there, when set) get `role`."""
+
+    org: str
+    org_role: str | None
+    role: str
+
+
+HUB_ORG_ROLES = ("admin", "write", "contributor", "read")  # a member's role in a Hub organisation
+
+
+@functools.lru_cache(maxsize=4)
+def org_rules(spec: str | None) -> tuple[OrgRule, ...]:
+    """The rules of --org-roles ('acme:reviewer,acme/admin:admin'); SettingsError when bad."""
+    rules = []
+    for entry in (e.strip() for e in (spec or "").split(",")):
+        if not entry:
+            continue
+        who, _, role = entry.rpartition(":")
+        org, _, org_role = who.partition("/")
+        if not org.strip() or role not in ROLES or (org_role and org_role not in HUB_ORG_ROLES):
+            raise SettingsError(
+                f"--org-roles entry {entry!r} must be ORG:ROLE or ORG/HUB_ROLE:ROLE, with ROLE "
+                f"one of {', '.join(ROLES)} and HUB_ROLE one of {', '.join(HUB_ORG_ROLES)}"
+            )
+        rules.append(OrgRule(org.strip(), org_role or None, role))
+    return tuple(rules)
 
 
 def names(listing: str | None) -> set[str]:

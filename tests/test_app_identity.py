@@ -8,7 +8,7 @@ import gradio as gr
 import pytest
 from starlette.requests import Request as StarletteRequest
 
-from app.render import signed_in_user, who_is
+from app.render import signed_in_orgs, signed_in_user, who_is
 from app.settings import Settings
 from app.ui import build_app
 
@@ -84,3 +84,13 @@ def test_a_space_with_hf_oauth_shows_the_sign_in_button(tmp_path, monkeypatch, c
         monkeypatch.delenv("OAUTH_CLIENT_ID", raising=False)
     settings = Settings(db_url=f"sqlite:///{tmp_path / 'studio.db'}", samples="")
     assert _has_login_button(build_app(settings)) is expected
+
+
+def test_the_organisations_come_from_the_hugging_face_sign_in():
+    session = _oauth("hf-ann")
+    session["oauth_info"]["userinfo"]["orgs"] = [
+        {"preferred_username": "vau-lab", "roleInOrg": "write", "name": "VAU Lab"},
+        {"preferred_username": "other", "name": "Other"},  # no role reported
+    ]
+    assert signed_in_orgs(_request(session=session)) == [("vau-lab", "write"), ("other", None)]
+    assert signed_in_orgs(_request(session=session, username="local-bob")) == []  # users file

@@ -74,3 +74,30 @@ def test_on_a_space_without_admins_nobody_changes_the_demo(monkeypatch):
     monkeypatch.setenv("SPACE_ID", "owner/studio")
     with pytest.raises(NotAllowed, match="only an admin may change the demo gallery; ann is"):
         require(identify(Settings(), "ann", None), "pin")
+
+
+ORG_ROLES = "vau-lab:reviewer,vau-lab/admin:admin"
+
+
+@pytest.mark.parametrize(
+    ("orgs", "top"),
+    [
+        ([], "annotator"),  # a member of no listed organisation
+        ([("other-org", "admin")], "annotator"),
+        ([("vau-lab", "read")], "reviewer"),  # every member of vau-lab reviews
+        ([("VAU-Lab", "write")], "reviewer"),  # Hub names are case-insensitive
+        ([("vau-lab", "admin")], "admin"),  # its admins run the Studio
+    ],
+)
+def test_organisation_members_get_the_role_their_organisation_maps_to(orgs, top, monkeypatch):
+    monkeypatch.setenv("SPACE_ID", "owner/studio")  # signed in with Hugging Face
+    identity = identify(Settings(org_roles=ORG_ROLES), "hf-user", None, orgs)
+    assert max(identity.roles, key=["annotator", "reviewer", "admin"].index) == top
+
+
+@pytest.mark.parametrize(
+    "spec", ["vau-lab", "vau-lab:owner", ":reviewer", "vau-lab/owner:admin", "a:reviewer,b"]
+)
+def test_a_bad_organisation_rule_is_refused_at_start_up(spec):
+    with pytest.raises(SettingsError, match="--org-roles entry"):
+        Settings(org_roles=spec).validate()

@@ -14,7 +14,15 @@ import pytest
 import yaml
 from gradio_client import Client
 
-from app.deploy import SpaceConfig, main, readme, requirement_name, requirements, write_space
+from app.deploy import (
+    DeployError,
+    SpaceConfig,
+    main,
+    readme,
+    requirement_name,
+    requirements,
+    write_space,
+)
 from tests.app_helpers import call, call_streamed, free_port
 
 
@@ -153,3 +161,23 @@ def test_the_space_folder_starts_on_the_demo_with_no_model_gpu_or_network(tmp_pa
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_an_organisation_role_is_a_variable_the_readme_and_the_command_name(tmp_path, capsys):
+    out = tmp_path / "space"
+    assert main([str(out), "--org", "vau-lab", "--org-role", "reviewer"]) == 0
+    assert "VAU_ORG_ROLES=vau-lab:reviewer" in (out / "README.md").read_text()
+    assert "set the Space variable VAU_ORG_ROLES=vau-lab:reviewer" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("config", "says"),
+    [
+        (SpaceConfig(org_role="reviewer"), "--org-role needs --org"),
+        (SpaceConfig(org="vau-lab", org_role="owner"), "--org-role must be one of"),
+    ],
+)
+def test_an_organisation_role_needs_an_organisation_and_a_known_role(tmp_path, config, says):
+    with pytest.raises(DeployError, match=says):
+        write_space(tmp_path / "space", config)
+    assert not (tmp_path / "space").exists()
