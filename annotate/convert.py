@@ -172,7 +172,11 @@ def run(row: ModelRun) -> RunRecord:
 def pin(row: Pin) -> PinRecord:
     """The record of a demo pin, with its item."""
     return PinRecord(
-        item=item(row.item), pinned_by=row.pinned_by, note=row.note, created_at=row.created_at
+        item=item(row.item),
+        pinned_by=row.pinned_by,
+        note=row.note,
+        created_at=row.created_at,
+        run_id=row.run_id,
     )
 
 

@@ -112,6 +112,7 @@ class PinRecord:
     pinned_by: str
     note: str | None
     created_at: datetime
+    run_id: int | None = None  # the run the demo replays for the item (None: the recorded one)
 
 
 @dataclass(frozen=True)

@@ -200,7 +200,8 @@ class Revision(Base):
 
 
 class Pin(Base):
-    """An item an admin put in the demo gallery, beside the bundled samples."""
+    """An item an admin put in the demo gallery, beside the bundled samples, with the run it
+    replays (an admin's choice: no visitor's live run replaces it)."""
 
     __tablename__ = "pins"
 
@@ -209,6 +210,8 @@ class Pin(Base):
     pinned_by: Mapped[str] = mapped_column(String(128))
     note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The run the demo replays for this item; None: the recorded run, else the reference.
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("model_runs.id"))
 
     item: Mapped[Item] = relationship(lazy="joined")
 

@@ -36,6 +36,7 @@ from annotate.schema import Correction, Item, ModelRun, Pin, Revision, RubricSco
 from annotate.validate import (
     REVIEW_STATUSES,
     SAVE_STATUSES,
+    check_demo_run,
     check_status,
     check_task,
     clean_edit,
@@ -292,19 +293,24 @@ class Store:
         return self._read(lambda s: [convert.run(r) for r in s.scalars(query)])
 
     def latest_runs(
-        self, item_ids: Iterable[int], *, complete: bool = False
+        self, item_ids: Iterable[int], *, complete: bool = False, by: str | None = None
     ) -> dict[int, RunRecord]:
         """The newest model run of each item that has one, by item id.
 
         `complete`: the newest run that was not stopped part-way (its settings say `stopped`).
+        `by`: only runs that user made.
         """
         ids = sorted({int(i) for i in item_ids})
         newest = select(func.max(ModelRun.id)).group_by(ModelRun.item_id)
+        if by is not None:
+            newest = newest.where(ModelRun.created_by == by)
 
         def work(session: Session) -> dict[int, RunRecord]:
             found: dict[int, RunRecord] = {}
             for chunk in _chunks(ids):
                 query = select(ModelRun).where(ModelRun.item_id.in_(chunk))
+                if by is not None:
+                    query = query.where(ModelRun.created_by == by)
                 if not complete:
                     query = query.where(ModelRun.id.in_(newest))
                 for row in session.scalars(query.order_by(ModelRun.id.desc())):
@@ -357,17 +363,27 @@ class Store:
 
     # --- the demo gallery -----------------------------------------------------------------
 
-    def pin(self, item_id: int, by: str, note: str | None = None) -> PinRecord:
-        """Put an item in the demo gallery (pinning it again keeps the first pin)."""
+    def pin(
+        self, item_id: int, by: str, note: str | None = None, run_id: int | None = None
+    ) -> PinRecord:
+        """Put an item in the demo gallery, replaying `run_id` (one of its complete runs).
+
+        Pinning it again keeps the first pin; with a run, that run becomes the one replayed,
+        chosen by `by`."""
         by = clean_name(by, "admin")
 
         def work(session: Session) -> PinRecord:
             _need(session, Item, item_id)
+            if run_id is not None:
+                run = _need(session, ModelRun, run_id)
+                check_demo_run(run.id, run.item_id, run.settings, item_id)
             row = session.scalars(select(Pin).where(Pin.item_id == item_id)).first()
             if row is None:
-                row = Pin(item_id=item_id, pinned_by=by, note=note)
+                row = Pin(item_id=item_id, pinned_by=by, note=note, run_id=run_id)
                 session.add(row)
-                session.flush()
+            elif run_id is not None:
+                row.run_id, row.pinned_by = run_id, by
+            session.flush()
             return convert.pin(row)
 
         return self._write(work)

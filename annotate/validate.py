@@ -36,6 +36,14 @@ def check_status(status: str, allowed: tuple[str, ...] = STATUSES) -> str:
     return status
 
 
+def check_demo_run(run_id: int, run_item_id: int, run_settings: dict, item_id: int) -> None:
+    """A run the demo may replay for item `item_id`: one of that item's, run to the end."""
+    if run_item_id != item_id:
+        raise InvalidInput(f"run {run_id} is item {run_item_id}'s, not item {item_id}'s")
+    if (run_settings or {}).get("stopped"):
+        raise InvalidInput(f"run {run_id} was stopped part-way; the demo replays complete runs")
+
+
 def check_task(task: str) -> str:
     """Return `task` if it is one of the four tasks, else raise InvalidInput."""
     if task not in TASKS:

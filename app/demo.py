@@ -1,10 +1,12 @@
 """The demo gallery: bundled samples and pinned items, replayed from their recorded runs.
 
 A stakeholder opens the Space and within seconds sees a video, the anomaly on the timeline and
-the reasoning step by step, without waiting for a GPU: each entry's newest stored model run is
-replayed from the database at reading speed, labelled with the checkpoint and settings it came
-from. Where no run was recorded yet, the item's reference annotation (its ground truth, in the
-model's own tag format) is shown instead, labelled as such. No Gradio in here.
+the reasoning step by step, without waiting for a GPU: a stored model run is replayed from the
+database at reading speed, labelled with the checkpoint and settings it came from. Which run:
+the one an admin pinned for the item, else the newest complete run `app.record` recorded; a
+visitor's live run or an annotator's run never replaces it for everyone. Where there is none,
+the item's reference annotation (its ground truth, in the model's own tag format) is shown
+instead, labelled as such. No Gradio in here.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from inference.errors import VideoError
 from inference.parse import Result, parse_response
 from inference.tasks import TASKS
 
+RECORDER = "demo-recorder"  # who app.record's runs are by: the demo's runs when none is pinned
 TICK_S = 0.1  # how often a replay shows more text
 THUMB_SIDE = 320  # pixels on the long side of a gallery thumbnail
 
@@ -92,12 +95,15 @@ def reference_text(item: ItemRecord) -> str | None:
         return None
 
 
-def recording(items: Iterable[ItemRecord], runs: dict[int, RunRecord]) -> Recording | None:
-    """For one task's items: the newest recorded run, else the reference annotation, else None."""
+def recording(
+    items: Iterable[ItemRecord], runs: dict[int, RunRecord], chosen: frozenset[int] = frozenset()
+) -> Recording | None:
+    """For one task's items: the demo's run (an admin's `chosen` run first, else the newest),
+    else the reference annotation, else None."""
     items = list(items)
     with_runs = [i for i in items if i.id in runs]
     if with_runs:
-        item = max(with_runs, key=lambda i: runs[i.id].id)
+        item = max(with_runs, key=lambda i: (runs[i.id].id in chosen, runs[i.id].id))
         run = runs[item.id]
         result = Result.from_dict(run.parsed) if run.parsed else parse_response(run.raw, item.task)
         return Recording(item, result, run)
@@ -215,14 +221,17 @@ def first_task(recordings: dict[str, Recording], wanted: str | None = None) -> s
 def entry_for(
     store: Store, video_id: int, pinned_by: str | None = None, wanted: str | None = None
 ) -> Entry | None:
-    """The gallery entry of one video, from its items and their newest runs (None: no items)."""
+    """The gallery entry of one video, from its items and their demo runs (None: no items)."""
     items = store.items_for_video(video_id)
     if not items:
         return None
-    runs = store.latest_runs((i.id for i in items), complete=True)  # never a stopped one
+    ids = {i.id for i in items}
+    runs = store.latest_runs(ids, complete=True, by=RECORDER)  # never a stopped one
+    chosen = {p.run_id for p in store.pins() if p.run_id is not None and p.item.id in ids}
+    runs |= {run.item_id: run for run in map(store.get_run, chosen)}
     recordings = {}
     for task in TASKS:
-        found = recording([i for i in items if i.task == task], runs)
+        found = recording([i for i in items if i.task == task], runs, frozenset(chosen))
         if found is not None:
             recordings[task] = found
     return Entry(items[0].video, recordings, first_task(recordings, wanted), pinned_by)
@@ -280,11 +289,23 @@ def shown_after_run(session: Session) -> Shown:
 
 
 def pin(studio: Studio, session: Session, who: str) -> str:
-    """Pin the session's item to the demo gallery for `who` (an admin, app.roles checked)."""
+    """Pin the session's item to the demo gallery for `who` (an admin, app.roles checked), with
+    the run on screen as the one the demo replays."""
     if session.item_id is None:
         raise InvalidInput("open an item first (pick one, or upload a video and run it)")
-    studio.store.pin(session.item_id, who)
-    return f"Pinned item {session.item_id} to the demo gallery."
+    if session.run_id is None:
+        studio.store.pin(session.item_id, who)
+        return (
+            f"Pinned item {session.item_id} to the demo gallery; it replays its recorded run, "
+            "or its reference annotation (no run on screen to choose)."
+        )
+    if session.stopped:
+        raise InvalidInput("this run was stopped part-way; run it to the end to show it")
+    studio.store.pin(session.item_id, who, run_id=session.run_id)
+    return (
+        f"Pinned item {session.item_id} to the demo gallery: it replays run {session.run_id} "
+        f"({session.checkpoint or 'unknown checkpoint'}) for everyone."
+    )
 
 
 def unpin(studio: Studio, session: Session, who: str) -> str:

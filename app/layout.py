@@ -220,7 +220,9 @@ def _video_column(s: Screen, choices: list, sources: list[str]) -> None:
         s.seek_step = gr.Button("▶ Current step", size="sm", elem_id="seek-step")
     with gr.Accordion("Demo gallery (admins)", open=False, elem_id="pin-box"):
         with gr.Row():
-            s.pin_btn = gr.Button("📌 Pin this item to the demo", size="sm", elem_id="pin-btn")
+            s.pin_btn = gr.Button(
+                "📌 Pin this item and its run on screen to the demo", size="sm", elem_id="pin-btn"
+            )
             s.unpin_btn = gr.Button("Unpin", size="sm", elem_id="unpin-btn")
         s.pin_msg = gr.HTML(views.message_html(""), elem_id="pin-msg", label="Pin status")
 

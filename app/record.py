@@ -23,14 +23,12 @@ from app.settings import from_sources
 from inference.errors import ModelUnavailable, StudioError
 from inference.tasks import TASKS
 
-RECORDER = "demo-recorder"
-
 
 def record(
     studio: Studio,
     tasks: Sequence[str] = TASKS,
     think: bool = True,
-    who: str = RECORDER,
+    who: str = demo.RECORDER,
     say: Callable[[str], None] = print,
 ) -> list[RunRecord]:
     """Run and store each task of each gallery video; returns the stored runs."""

@@ -44,7 +44,7 @@ def _run(studio, item, raw: str, **settings):
         settings=values,
         raw=raw,
         parsed=parsed,
-        created_by="ann",
+        created_by=demo.RECORDER,  # the runs app.record makes: the demo's
     )
 
 
@@ -224,7 +224,7 @@ def test_a_recorded_run_is_labelled_with_checkpoint_and_settings(studio):
     assert label.startswith(
         "Recorded run · Grounding · scripted (no model) · no think · 1.5 fps × 24 frames"
     )
-    assert " by ann" in label and "UTC" in label
+    assert " by demo-recorder" in label and "UTC" in label
     assert "● RECORDED" in demo.badge_html(rec)
 
 
@@ -237,7 +237,10 @@ def test_a_reference_annotation_is_labelled_as_no_models_output(studio):
 
 def test_the_badge_escapes_the_checkpoint_name(studio):
     item = _item(studio, "sample_fight.mp4", "grounding")
-    studio.store.record_run(item.id, checkpoint="<b>x</b>", settings={}, raw="<answer>A</answer>")
+    studio.store.record_run(
+        item.id, checkpoint="<b>x</b>", settings={}, raw="<answer>A</answer>",
+        created_by=demo.RECORDER,
+    )  # fmt: skip
     rec = demo.entry_for(studio.store, item.video.id).recordings["grounding"]
     assert "&lt;b&gt;x&lt;/b&gt;" in demo.badge_html(rec)
 
@@ -258,3 +261,30 @@ def test_pin_and_unpin_through_the_handlers(studio):
     assert "no longer" in demo.unpin(studio, session, "ann")
     with pytest.raises(InvalidInput, match="not pinned"):
         demo.unpin(studio, session, "ann")
+
+
+def test_a_visitors_live_run_never_replaces_the_demos_run(studio):
+    item = _item(studio, "sample_fight.mp4", "grounding")
+    recorded = _run(studio, item, SCRIPTS["grounding"])
+    studio.store.record_run(
+        item.id, checkpoint="scripted (no model)", settings={}, raw="<answer>Normal</answer>",
+        created_by="visitor",
+    )  # fmt: skip
+    rec = demo.entry_for(studio.store, item.video.id).recordings["grounding"]
+    assert rec.run.id == recorded.id
+
+
+def test_the_run_an_admin_pins_is_the_one_the_demo_replays(studio):
+    from app.handlers import open_item, with_run
+
+    item = _item(studio, "sample_fight.mp4", "grounding")
+    _run(studio, item, SCRIPTS["grounding"])
+    chosen = studio.store.record_run(
+        item.id, checkpoint="scripted (no model)", settings={}, raw="<answer>Normal</answer>",
+        created_by="ann",
+    )  # fmt: skip
+    _run(studio, item, SCRIPTS["grounding"])  # a newer recording does not displace the choice
+    session = with_run(open_item(studio, item.id), chosen)
+    assert f"replays run {chosen.id}" in demo.pin(studio, session, "boss")
+    rec = demo.entry_for(studio.store, item.video.id).recordings["grounding"]
+    assert rec.run.id == chosen.id and rec.result.answer == "Normal"

@@ -48,7 +48,7 @@ def qa_item(store: Store, name: str = "qa.mp4"):
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_open_creates_the_schema_at_the_newest_migration(backend, tmp_path):
     with Store(pg.backend_url(backend, tmp_path, fresh=True)) as store:
-        assert current_revision(store.engine) == HEAD == "0004"
+        assert current_revision(store.engine) == HEAD == "0005"
         assert store.counts().items == 0
 
 
@@ -502,6 +502,38 @@ def test_pinning_twice_keeps_the_first_pin(store):
     again = store.pin(item.id, "second")
     assert again.pinned_by == "first"
     assert len(store.pins()) == 1
+
+
+def test_a_pin_names_the_run_the_demo_replays_and_a_new_choice_replaces_it(store):
+    item = make_item(store)
+    first, second = (
+        store.record_run(item.id, checkpoint=c, settings={}, raw="") for c in ("old", "new")
+    )
+    assert store.pin(item.id, "boss", run_id=first.id).run_id == first.id
+    again = store.pin(item.id, "chief", run_id=second.id)
+    assert (again.run_id, again.pinned_by) == (second.id, "chief")  # who chose this run
+    assert store.pin(item.id, "boss").run_id == second.id  # pinning without a run keeps it
+
+
+@pytest.mark.parametrize(
+    ("whose", "settings", "says"),
+    [("other", {}, "is item"), ("own", {"stopped": True}, "stopped part-way")],
+)
+def test_the_demo_run_must_be_the_items_own_complete_run(store, whose, settings, says):
+    item, other = make_item(store), make_item(store, name="other.mp4")
+    run_item = other if whose == "other" else item
+    run = store.record_run(run_item.id, checkpoint="x", settings=settings, raw="")
+    with pytest.raises(InvalidInput, match=says):
+        store.pin(item.id, "boss", run_id=run.id)
+    assert store.pins() == []
+
+
+def test_latest_runs_by_one_user(store):
+    item = make_item(store)
+    mine = store.record_run(item.id, checkpoint="x", settings={}, raw="", created_by="rec")
+    store.record_run(item.id, checkpoint="x", settings={}, raw="", created_by="visitor")
+    assert store.latest_runs([item.id], by="rec")[item.id].id == mine.id
+    assert store.latest_runs([item.id], complete=True, by="rec")[item.id].id == mine.id
 
 
 def test_pins_are_listed_oldest_first(store):
