@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 CHROMIUM = Path("/usr/bin/chromium")
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "tests" / "artifacts"
 # Headless, and nothing that phones home: the test machines have no network.
 ARGS = [
     "--no-sandbox",
@@ -103,3 +107,23 @@ def timeline_traces(page, elem_id: str = "timeline") -> list[str]:
         f"Array.from(document.querySelector('#{elem_id} .js-plotly-plot').data)"
         ".map(t => (t.hovertext || [''])[0])"
     )
+
+
+def picture(page, name: str, *, around: tuple[str, ...] = (), docs: str | None = None) -> Path:
+    """Save the page (or the region around the elements at the `around` selectors) as
+    tests/artifacts/NAME; with VAU_UPDATE_SCREENSHOT=1 also as docs/DOCS (default NAME). The
+    docs' pictures change only on request, so a test run never dirties the checkout."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / name
+    if around:
+        boxes = [page.locator(selector).first.bounding_box() for selector in around]
+        left, top = min(b["x"] for b in boxes), min(b["y"] for b in boxes)
+        right = max(b["x"] + b["width"] for b in boxes)
+        bottom = max(b["y"] + b["height"] for b in boxes)
+        clip = {"x": left, "y": top, "width": right - left, "height": bottom - top}
+        page.screenshot(path=str(path), clip=clip)
+    else:
+        page.screenshot(path=str(path), full_page=True)
+    if os.environ.get("VAU_UPDATE_SCREENSHOT") == "1":
+        shutil.copyfile(path, ROOT / "docs" / (docs or name))
+    return path

@@ -8,8 +8,6 @@ the whole UI are the real ones.
 from __future__ import annotations
 
 import json
-import os
-import shutil
 
 import pytest
 
@@ -20,6 +18,7 @@ from tests.browser import (
     fill,
     lane_bars,
     pick,
+    picture,
     player_time,
     value_of,
     wait_for_player_time,
@@ -32,8 +31,6 @@ pytestmark = [
         not CHROMIUM.exists(), reason="needs Debian chromium: apt-get install -y chromium"
     ),
 ]
-ARTIFACTS = ROOT / "tests" / "artifacts"
-SCREENSHOT = ROOT / "docs" / "screenshot.png"
 
 
 @pytest.fixture(scope="module")
@@ -41,14 +38,6 @@ def studio(tmp_path_factory):
     demo, url = scripted_studio(tmp_path_factory.mktemp("browser"), delay=0.02)
     yield demo, url
     demo.close()
-
-
-def _screenshot(page) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "studio.png"), full_page=True)
-    # The README's picture changes only on request, so a test run never dirties the checkout.
-    if os.environ.get("VAU_UPDATE_SCREENSHOT") == "1":
-        shutil.copyfile(ARTIFACTS / "studio.png", SCREENSHOT)
 
 
 def test_a_new_user_grounds_corrects_saves_and_exports(studio, tmp_path):
@@ -75,7 +64,7 @@ def test_a_new_user_grounds_corrects_saves_and_exports(studio, tmp_path):
         page.wait_for_function("document.querySelector('#fix-start input').value == '5.5'")
         fill(page, "fix-end", "12.5")
         page.wait_for_selector('#timeline .vt-yours[title="Yours: 5.5–12.5 s"]')
-        _screenshot(page)
+        picture(page, "studio.png", docs="screenshot.png")
 
         page.get_by_text("Edit this step").click()
         fill(page, "step-edit", "2. From 5.5 to 12.5 seconds they push and hit each other.")

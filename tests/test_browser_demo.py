@@ -6,8 +6,6 @@ trained checkpoint's words); the Studio serving the page has no model, no GPU an
 
 from __future__ import annotations
 
-import os
-import shutil
 import time
 
 import pytest
@@ -16,8 +14,15 @@ from annotate.store import Store
 from app import record
 from app.handlers import Studio, import_samples
 from app.runtime import ModelSlot
-from tests.app_helpers import ROOT, SCRIPTED, ScriptedEngine, launch, studio_settings
-from tests.browser import CHROMIUM, browser_page, lane_bars, timeline_traces, wait_for_text
+from tests.app_helpers import SCRIPTED, ScriptedEngine, launch, studio_settings
+from tests.browser import (
+    CHROMIUM,
+    browser_page,
+    lane_bars,
+    picture,
+    timeline_traces,
+    wait_for_text,
+)
 
 pytestmark = [
     pytest.mark.browser,
@@ -25,7 +30,6 @@ pytestmark = [
         not CHROMIUM.exists(), reason="needs Debian chromium: apt-get install -y chromium"
     ),
 ]
-ARTIFACTS = ROOT / "tests" / "artifacts"
 
 
 @pytest.fixture(scope="module")
@@ -40,14 +44,6 @@ def space(tmp_path_factory):
     demo, url = launch(settings)  # a fresh Studio on that database, without any model
     yield demo, url
     demo.close()
-
-
-def _screenshot(page, name: str = "demo.png") -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / name), full_page=True)
-    # The docs' pictures change only on request, so a test run never dirties the checkout.
-    if os.environ.get("VAU_UPDATE_SCREENSHOT") == "1":
-        shutil.copyfile(ARTIFACTS / name, ROOT / "docs" / name)
 
 
 def test_a_stakeholder_sees_a_recorded_run_at_once_and_steps_through_it(space):
@@ -78,7 +74,7 @@ def test_a_stakeholder_sees_a_recorded_run_at_once_and_steps_through_it(space):
         page.wait_for_function(
             "Math.abs(document.querySelector('#demo-player video').currentTime - 6.0) < 0.3"
         )
-        _screenshot(page)
+        picture(page, "demo.png")
 
         page.click("#demo-open")  # a correction is one click away
         wait_for_text(page, "save-msg", "Opened from the demo")
@@ -114,6 +110,6 @@ def test_a_fresh_space_shows_the_reference_annotation_labelled_as_such(tmp_path)
             traces = timeline_traces(page, "demo-timeline")
             assert "Ground truth: 8.0–15.0 s" in traces
             assert not any(t.startswith("Model") for t in traces)  # no model said anything
-            _screenshot(page, "demo-reference.png")
+            picture(page, "demo-reference.png")
     finally:
         demo.close()

@@ -15,6 +15,7 @@ from tests.browser import (
     fill,
     lane_bars,
     pick,
+    picture,
     player_time,
     value_of,
     wait_for_number,
@@ -236,6 +237,25 @@ def test_reasoning_steps_are_captions_on_the_player_at_their_times(studio):
         )
         page.mouse.click(*x_of(page, "Model", 16.5))  # no step speaks of this moment
         page.wait_for_selector("#player .vau-caption", state="hidden")
+
+
+def test_a_drag_in_progress_shows_its_interval_before_the_form_takes_it(studio):
+    _, url = studio
+    with browser_page(url) as page:
+        open_item(page, "picture", "sample_fight.mp4")
+        page.click("#run-btn")
+        wait_for_text(page, "run-msg", "Done")
+        page.mouse.click(*x_of(page, "Truth", 9.0))  # the fight, with step 2 as its caption
+        page.wait_for_selector("#player .vau-caption", state="visible")
+        page.mouse.move(*grip(page, "end"))
+        page.mouse.down()
+        page.mouse.move(*x_of(page, "Yours", 13.5), steps=8)
+        wait_for_text(page, "timeline", "6.0–13.5 s")  # the live readout
+        assert float(value_of(page, "fix-end")) == 12.0  # the form waits for the release
+        # The README's picture of timeline editing: the player with its caption, mid-drag.
+        picture(page, "timeline.png", around=("#player", "#timeline"))
+        page.mouse.up()
+        wait_for_number(page, "fix-end", 13.5)
 
 
 def test_seek_buttons_say_when_there_is_nothing_to_go_to(studio):
