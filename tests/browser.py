@@ -51,6 +51,15 @@ def pick(page, elem_id: str, option: str) -> None:
     page.locator("ul[role=listbox] li", has_text=option).first.click()
 
 
+def open_item(page, user: str, video: str, task: str = "Grounding") -> None:
+    """As `user`, open a bundled sample's item from the picker; wait for its video and for the
+    timeline to know the video (its frame rate)."""
+    fill(page, "annotator", user)
+    pick(page, "item-picker", f"{video} · {task}")
+    page.wait_for_selector("#player video")
+    page.wait_for_selector("#timeline .vt[data-fps]:not([data-fps=''])")
+
+
 def fill(page, elem_id: str, value: str) -> None:
     """Type into a Gradio textbox or number field and leave it, as a user would."""
     field = page.locator(f"#{elem_id} input, #{elem_id} textarea").first

@@ -13,7 +13,7 @@ from tests.browser import (
     CHROMIUM,
     browser_page,
     fill,
-    pick,
+    open_item,
     timeline_traces,
     value_of,
     wait_for_text,
@@ -36,12 +36,6 @@ def studio(tmp_path_factory):
 
 def item_of(demo, video: str, task: str = "grounding") -> int:
     return next(i.id for i in demo.studio.store.list_items(task=task) if i.video.name == video)
-
-
-def open_item(page, user: str, video: str) -> None:
-    fill(page, "annotator", user)
-    pick(page, "item-picker", f"{video} · Grounding")
-    page.wait_for_selector("#player video")
 
 
 def test_a_run_keeps_the_edits_and_offers_the_models_answer(studio):

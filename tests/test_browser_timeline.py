@@ -14,7 +14,7 @@ from tests.browser import (
     browser_page,
     fill,
     lane_bars,
-    pick,
+    open_item,
     picture,
     player_time,
     value_of,
@@ -39,18 +39,17 @@ def studio(tmp_path_factory):
     demo.close()
 
 
-def open_item(page, user: str, video: str) -> None:
-    fill(page, "annotator", user)
-    pick(page, "item-picker", f"{video} · Grounding")
-    page.wait_for_selector("#player video")
-    page.wait_for_function(f"document.querySelector('#timeline .vt').dataset.fps == '{10}'")
-
-
 def x_of(page, lane: str, seconds: float) -> tuple[float, float]:
     """The page point of `seconds` on a lane of the timeline."""
     track = page.locator(f'#timeline [data-lane="{lane}"] .vt-track').bounding_box()
     span = float(page.eval_on_selector("#timeline .vt", "e => e.dataset.span"))
     return track["x"] + track["width"] * seconds / span, track["y"] + track["height"] / 2
+
+
+def click_at(page, seconds: float, lane: str = "Model") -> None:
+    """Click a lane at `seconds` and wait for the player to get there."""
+    page.mouse.click(*x_of(page, lane, seconds))
+    wait_for_player_time(page, seconds, tolerance=0.15)
 
 
 def drag(page, start: tuple[float, float], end: tuple[float, float]) -> None:
@@ -121,8 +120,7 @@ def test_a_click_on_a_lane_moves_the_player_and_the_playhead(studio):
     _, url = studio
     with browser_page(url) as page:
         open_item(page, "seeker", "sample_fight.mp4")
-        page.mouse.click(*x_of(page, "Truth", 9.0))
-        wait_for_player_time(page, 9.0, tolerance=0.15)
+        click_at(page, 9.0, "Truth")
         page.wait_for_function(
             "Math.abs(document.querySelector('#timeline .vt-playhead').style"
             ".getPropertyValue('--t') - 0.5) < 0.01"  # 9 s of 18
@@ -147,8 +145,7 @@ def test_frame_keys_step_one_frame_and_shift_one_second(studio):
     _, url = studio
     with browser_page(url) as page:
         open_item(page, "stepper", "sample_fight.mp4")
-        page.mouse.click(*x_of(page, "Model", 5.0))
-        wait_for_player_time(page, 5.0, tolerance=0.15)
+        click_at(page, 5.0)
         page.keyboard.press(".")
         frame, first = settled_frame(page), player_time(page)
         assert page.evaluate("document.querySelector('#player video').paused")
@@ -214,12 +211,10 @@ def test_in_and_out_keys_set_the_interval_at_the_playhead(studio):
     _, url = studio
     with browser_page(url) as page:
         open_item(page, "in-out", "sample_normal.mp4")
-        page.mouse.click(*x_of(page, "Model", 2.0))
-        wait_for_player_time(page, 2.0, tolerance=0.15)
+        click_at(page, 2.0)
         page.keyboard.press("i")
         wait_for_number(page, "fix-start", 2.0)
-        page.mouse.click(*x_of(page, "Model", 7.0))
-        wait_for_player_time(page, 7.0, tolerance=0.15)
+        click_at(page, 7.0)
         page.keyboard.press("o")
         wait_for_number(page, "fix-end", 7.0)
 
