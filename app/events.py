@@ -52,13 +52,13 @@ SCROLL_TO_STEP_JS = """
 
 STORE = {"concurrency_id": "store", "concurrency_limit": 4}
 THROTTLE_S = 0.15  # the fastest a streamed run updates the page
-NO_STEPS = "No reasoning to step through yet: run the model or type it in the form."
 # One generation at a time on the one model; saves have their own group so they never wait.
 MODEL = {"concurrency_id": "model", "concurrency_limit": 1}
 # Instant view changes (steps, nudges, seeking) skip the queue and stay out of the API page.
 UI = {"queue": False, "api_visibility": "undocumented"}
 # The same, for view changes that may answer with a toast (gr.Info reaches only queued events).
 UI_TOLD = {"api_visibility": "undocumented", "concurrency_limit": None}
+NO_STEPS = "No reasoning to step through yet: run the model or type it in the form."
 
 
 def _fields(s: Screen) -> list:
