@@ -10,6 +10,7 @@ import gradio as gr
 
 from annotate.errors import InvalidInput
 from app import demo, handlers, views
+from app.events import MODEL, STORE, UI  # the Studio's groups: one model, one store
 from app.handlers import Studio
 from app.layout import TASK_CHOICES, Screen
 from app.render import actor, failure, open_updates, show_outputs, who_is
@@ -18,9 +19,6 @@ from app.timeline import timeline_figure
 from inference.errors import StudioError
 
 REPLAY = {"concurrency_id": "replay", "concurrency_limit": 32}  # sleeps, never the GPU
-MODEL = {"concurrency_id": "model", "concurrency_limit": 1}  # the Studio's model group
-STORE = {"concurrency_id": "store", "concurrency_limit": 4}
-UI = {"queue": False, "api_visibility": "undocumented"}
 
 
 def _gallery_updates(s: Screen, studio: Studio) -> dict:
