@@ -181,6 +181,19 @@ def release(key: int) -> None:
         _held.pop(key, None)
 
 
+def settle_in_worker() -> None:
+    """Make a forked worker safe for torch's CPU ops: one thread, so no OpenMP.
+
+    OpenMP's thread pool does not survive a fork: a worker that enters a parallel region the
+    Studio's process had set up can wait forever for threads it does not have (seen in the
+    fork test, stuck in libgomp's barrier inside a tensor copy). The worker's heavy work is on
+    the GPU; its CPU ops (the processor's normalisation) run serially instead.
+    """
+    torch = sys.modules.get("torch")  # a serving engine's worker never imported it
+    if torch is not None:
+        torch.set_num_threads(1)
+
+
 def to_host(value: Any) -> Any:
     """`value` with every torch tensor inside (dataclass fields, lists, dicts) moved to the CPU."""
     torch = sys.modules.get("torch")  # no torch loaded means no tensors to move

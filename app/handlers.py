@@ -28,6 +28,7 @@ from app.gpu import (
     in_worker,
     refusals_explained,
     release,
+    settle_in_worker,
     to_host,
 )
 from app.labels import ALL, NEW, count_rows, queue_label
@@ -319,6 +320,8 @@ def stream_held(key: int, clip, prompt, max_new_tokens: int) -> Iterator:
     """Stream the held engine's events (a serving engine's runs need no GPU here); in a ZeroGPU
     worker, end with the CacheEntries the run made, which die with the worker otherwise."""
     engine, stop = held(key)
+    if in_worker(key):
+        settle_in_worker()
     crossing = in_worker(key) and hasattr(engine, "caches_since")
     keys, stats = (engine.cache_keys(), dict(engine.prefix_stats)) if crossing else (None, None)
     for event in engine.stream(clip, prompt, max_new_tokens, stop):

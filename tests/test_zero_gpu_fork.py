@@ -54,12 +54,14 @@ class ForkingSpaces(types.ModuleType):
                 worker.start()
                 self.workers.append(worker.pid)
                 try:
-                    while (message := queue.get(timeout=120))[0] == "yield":
+                    while (message := queue.get(timeout=60))[0] == "yield":
                         yield pickle.loads(message[1])
                     if message[0] == "error":
                         raise pickle.loads(message[1])
                 finally:
                     worker.join(timeout=30)
+                    if worker.is_alive():  # a stuck worker must not outlive the test
+                        worker.kill()
 
             return on_gpu
 
