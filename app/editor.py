@@ -34,8 +34,9 @@ def editor_html(data: TimelineData) -> str:
         "fps": _num(data.fps) if data.fps else "",
     }
     data_attrs = " ".join(f'data-{k}="{v}"' for k, v in attrs.items())
+    # The Yours colour as a variable: the bars timeline.js draws take it from there too.
     return (
-        f'<div class="vt" {data_attrs}>{_head(data)}'
+        f'<div class="vt" {data_attrs} style="--vt-yours:{COLORS["edit"]}">{_head(data)}'
         f'<div class="vt-lanes">{lanes}{_axis(data, span)}'
         '<div class="vt-playhead" aria-hidden="true"></div></div>'
         f"{_captions(data)}</div>"
@@ -72,7 +73,7 @@ def _bars(row: str, data: TimelineData, span: float) -> str:
     if row == "Model" and data.predicted:
         return _bar(data.predicted, span, "Model", COLORS["Model"])
     if row == "Yours" and data.corrected:
-        return _bar(data.corrected, span, "Yours", COLORS["edit"], grips=True)
+        return _bar(data.corrected, span, "Yours")  # no colour: the editable bar
     if row == "Truth" and data.truth:
         return _bar(data.truth, span, "Ground truth", COLORS["Truth"])
     if row == "Step":
@@ -82,7 +83,9 @@ def _bars(row: str, data: TimelineData, span: float) -> str:
     return ""
 
 
-def _bar(interval: Interval, span: float, name: str, color: str, grips: bool = False) -> str:
+def _bar(interval: Interval, span: float, name: str, color: str | None = None) -> str:
+    """A bar; without a colour, the editable Yours bar: grips, coloured by --vt-yours."""
+    grips = color is None
     start, end = sorted(interval)
     left, width = _pct(start, span), max(_pct(end - start, span), 0.4)  # zero length stays seen
     label = html.escape(f"{name}: {start:.1f}–{end:.1f} s")
@@ -92,10 +95,10 @@ def _bar(interval: Interval, span: float, name: str, color: str, grips: bool = F
         if grips
         else ""
     )
-    kind = " vt-yours" if grips else ""
+    kind, paint = (" vt-yours", "") if grips else ("", f"background:{color}")
     return (
-        f'<div class="vt-bar{kind}" style="left:{left:.3f}%;width:{width:.3f}%;'
-        f'background:{color}" data-start="{_num(start)}" data-end="{_num(end)}" '
+        f'<div class="vt-bar{kind}" style="left:{left:.3f}%;width:{width:.3f}%;{paint}" '
+        f'data-start="{_num(start)}" data-end="{_num(end)}" '
         f'title="{label}" aria-label="{label}">{inner}</div>'
     )
 

@@ -53,7 +53,6 @@ function yoursBar() {
   if (!bar) {
     bar = document.createElement("div");
     bar.className = "vt-bar vt-yours";
-    bar.style.background = "#3a86ff";
     bar.innerHTML = '<span class="vt-grip" data-edge="start"></span>'
       + '<span class="vt-grip" data-edge="end"></span>';
     track.appendChild(bar);
