@@ -13,7 +13,7 @@ import pytest
 
 from tests.app_helpers import ROOT, scripted_studio
 from tests.browser import (
-    CHROMIUM,
+    NEEDS_BROWSER,
     browser_page,
     fill,
     lane_bars,
@@ -25,12 +25,7 @@ from tests.browser import (
     wait_for_text,
 )
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(), reason="needs Debian chromium: apt-get install -y chromium"
-    ),
-]
+pytestmark = NEEDS_BROWSER
 
 
 @pytest.fixture(scope="module")

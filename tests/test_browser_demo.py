@@ -16,7 +16,7 @@ from app.handlers import Studio, import_samples
 from app.runtime import ModelSlot
 from tests.app_helpers import SCRIPTED, ScriptedEngine, launch, studio_settings
 from tests.browser import (
-    CHROMIUM,
+    NEEDS_BROWSER,
     browser_page,
     lane_bars,
     picture,
@@ -24,12 +24,7 @@ from tests.browser import (
     wait_for_text,
 )
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(), reason="needs Debian chromium: apt-get install -y chromium"
-    ),
-]
+pytestmark = NEEDS_BROWSER
 
 
 @pytest.fixture(scope="module")

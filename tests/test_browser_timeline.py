@@ -10,7 +10,7 @@ import pytest
 
 from tests.app_helpers import item_id, scripted_studio
 from tests.browser import (
-    CHROMIUM,
+    NEEDS_BROWSER,
     browser_page,
     fill,
     lane_bars,
@@ -23,12 +23,7 @@ from tests.browser import (
     wait_for_text,
 )
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(), reason="needs Debian chromium: apt-get install -y chromium"
-    ),
-]
+pytestmark = NEEDS_BROWSER
 SAMPLE_FPS = 10.0  # every bundled sample (assets/make_samples.py)
 
 
