@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from annotate.errors import InvalidInput
-from annotate.records import ItemRecord, RunRecord, VideoRecord
+from annotate.records import ItemRecord, PinRecord, RunRecord, VideoRecord
 from annotate.store import Store
 from app.gpu import on_space
 from app.handlers import RunRequest, Studio, video_of, with_run
@@ -219,15 +219,22 @@ def first_task(recordings: dict[str, Recording], wanted: str | None = None) -> s
 
 
 def entry_for(
-    store: Store, video_id: int, pinned_by: str | None = None, wanted: str | None = None
+    store: Store,
+    video_id: int,
+    pinned_by: str | None = None,
+    wanted: str | None = None,
+    pins: list[PinRecord] | None = None,
 ) -> Entry | None:
-    """The gallery entry of one video, from its items and their demo runs (None: no items)."""
+    """The gallery entry of one video, from its items and their demo runs (None: no items).
+
+    `pins`: the store's pins, when the caller has read them already (a whole gallery)."""
     items = store.items_for_video(video_id)
     if not items:
         return None
     ids = {i.id for i in items}
     runs = store.latest_runs(ids, complete=True, by=RECORDER)  # never a stopped one
-    chosen = {p.run_id for p in store.pins() if p.run_id is not None and p.item.id in ids}
+    pins = store.pins() if pins is None else pins
+    chosen = {p.run_id for p in pins if p.run_id is not None and p.item.id in ids}
     runs |= {run.item_id: run for run in map(store.get_run, chosen)}
     recordings = {}
     for task in TASKS:
@@ -243,14 +250,15 @@ def gallery(store: Store, settings: Settings) -> list[Entry]:
     samples = [
         v for v in store.located_videos() if _inside(v.path, folders) and Path(v.path).is_file()
     ]
-    entries = [e for e in (entry_for(store, v.id) for v in samples) if e is not None]
+    pins = store.pins()  # read once: every entry looks up its chosen runs in them
+    entries = [e for e in (entry_for(store, v.id, pins=pins) for v in samples) if e is not None]
     shown = {e.video.id: n for n, e in enumerate(entries)}
-    for pin in store.pins():
+    for pin in pins:
         video = pin.item.video
         if video.id in shown:
             entries[shown[video.id]] = replace(entries[shown[video.id]], pinned_by=pin.pinned_by)
             continue
-        entry = entry_for(store, video.id, pin.pinned_by, pin.item.task)
+        entry = entry_for(store, video.id, pin.pinned_by, pin.item.task, pins)
         if entry is not None:
             shown[video.id] = len(entries)
             entries.append(entry)

@@ -320,9 +320,10 @@ def stream_held(key: int, clip, prompt, max_new_tokens: int) -> Iterator:
     """Stream the held engine's events (a serving engine's runs need no GPU here); in a ZeroGPU
     worker, end with the CacheEntries the run made, which die with the worker otherwise."""
     engine, stop = held(key)
-    if in_worker(key):
+    worker = in_worker(key)
+    if worker:
         settle_in_worker()
-    crossing = in_worker(key) and hasattr(engine, "caches_since")
+    crossing = worker and hasattr(engine, "caches_since")
     keys, stats = (engine.cache_keys(), dict(engine.prefix_stats)) if crossing else (None, None)
     for event in engine.stream(clip, prompt, max_new_tokens, stop):
         yield to_host(event)
