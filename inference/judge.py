@@ -1,8 +1,9 @@
 """VAU-Eval's judge: an LLM scores a description against VAU-Bench's ground truth, 0-10 x 5.
 
-The five criteria are the paper's, in the project's own wording. Each request is greedy
-(temperature 0) with a fixed seed and, where the server takes one, a JSON-schema response
-format; the reply must hold five integers 0-10. A reply that never validates within the allowed
+The five criteria are the paper's, in the project's own wording. Each request is seeded and,
+by default, greedy (temperature 0); repeats that measure the judge's noise sample at a stated
+temperature, each with its own seed. Where the server takes one, a JSON-schema response format
+is asked for; the reply must hold five integers 0-10. A reply that never validates within the allowed
 attempts is recorded as unscored with its reason: never a crash, never a zero. The client, its
 retries, timeouts and error lines are the `openai` backend's (`inference.remote`).
 """
@@ -96,35 +97,41 @@ class Judge:
     """Asks one judge model on an OpenAI-compatible server; thread-safe, many at once."""
 
     def __init__(
-        self, options: ServerOptions, seed: int = DEFAULT_SEED, attempts: int = DEFAULT_ATTEMPTS
+        self,
+        options: ServerOptions,
+        seed: int = DEFAULT_SEED,
+        attempts: int = DEFAULT_ATTEMPTS,
+        temperature: float = 0.0,
     ) -> None:
         if attempts < 1:
             raise ValueError("--attempts must be at least 1")
         self.options, self.seed, self.attempts = options, seed, attempts
+        self.temperature = temperature
         self.client = make_client(options)
         self.schema = True  # dropped for good once the server refuses response_format
 
-    def judge(self, reference: Reference, prediction: str) -> Verdict:
+    def judge(self, reference: Reference, prediction: str, seed: int | None = None) -> Verdict:
         """Ask until the reply validates or the attempts run out; ServerError if it is gone."""
         messages = judge_messages(reference, prediction)
+        seed = self.seed if seed is None else seed
         reply, reason = "", "no reply"
         for attempt in range(1, self.attempts + 1):
-            reply = self._ask(messages)
+            reply = self._ask(messages, seed)
             try:
                 return Verdict(parse_scores(reply), None, reply, attempt)
             except ReplyError as error:
                 reason = str(error)
         return Verdict(None, f"{reason} (after {self.attempts} attempts)", reply, self.attempts)
 
-    def _ask(self, messages: list[dict]) -> str:
-        """One greedy, seeded request; the reply's text."""
+    def _ask(self, messages: list[dict], seed: int) -> str:
+        """One seeded request at the judge's temperature; the reply's text."""
         import openai
 
         request: dict[str, Any] = {
             "model": self.options.model,
             "messages": messages,
-            "temperature": 0.0,
-            "seed": self.seed,
+            "temperature": self.temperature,
+            "seed": seed,
             "max_tokens": 256,
         }
         if self.schema:
@@ -135,7 +142,7 @@ class Judge:
         except openai.BadRequestError as error:
             if self.schema and "response_format" in str(error):
                 self.schema = False  # a server without structured output: ask in words only
-                return self._ask(messages)
+                return self._ask(messages, seed)
             raise explain(error, self.options) from None
         except Exception as error:  # noqa: BLE001 - every failure becomes one line
             raise explain(error, self.options) from None

@@ -46,7 +46,8 @@ def markdown_summary(judged: Judged, title: str, page_name: str = "report.html")
         lines.append(f"| {_cell(name)} | {group.n} | {cells} |")
     if judged.overall.judge_sd:
         noise = " | ".join(f"{judged.overall.judge_sd[k]:.2f}" for k in keys)
-        lines.append(f"| judge sd over {judged.repeats} repeats | | {noise} |")
+        at = "" if judged.temperature is None else f" at temperature {judged.temperature:g}"
+        lines.append(f"| judge sd over {judged.repeats} repeats{at} | | {noise} |")
     lines += ["", f"Unscored items: {judged.unscored}. Items without a prediction: "]
     lines[-1] += f"{judged.missing}. Repeats per item: {judged.repeats}."
     return "\n".join(lines) + "\n"

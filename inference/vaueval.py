@@ -33,6 +33,7 @@ from inference.scoring import PredictionsError, read_predictions, rows_by_video
 from inference.vaubench import BenchRow, read_bench_csv
 
 TOTAL = "total"
+REPEAT_TEMPERATURE = 0.7  # several repeats at temperature 0 would be one judgement K times
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -46,7 +47,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--out", required=True, help="judged JSONL; appended to, so a rerun resumes")
     p.add_argument("--repeats", type=int, default=1, help="judge each item this many times")
     p.add_argument("--concurrency", type=int, default=4, help="judge requests in flight")
-    p.add_argument("--seed", type=int, default=0, help="sent with every request")
+    p.add_argument(
+        "--seed", type=int, default=0, help="repeat k is sent seed + k, so repeats differ"
+    )
+    p.add_argument(
+        "--temperature",
+        type=float,
+        default=None,
+        help=f"sampling temperature (default: 0 with one repeat, {REPEAT_TEMPERATURE} with more, "
+        "so repeats measure the judge's noise)",
+    )
     p.add_argument("--attempts", type=int, default=3, help="tries per judgement for a valid reply")
     p.add_argument("--timeout", type=float, default=120.0, help="seconds to wait per request")
     p.set_defaults(handler=cmd_judge)
@@ -55,17 +65,28 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 # --- judging ----------------------------------------------------------------------------------
 
 
+def judge_temperature(repeats: int, temperature: float | None) -> float:
+    """The temperature a run judges at: the one asked for, else 0 for one repeat, else sampled."""
+    if temperature is None:
+        return 0.0 if repeats == 1 else REPEAT_TEMPERATURE
+    if not 0.0 <= temperature <= 2.0:
+        raise ValueError(f"--temperature is between 0 and 2, got {temperature}")
+    return temperature
+
+
 def cmd_judge(args: argparse.Namespace) -> int:
     """Judge every (description prediction, repeat) not yet in --out, one line each."""
     from inference.remote import ServerOptions, api_key_from
 
     if args.repeats < 1 or args.concurrency < 1:
         raise ValueError("--repeats and --concurrency must be at least 1")
+    temperature = judge_temperature(args.repeats, args.temperature)
     rows = rows_by_video(read_bench_csv(args.csv).rows)
     predictions = _description_predictions(args.pred)
     out = Path(args.out)
     judge_id = {"model": args.model, "base_url": args.base_url, "seed": args.seed}
-    done = _resume_point(out, judge_id)
+    judge_id["temperature"] = temperature
+    done = _resume_point(out, judge_id, predictions, args.pred)
     todo = [
         (video, repeat)
         for video in predictions
@@ -77,7 +98,7 @@ def cmd_judge(args: argparse.Namespace) -> int:
     if not todo:
         return 0
     options = ServerOptions(args.base_url, args.model, api_key_from(args.api_key_env), args.timeout)
-    judge = Judge(options, seed=args.seed, attempts=args.attempts)
+    judge = Judge(options, seed=args.seed, attempts=args.attempts, temperature=temperature)
     out.parent.mkdir(parents=True, exist_ok=True)
     with out.open("a", encoding="utf-8") as handle:
         unscored = _judge_all(judge, todo, rows, predictions, judge_id, args.concurrency, handle)
@@ -90,10 +111,10 @@ def _judge_all(judge, todo, rows, predictions, judge_id, concurrency, handle: Te
     """Judge the items, writing each line as it completes; the number left unscored."""
 
     def ask(item: tuple[str, int]) -> Verdict:
-        video = item[0]
+        video, repeat = item
         row = rows[video]
         reference = Reference(row.anomaly_class, row.description, row.reasoning)
-        return judge.judge(reference, predictions[video])
+        return judge.judge(reference, predictions[video], seed=judge.seed + repeat)
 
     unscored = 0
     for outcome in pipelined(todo, lambda item: item, ask, concurrency):
@@ -107,7 +128,7 @@ def _judge_all(judge, todo, rows, predictions, judge_id, concurrency, handle: Te
         record = {"video": video, "repeat": repeat, "text": text_digest(predictions[video])}
         record["scores"] = verdict.scores
         record |= {"total": verdict.total, "reason": verdict.reason, "reply": verdict.reply}
-        record |= {"attempts": verdict.attempts, "judge": judge_id}
+        record |= {"attempts": verdict.attempts, "seed": judge.seed + repeat, "judge": judge_id}
         handle.write(json.dumps(record, ensure_ascii=False) + "\n")
         handle.flush()
     return unscored
@@ -126,8 +147,15 @@ def _description_predictions(path: str) -> dict[str, str]:
     return texts
 
 
-def _resume_point(path: Path, judge_id: dict) -> set[tuple[str, int]]:
-    """(video, repeat) pairs already judged in `path`, refusing another judge's file."""
+def _resume_point(
+    path: Path, judge_id: dict, predictions: dict[str, str], pred: str
+) -> set[tuple[str, int]]:
+    """(video, repeat) pairs already judged in `path` from these very predictions.
+
+    A line judged by another judge, or from another text than `pred` now holds for its video
+    (each line keeps a digest of the text it judged), is refused: resuming over it would mix
+    two models' scores in one file.
+    """
     if repair_tail(path):
         print(f"note: removed the cut-off last line of {path} (interrupted run)", file=sys.stderr)
     done = set()
@@ -136,7 +164,19 @@ def _resume_point(path: Path, judge_id: dict) -> set[tuple[str, int]]:
             raise PredictionsError(
                 f"{path} was judged by {record.get('judge')}, not {judge_id}; use another --out"
             )
-        done.add((record["video"], record["repeat"]))
+        video = record["video"]
+        if video not in predictions:
+            raise PredictionsError(
+                f"{path} holds a judgement of {video}, which {pred} has no description for: "
+                "it was judged from other predictions; use another --out"
+            )
+        if record.get("text") != text_digest(predictions[video]):
+            raise PredictionsError(
+                f"{path} judged another description of {video} than {pred} holds (text "
+                f"digest {record.get('text')}, not {text_digest(predictions[video])}): it was "
+                "judged from other predictions; use another --out"
+            )
+        done.add((video, record["repeat"]))
     return done
 
 
@@ -181,6 +221,7 @@ class Judged:
     missing: int
     repeats: int
     items: dict[str, dict[str, float]] = field(default_factory=dict)  # video -> mean scores
+    temperature: float | None = None  # what the repeats were sampled at, when the file says
 
     def to_dict(self) -> dict[str, Any]:
         """The `score --json` object."""
@@ -192,6 +233,7 @@ class Judged:
         result["repeats"] = self.repeats
         if self.overall.judge_sd:
             result["judge_sd"] = {k: round(v, 4) for k, v in self.overall.judge_sd.items()}
+            result["judge_temperature"] = self.temperature
         result["per_class"] = {name: group(g) for name, g in self.per_class.items()}
         result["per_source"] = {name: group(g) for name, g in self.per_source.items()}
         return result
@@ -203,10 +245,13 @@ def aggregate(rows: Sequence[BenchRow], records: Iterable[dict[str, Any]]) -> Ju
     repeats: dict[str, list[dict[str, int]]] = defaultdict(list)
     seen: set[str] = set()
     most = 0
+    temperatures = set()
     for record in records:
         if record["video"] not in by_video:
             continue
         seen.add(record["video"])
+        judge = record.get("judge")
+        temperatures.add(judge.get("temperature") if isinstance(judge, dict) else None)
         most = max(most, int(record["repeat"]) + 1)
         if record.get("scores"):
             repeats[record["video"]].append(record["scores"])
@@ -224,6 +269,7 @@ def aggregate(rows: Sequence[BenchRow], records: Iterable[dict[str, Any]]) -> Ju
         missing=len(set(by_video) - seen),
         repeats=most,
         items={video: _item_means(scores) for video, scores in sorted(items.items())},
+        temperature=temperatures.pop() if len(temperatures) == 1 else None,
     )
 
 
@@ -267,7 +313,8 @@ def format_judged(judged: Judged, title: str = "") -> str:
     lines.append(line("all", judged.overall))
     if judged.overall.judge_sd:
         noise = "".join(f"{judged.overall.judge_sd[k]:14.2f}" for k in (*KEYS, TOTAL))
-        lines.append(f"{'  judge sd over repeats':28}{'':5}{noise}")
+        at = "" if judged.temperature is None else f" (T {judged.temperature:g})"
+        lines.append(f"{'  judge sd over repeats' + at:28}{'':5}{noise}")
     for name, group in judged.per_source.items():
         lines.append(line(f"source {name}", group))
     for name, group in judged.per_class.items():

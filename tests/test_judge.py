@@ -146,7 +146,48 @@ def test_judge_writes_a_line_per_item_and_repeat(server, files):
         ("v1.mp4", 1),
     ]
     assert all(r["scores"] == GOOD and r["total"] == 35 for r in records)
-    assert records[0]["judge"] == {"model": MODEL, "base_url": server.base_url, "seed": 0}
+    judge = {"model": MODEL, "base_url": server.base_url, "seed": 0, "temperature": 0.7}
+    assert records[0]["judge"] == judge
+
+
+@pytest.mark.parametrize(
+    ("flags", "temperature", "seeds"),
+    [
+        ([], 0.0, [0, 0]),
+        (["--repeats", "3"], 0.7, [0, 0, 1, 1, 2, 2]),
+        (["--repeats", "2", "--seed", "10", "--temperature", "1.0"], 1.0, [10, 10, 11, 11]),
+    ],
+)
+def test_each_repeat_samples_with_its_own_seed_at_a_stated_temperature(
+    server, files, flags, temperature, seeds
+):
+    assert main(judge_flags(server, files, "--concurrency", "1", *flags)) == 0
+    requests = server.script.requests
+    assert {r["temperature"] for r in requests} == {temperature}
+    assert sorted(r["seed"] for r in requests) == seeds
+    assert sorted(r["seed"] for r in lines(files[2])) == seeds
+
+
+def test_a_file_judged_from_other_predictions_is_refused(server, files, capsys):
+    assert main(judge_flags(server, files)) == 0
+    capsys.readouterr()
+    csv_path, pred, out = files
+    before = out.read_text()
+    records = [json.loads(line) for line in pred.read_text().splitlines()]
+    other = [r | {"raw": "Another model.", "answer": "Another model."} for r in records]
+    pred.write_text("".join(json.dumps(r) + "\n" for r in other))
+    assert main(judge_flags(server, files)) == 2
+    err = capsys.readouterr().err
+    assert "judged from other predictions" in err and err.count("\n") == 1
+    assert out.read_text() == before
+
+
+def test_a_file_judged_for_videos_the_predictions_lack_is_refused(server, files, capsys):
+    assert main(judge_flags(server, files)) == 0
+    csv_path, pred, out = files
+    pred.write_text(pred.read_text().splitlines()[0] + "\n")  # v1's prediction is gone
+    assert main(judge_flags(server, files)) == 2
+    assert "v1.mp4, which" in capsys.readouterr().err
 
 
 def test_judge_records_an_unscored_reply_and_goes_on(server, files, capsys):
