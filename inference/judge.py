@@ -3,9 +3,9 @@
 The five criteria are the paper's, in the project's own wording. Each request is seeded and,
 by default, greedy (temperature 0); repeats that measure the judge's noise sample at a stated
 temperature, each with its own seed. Where the server takes one, a JSON-schema response format
-is asked for; the reply must hold five integers 0-10. A reply that never validates within the allowed
-attempts is recorded as unscored with its reason: never a crash, never a zero. The client, its
-retries, timeouts and error lines are the `openai` backend's (`inference.remote`).
+is asked for; the reply must hold five integers 0-10. A reply that never validates within the
+allowed attempts is recorded as unscored with its reason: never a crash, never a zero. The
+client, its retries, timeouts and error lines are the `openai` backend's (`inference.remote`).
 """
 
 from __future__ import annotations
