@@ -42,6 +42,7 @@ class LoadOptions:
     dtype: str = "auto"
     attn: str = "auto"
     local_files_only: bool = False
+    strict: bool = False  # refuse weights that miss a parameter or hold an unknown one
 
 
 @dataclass
@@ -254,7 +255,9 @@ def _from_pretrained(class_name: str, source: str, options: LoadOptions, kwargs:
 
     model_class = getattr(transformers, class_name)
     try:
-        return model_class.from_pretrained(source, **kwargs)
+        if not options.strict:
+            return model_class.from_pretrained(source, **kwargs)
+        model, info = model_class.from_pretrained(source, output_loading_info=True, **kwargs)
     except torch.OutOfMemoryError:
         _release_memory()
         hint = "" if options.quant == "4bit" else "; try 4bit quantization"
@@ -263,6 +266,20 @@ def _from_pretrained(class_name: str, source: str, options: LoadOptions, kwargs:
         raise ModelUnavailable(f"cannot load {options.model}: {first_line(error)}") from error
     except (OSError, ValueError, RuntimeError, SafetensorError) as error:
         raise ModelUnavailable(f"cannot load {options.model}: {first_line(error)}") from error
+    _check_loading_info(options.model, info)
+    return model
+
+
+def _check_loading_info(name: str, info: dict) -> None:
+    """ModelUnavailable naming the keys when the weights do not fit the model exactly."""
+    kinds = {
+        "missing": sorted(info.get("missing_keys") or ()),
+        "unexpected": sorted(info.get("unexpected_keys") or ()),
+        "of another shape": sorted(str(k[0]) for k in info.get("mismatched_keys") or ()),
+    }
+    problems = [f"{len(keys)} {kind} (e.g. {keys[0]})" for kind, keys in kinds.items() if keys]
+    if problems:
+        raise ModelUnavailable(f"the weights of {name} do not fit its model: {', '.join(problems)}")
 
 
 def _release_memory() -> None:

@@ -47,8 +47,9 @@ def write_card(
     steps: int,
     metrics: dict[str, Any],
     started: float,
+    resumed_from: dict[str, Any] | None = None,
 ) -> Path:
-    """Write `out/training.json` and return its path."""
+    """Write `out/training.json` and return its path (`seconds` counts this process only)."""
     card = {
         "recipe": config.recipe,
         "base_model": config.model,
@@ -56,6 +57,7 @@ def write_card(
         "data": data.summary(),
         "config": config.to_dict(),
         "steps": steps,
+        "resumed_from": resumed_from,  # {"checkpoint", "step"} when an interrupted run went on
         "metrics": metrics,
         "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
         "seconds": round(time.time() - started, 1),

@@ -21,7 +21,14 @@ from inference.metrics import REWARDS
 from inference.specs import spec
 from train.config import TrainConfig, TrainError
 from train.data import ExportData, read_export
-from train.loop import MetricsLog, train_and_save, trainer_arguments
+from train.loop import (
+    MetricsLog,
+    callbacks,
+    claimed,
+    resume_from,
+    train_and_save,
+    trainer_arguments,
+)
 from train.model import load_for_training
 from train.video_grpo import VideoGRPOTrainer, vision_token_ids
 
@@ -64,8 +71,15 @@ def grpo(config: TrainConfig) -> Path:
     out = Path(config.out)
     data = read_export(config.data, "grpo", config.max_frames)
     rows, records = dataset(data)
-    out.mkdir(parents=True, exist_ok=True)
-    loaded = load_for_training(config)
+    with claimed(out):
+        resume = resume_from(out)
+        loaded = load_for_training(config, resume)
+        return _train(config, data, rows, records, loaded, MetricsLog(out, resume), started)
+
+
+def _train(config, data, rows, records, loaded, log: MetricsLog, started: float) -> Path:
+    """The GRPO trainer on the loaded model, trained and saved."""
+    out = Path(config.out)
     arguments = trainer_arguments(config, out)
     # One step takes `batch_size` prompts, each with all of its generations.
     arguments["per_device_train_batch_size"] = config.batch_size * config.num_generations
@@ -79,14 +93,13 @@ def grpo(config: TrainConfig) -> Path:
         generation_kwargs={"suppress_tokens": vision_token_ids(loaded.processor.tokenizer)},
         log_completions=False,
     )
-    log = MetricsLog(out)
     trainer = VideoGRPOTrainer(
         model=loaded.model,
         reward_funcs=[task_reward(name) for name in REWARDS],
         args=args,
         train_dataset=rows,
         processing_class=loaded.processor,
-        callbacks=[log],
+        callbacks=callbacks(config, log),
         records=records,
     )
     return train_and_save(trainer, loaded, config, data, log, started)

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import math
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
 from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
@@ -13,7 +18,7 @@ from transformers import TrainerCallback
 
 from inference.model import LoadedModel
 from train.card import METRICS, write_card
-from train.config import TrainConfig
+from train.config import TrainConfig, TrainError
 from train.data import ExportData
 from train.model import save_checkpoint
 
@@ -67,6 +72,50 @@ def resume_point(out: Path) -> str | None:
     return next((str(p) for p in found if _complete(p)), None)
 
 
+@dataclass(frozen=True)
+class Resume:
+    """Where an interrupted run goes on from: its newest complete checkpoint, and that step."""
+
+    checkpoint: Path
+    step: int
+
+    def to_dict(self, out: Path) -> dict[str, Any]:
+        """What metrics.jsonl and training.json record of it (the folder relative to --out)."""
+        return {"checkpoint": str(self.checkpoint.relative_to(out)), "step": self.step}
+
+
+def resume_from(out: Path) -> Resume | None:
+    """The Resume an earlier, interrupted run under `out` left, if any."""
+    found = resume_point(out)
+    if found is None:
+        return None
+    state = json.loads((Path(found) / TRAINER_STATE).read_text(encoding="utf-8"))
+    return Resume(Path(found), int(state.get("global_step") or 0))
+
+
+@contextlib.contextmanager
+def claimed(out: Path) -> Iterator[Path]:
+    """The run's output folder, made if needed; a run that fails before it logs a step
+    removes a folder it made, so a failed start leaves nothing behind."""
+    made = not out.exists()
+    out.mkdir(parents=True, exist_ok=True)
+    try:
+        yield out
+    except BaseException:
+        if made and not (out / METRICS).exists():
+            shutil.rmtree(out, ignore_errors=True)
+        raise
+
+
+class _StaleKeyWarnings(logging.Filter):
+    """Hides the trainer's key warnings on resume: it loads the checkpoint's weights by their
+    saved names, which transformers 5 renames on load, so every key looks missing although
+    `load_for_training` has already loaded (and strictly checked) those very weights."""
+
+    def filter(self, record: logging.LogRecord) -> bool:  # noqa: D102
+        return not record.getMessage().startswith("There were ")
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, torch.Tensor):
         value = value.item()
@@ -76,11 +125,32 @@ def _plain(value: Any) -> Any:
 
 
 class MetricsLog(TrainerCallback):
-    """Appends each logged dict (loss, rewards per kind, KL, lengths, ...) to metrics.jsonl."""
+    """Appends each logged dict (loss, rewards per kind, KL, lengths, ...) to metrics.jsonl.
 
-    def __init__(self, out: Path) -> None:
-        self.path = out / METRICS
+    On resume, the lines of the steps after the checkpoint (which the killed run logged and the
+    resumed run trains again) are dropped, and one line says what was resumed from where.
+    """
+
+    def __init__(self, out: Path, resume: Resume | None = None) -> None:
+        self.out, self.path, self.resume = out, out / METRICS, resume
         self.last: dict[str, Any] = {}
+
+    def on_train_begin(self, args, state, control, **kwargs):  # noqa: D102
+        if self.resume is None or not state.is_world_process_zero:
+            return
+        kept = []
+        if self.path.exists():
+            for line in self.path.read_text(encoding="utf-8").splitlines():
+                with contextlib.suppress(ValueError, AttributeError):
+                    if json.loads(line).get("step", 0) <= self.resume.step:
+                        kept.append(line + "\n")
+        kept.append(
+            json.dumps({"step": self.resume.step, "resumed_from": self.resume.to_dict(self.out)})
+            + "\n"
+        )
+        partial = self.path.with_suffix(".partial")
+        partial.write_text("".join(kept), encoding="utf-8")
+        partial.replace(self.path)
 
     def on_log(self, args, state, control, logs=None, **kwargs):  # noqa: D102
         if not logs or not state.is_world_process_zero:
@@ -91,6 +161,38 @@ class MetricsLog(TrainerCallback):
             handle.write(json.dumps(record) + "\n")
 
 
+class AdapterCheck(TrainerCallback):
+    """On resume with LoRA, the adapters the trainer loaded must be the checkpoint's, exactly."""
+
+    def __init__(self, resume: Resume) -> None:
+        self.resume = resume
+
+    def on_train_begin(self, args, state, control, model=None, **kwargs):  # noqa: D102
+        from peft import get_peft_model_state_dict
+        from safetensors.torch import load_file
+
+        path = self.resume.checkpoint / "adapter_model.safetensors"
+        if not path.is_file():
+            raise TrainError(f"{self.resume.checkpoint} holds no LoRA adapters; use another --out")
+        saved, current = load_file(str(path)), get_peft_model_state_dict(model)
+        differ = sorted(set(saved) ^ set(current)) or [
+            k
+            for k in saved
+            if not torch.equal(saved[k], current[k].detach().cpu().to(saved[k].dtype))
+        ]
+        if differ:
+            raise TrainError(
+                f"the adapters of {self.resume.checkpoint} did not load ({len(differ)} tensors "
+                f"differ, e.g. {differ[0]}); delete that checkpoint or use another --out"
+            )
+
+
+def callbacks(config: TrainConfig, log: MetricsLog) -> list[TrainerCallback]:
+    """The recipe's trainer callbacks: the metrics log, and the adapter check on a LoRA resume."""
+    check = [AdapterCheck(log.resume)] if config.lora and log.resume else []
+    return [log, *check]
+
+
 def train_and_save(
     trainer: Any,
     loaded: LoadedModel,
@@ -99,11 +201,20 @@ def train_and_save(
     log: MetricsLog,
     started: float,
 ) -> Path:
-    """Train (resuming an interrupted run), save the checkpoint, write training.json."""
+    """Train (going on from `log.resume` when set), save the checkpoint, write training.json."""
     out = Path(config.out)
-    trainer.train(resume_from_checkpoint=resume_point(out))
+    resume = log.resume
+    quiet = _StaleKeyWarnings()
+    trainer_log = logging.getLogger("transformers.trainer")
+    if resume is not None and not config.lora:
+        trainer_log.addFilter(quiet)
+    try:
+        trainer.train(resume_from_checkpoint=str(resume.checkpoint) if resume else None)
+    finally:
+        trainer_log.removeFilter(quiet)
     save_checkpoint(trainer, loaded, config, out)
     if trainer.is_world_process_zero():
-        write_card(out, config, data, trainer.state.global_step, log.last, started)
+        resumed = resume.to_dict(out) if resume else None
+        write_card(out, config, data, trainer.state.global_step, log.last, started, resumed)
     trainer.accelerator.wait_for_everyone()  # the card is written before any process returns
     return out
