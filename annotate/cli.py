@@ -18,6 +18,7 @@ from annotate.export import FORMATS, STATUS_CHOICES, ExportOptions, export
 from annotate.importer import ImportReport, import_csv
 from annotate.stats import gather, render
 from annotate.store import Store
+from inference.argparsing import ArgumentParser
 from inference.errors import StudioError
 from inference.tasks import TASKS
 
@@ -32,7 +33,7 @@ def _add_db(parser: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with the import-csv, export and stats subcommands."""
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="python -m annotate",
         description="Import VAU-Bench CSVs, export training data, print statistics.",
     )

@@ -13,3 +13,11 @@ class NotFound(StoreError):
 
 class InvalidInput(StoreError):
     """A value the store refuses to save (unknown task or status, malformed interval, ...)."""
+
+
+class NothingToExport(InvalidInput):
+    """An export that would write no training record; `report` says what was left out and why."""
+
+    def __init__(self, message: str, report) -> None:
+        super().__init__(message)
+        self.report = report

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from annotate import formats
-from annotate.errors import InvalidInput, StoreError
+from annotate.errors import InvalidInput, NothingToExport, StoreError
 from annotate.records import Interval, ItemRecord, RevisionRecord, RunRecord
 from annotate.store import Store
 from annotate.validate import check_task, clean_name, readable_reasoning
@@ -235,6 +235,19 @@ def write_manifest(
     return path
 
 
+def nothing_written(options: ExportOptions, report: ExportReport) -> str:
+    """Why an export wrote no record: what was left out and why, or what there was to take."""
+    if report.skipped:
+        reasons = "; ".join(f"{n} {reason}" for reason, n in report.skipped.most_common())
+        return f"nothing to export as {options.format}: every example was left out ({reasons})"
+    task = f" {options.task}" if options.task else ""
+    truth = "" if options.include_ground_truth else ", or include ground truth"
+    return (
+        f"nothing to export: no{task} correction is {options.status} (--status "
+        f"{options.status}); review some{truth}"
+    )
+
+
 def export(store: Store, options: ExportOptions) -> ExportReport:
     """Write the training data `options` asks for and report what went where."""
     options.check()
@@ -246,6 +259,7 @@ def export(store: Store, options: ExportOptions) -> ExportReport:
     for example in examples:
         by_split[split_of(example.video_key, options.split)].append(example)
     splits = SPLITS if options.split < 1.0 else SPLITS[:1]
+    made = not options.out.exists()
     try:
         options.out.mkdir(parents=True, exist_ok=True)
         for split in splits:
@@ -253,6 +267,10 @@ def export(store: Store, options: ExportOptions) -> ExportReport:
             report.videos[split] = len({e.video_key for e in chosen})
             written = formats.write(options, split, chosen, report.skipped)
             report.files.update({str(path): n for path, n in written.items()})
+        if not report.files:
+            if made:
+                options.out.rmdir()
+            raise NothingToExport(nothing_written(options, report), report)
         if options.format == "sharegpt":
             written = [s for s in splits if (options.out / f"{s}.json").exists()]
             formats.write_dataset_info(options.out, written)

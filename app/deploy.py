@@ -8,7 +8,6 @@ Steps: docs/spaces.md.
 
 from __future__ import annotations
 
-import argparse
 import re
 import shutil
 import sys
@@ -18,6 +17,7 @@ from importlib import metadata
 from pathlib import Path
 
 from app.settings import ROLES, ROOT
+from inference.argparsing import ArgumentParser
 from inference.errors import StudioError
 
 CODE = ("app.py", "app", "inference", "annotate", "train", "assets")
@@ -161,7 +161,7 @@ def write_space(out: Path, config: SpaceConfig | None = None, root: Path = ROOT)
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Write the Space folder; errors print one line and exit with status 2."""
-    parser = argparse.ArgumentParser(prog="python -m app.deploy", description=__doc__)
+    parser = ArgumentParser(prog="python -m app.deploy", description=__doc__)
     parser.add_argument("out", type=Path, metavar="OUT_DIR", help="folder to write (new)")
     parser.add_argument("--org", help="only members of this organisation may log in")
     parser.add_argument(

@@ -8,7 +8,6 @@ Takes every flag of app.py (`--db`, `--quant`, `--device`, ...) plus `--tasks` a
 
 from __future__ import annotations
 
-import argparse
 import sys
 import threading
 from collections import deque
@@ -20,6 +19,7 @@ from app import demo, handlers
 from app.handlers import RunRequest, Studio
 from app.runtime import ModelSlot
 from app.settings import from_sources
+from inference.argparsing import ArgumentParser
 from inference.errors import ModelUnavailable, StudioError
 from inference.tasks import TASKS
 
@@ -53,7 +53,7 @@ def record(
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Load the model, record the gallery; errors print one line and exit with status 2."""
-    parser = argparse.ArgumentParser(prog="python -m app.record", description=__doc__)
+    parser = ArgumentParser(prog="python -m app.record", description=__doc__)
     parser.add_argument("--tasks", nargs="+", choices=TASKS, default=list(TASKS))
     parser.add_argument("--no-think", action="store_true", help="answers without <think>")
     own, rest = parser.parse_known_args(argv)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 from app.gpu import on_space
+from inference.argparsing import ArgumentParser
 from inference.backends import BACKENDS, BackendOptions
 from inference.errors import StudioError
 from inference.model import DEVICES, QUANTS
@@ -306,7 +307,7 @@ def _convert(f, raw: str):
 
 def build_parser() -> argparse.ArgumentParser:
     """The command line of `python app.py`, with one flag per Settings field."""
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="app.py",
         description="VAU-R1 Studio: run, inspect and correct video anomaly "
         "understanding. Every flag also reads the environment variable named in its help.",

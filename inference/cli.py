@@ -8,6 +8,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 
+from inference.argparsing import ArgumentParser
 from inference.backends import BACKENDS, DEFAULT_TIMEOUT_S, BackendOptions
 from inference.errors import StudioError
 from inference.model import DEVICES, QUANTS
@@ -36,7 +37,10 @@ def add_model_args(parser: argparse.ArgumentParser) -> None:
         "--api-key-env", default=None, help="environment variable holding the server's API key"
     )
     parser.add_argument(
-        "--timeout", type=float, default=DEFAULT_TIMEOUT_S, help="seconds to wait on the server"
+        "--timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT_S,
+        help="seconds one request to the server may take, from sending to the answer's end",
     )
 
 
@@ -170,13 +174,24 @@ def _register_make_tiny(sub: argparse._SubParsersAction) -> None:
         choices=("tiny", "tiny-vllm"),
         help="tiny-vllm: head size 32, which vLLM's CPU attention takes",
     )
+    p.add_argument(
+        "--force", action="store_true", help="overwrite another checkpoint in the directory"
+    )
     p.set_defaults(handler=cmd_make_tiny)
 
 
 def cmd_make_tiny(args: argparse.Namespace) -> int:
     """Write the tiny checkpoint and say where it went."""
-    from inference.tiny import make_tiny
+    from pathlib import Path
 
+    from inference.errors import ModelUnavailable
+    from inference.tiny import holds_other_checkpoint, make_tiny
+
+    if holds_other_checkpoint(Path(args.directory)) and not args.force:
+        raise ModelUnavailable(
+            f"{args.directory} holds another checkpoint; choose a new folder, or pass --force "
+            "to overwrite it"
+        )
     start = time.perf_counter()
     path = make_tiny(args.directory, variant=args.variant)
     print(f"tiny checkpoint written to {path} in {time.perf_counter() - start:.1f} s")
@@ -187,7 +202,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The full `python -m inference` parser, with every module's subcommands."""
     from inference import evaluate, judge_agreement, vaueval
 
-    parser = argparse.ArgumentParser(prog="python -m inference", description=__doc__)
+    parser = ArgumentParser(prog="python -m inference", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     registrars: list[Callable] = [
         _register_run,

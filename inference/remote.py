@@ -208,10 +208,16 @@ class RemoteEngine:
             target=self._pump, args=(request, chunks, cancel, held), daemon=True
         )
         started = time.perf_counter()
+        deadline = started + self.options.timeout_s  # the whole request, not each chunk
         worker.start()
         text, first, usage, finish, pieces = "", None, None, None, 0
         try:
             while not stop.is_set():
+                if time.perf_counter() > deadline:
+                    raise ServerError(
+                        f"{self.options.base_url} did not finish the answer within "
+                        f"{self.options.timeout_s:g} s (the --timeout of a whole request)"
+                    )
                 try:
                     item = chunks.get(timeout=POLL_S)
                 except queue.Empty:

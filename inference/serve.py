@@ -8,7 +8,6 @@ build writes caches under $HOME and /tmp unless told otherwise, so they go under
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import os
 import signal
@@ -21,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from inference.argparsing import ArgumentParser
 from inference.errors import ModelUnavailable
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -146,7 +146,7 @@ def start(
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Serve until Ctrl-C, printing the flags that point the Studio and the CLI at it."""
-    parser = argparse.ArgumentParser(prog="python -m inference.serve", description=__doc__)
+    parser = ArgumentParser(prog="python -m inference.serve", description=__doc__)
     parser.add_argument("--model", default="tiny-vllm", help="hub id, directory, or tiny-vllm")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--cache-dir", default=None, help="vLLM's caches and log (var/vllm)")

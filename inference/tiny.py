@@ -298,6 +298,13 @@ def default_tiny_dir(variant: str = "tiny") -> Path:
     return Path(home).expanduser() / variant
 
 
+def holds_other_checkpoint(directory: Path) -> bool:
+    """True when `directory` holds a checkpoint that is not a tiny one (config or weights)."""
+    files = ("config.json", "model.safetensors", "pytorch_model.bin", "adapter_config.json")
+    found = any((directory / name).exists() for name in files)
+    return found and not (directory / MARKER).is_file()
+
+
 def is_current_tiny(directory: Path, variant: str = "tiny") -> bool:
     """True when `directory` holds a complete tiny checkpoint of the current version."""
     marker = directory / MARKER

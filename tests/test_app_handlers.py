@@ -465,3 +465,10 @@ def test_skipped_items_are_passed_until_the_session_ends(studio, fight):
     second = handlers.next_item(studio, "ann", first, skip=True)
     assert second.item_id not in (fight.item_id, first.item_id)
     assert second.skipped == (fight.item_id, first.item_id)
+
+
+def test_an_export_with_nothing_to_write_says_why_instead_of_offering_a_file(studio):
+    from annotate.errors import NothingToExport
+
+    with pytest.raises(NothingToExport, match="no correction is approved"):
+        handlers.export(studio, "dpo", "approved", False)

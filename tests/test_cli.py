@@ -109,6 +109,25 @@ def test_make_tiny_writes_a_loadable_checkpoint(tmp_path):
     assert (tmp_path / "ckpt" / "config.json").exists()
 
 
+def test_a_negative_number_is_read_as_a_number(sample_video):
+    proc = run_cli("run", "--model", "tiny", "--video", str(sample_video), "--task", "grounding",
+                   "--fps", "-2e0")  # fmt: skip
+    assert proc.returncode == 2 and proc.stderr == "error: --fps must be positive\n"
+
+
+def test_make_tiny_refuses_a_folder_holding_another_checkpoint_unless_forced(tmp_path):
+    other = tmp_path / "mine"
+    other.mkdir()
+    (other / "config.json").write_text('{"model_type": "qwen2_5_vl", "mine": true}')
+    proc = run_cli("make-tiny", str(other))
+    assert proc.returncode == 2 and "holds another checkpoint" in proc.stderr
+    assert proc.stderr.count("\n") == 1 and "mine" in (other / "config.json").read_text()
+    proc = run_cli("make-tiny", str(other), "--force")
+    assert proc.returncode == 0, proc.stderr
+    assert "mine" not in (other / "config.json").read_text()
+    assert run_cli("make-tiny", str(other)).returncode == 0  # a tiny one may be rebuilt
+
+
 @pytest.mark.parametrize(
     "content",
     [b"", b"this is not a video\n", b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 64],

@@ -8,7 +8,7 @@ from pathlib import Path
 import datasets
 import pytest
 
-from annotate.errors import InvalidInput
+from annotate.errors import InvalidInput, NothingToExport
 from annotate.export import ExportOptions, export, split_of
 from annotate.importer import import_csv
 from annotate.records import Edit
@@ -208,8 +208,10 @@ def test_trl_sft_description_is_two_turns(store, bench, tmp_path):
 
 def test_the_think_variant_leaves_out_examples_without_reasoning(store, bench, tmp_path):
     correct(store, bench["qa"], answer="B")
-    _, report = run_export(store, tmp_path, "trl-sft")
-    assert report.skipped == {"no reasoning for the think variant (export with --no-think)": 1}
+    with pytest.raises(NothingToExport, match="export with --no-think") as refused:
+        run_export(store, tmp_path, "trl-sft")
+    reason = "no reasoning for the think variant (export with --no-think)"
+    assert refused.value.report.skipped == {reason: 1}
     out, report = run_export(store, tmp_path, "trl-sft", think=False)
     (record,) = jsonl(out / "train.jsonl")
     assert record["messages"][-1]["content"][0]["text"] == "<answer>B</answer>"
@@ -258,8 +260,23 @@ def test_dpo_leaves_out_a_correction_equal_to_the_output(store, bench, tmp_path)
         item.id, "ann", Edit(answer="B", reasoning="r"), status="submitted", run_id=run.id
     )
     store.review(saved.id, "rita", "approved")
-    _, report = run_export(store, tmp_path, "dpo")
-    assert report.skipped == {"model output already equals the correction": 1}
+    with pytest.raises(NothingToExport, match="1 model output already equals") as refused:
+        run_export(store, tmp_path, "dpo")
+    assert refused.value.report.skipped == {"model output already equals the correction": 1}
+
+
+@pytest.mark.parametrize("fmt", ["dpo", "trl-sft", "vau-csv", "sharegpt"])
+def test_an_export_with_nothing_to_write_fails_in_one_line_and_writes_nothing(
+    store, bench, tmp_path, fmt
+):
+    if fmt == "dpo":
+        correct(store, bench["qa"], answer="B", reasoning="r")  # no model output to pair with
+    out = tmp_path / "nothing"
+    with pytest.raises(NothingToExport) as refused:
+        export(store, ExportOptions(format=fmt, out=out))
+    says = "no model output to pair with" if fmt == "dpo" else "no correction is approved"
+    assert says in str(refused.value) and "\n" not in str(refused.value)
+    assert not out.exists()
 
 
 def test_sharegpt_records_and_dataset_info(store, bench, tmp_path):

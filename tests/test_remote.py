@@ -167,6 +167,16 @@ def test_a_server_that_does_not_answer_in_time_is_a_timeout(server, clip):
         engine.connect().run(clip, grounding())
 
 
+def test_the_timeout_bounds_the_whole_streamed_answer_not_each_chunk(server, clip):
+    server.script.delay_s = 0.1  # every chunk in time, the answer far too slow
+    server.script.text = " ".join(["word"] * 100)
+    engine = RemoteEngine(ServerOptions(server.base_url, MODEL, timeout_s=1.0, max_retries=0))
+    started = time.perf_counter()
+    with pytest.raises(ServerError, match="did not finish the answer within 1 s"):
+        engine.connect().run(clip, grounding())
+    assert time.perf_counter() - started < 3.0
+
+
 def test_stop_ends_the_stream_and_keeps_what_came(server, clip):
     server.script.delay_s = 0.05
     server.script.text = " ".join(["word"] * 200)

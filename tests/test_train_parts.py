@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -64,11 +65,35 @@ def test_a_bad_yaml_file_is_one_clear_error(tmp_path, yaml_text, message):
         (["--data", "d", "--out", "o", "--max-steps", "0"], "--max-steps"),
         (["--data", "d", "--out", "o", "--batch-size", "0"], "--batch-size"),
         (["--data", "d", "--out", "o", "--lr", "nan"], "--lr"),
+        (["--data", "d", "--out", "o", "--lr", "-1e-3"], "--lr must be a number >= 0, got -0.001"),
+        (["--data", "d", "--out", "o", "--lr", "-.5"], "--lr must be a number >= 0, got -0.5"),
+        (["--data", "d", "--out", "o", "--epochs", "0"], "--epochs must be more than 0"),
+        (["--data", "d", "--out", "o", "--beta", "-4E-2"], "--beta must be a number >= 0"),
     ],
 )
 def test_bad_settings_are_refused_by_name(flags, message):
-    with pytest.raises(TrainError, match=message):
-        config_of(["sft", *flags])
+    recipe = "grpo" if "--beta" in flags else "sft"
+    with pytest.raises(TrainError, match=re.escape(message)):
+        config_of([recipe, *flags])
+
+
+def test_epochs_do_not_matter_when_the_steps_are_set():
+    config = config_of(["sft", "--data", "d", "--out", "o", "--epochs", "0", "--max-steps", "3"])
+    assert config.max_steps == 3
+
+
+@pytest.mark.parametrize(
+    ("recipe", "says", "never"),
+    [
+        ("sft", ["--format trl-sft", "(default: 2e-05)"], ["trl-grpo", "--num-generations"]),
+        ("grpo", ["--format trl-grpo", "(default: 1e-06)", "--num-generations"], ["trl-sft"]),
+    ],
+)
+def test_each_recipes_help_offers_what_it_takes(capsys, recipe, says, never):
+    with pytest.raises(SystemExit):
+        parser().parse_args([recipe, "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert all(phrase in text for phrase in says) and not any(p in text for p in never)
 
 
 # --- reading an export --------------------------------------------------------------------------

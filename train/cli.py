@@ -9,6 +9,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from inference.argparsing import ArgumentParser
 from inference.errors import StudioError
 from train.config import add_arguments, from_args
 
@@ -22,14 +23,14 @@ def _recipes() -> dict[str, Callable]:
 
 def parser() -> argparse.ArgumentParser:
     """The command line: one subcommand per recipe, every config field a flag."""
-    top = argparse.ArgumentParser(prog="python -m train", description=__doc__)
+    top = ArgumentParser(prog="python -m train", description=__doc__)
     sub = top.add_subparsers(dest="recipe", required=True)
     helps = {
         "sft": "supervised fine-tuning on a trl-sft export",
         "grpo": "GRPO with VAU-R1's rewards on a trl-grpo export (start from an SFT checkpoint)",
     }
     for name, text in helps.items():
-        add_arguments(sub.add_parser(name, help=text, description=text))
+        add_arguments(sub.add_parser(name, help=text, description=text), name)
     return top
 
 

@@ -23,6 +23,9 @@ DEVICES: tuple[str, ...] = ("auto", "cpu", "cuda")
 DEFAULT_LR = {"sft": 2e-5, "grpo": 1e-6}
 
 
+GRPO_ONLY = ("num_generations", "max_completion_length", "beta", "temperature")
+
+
 class TrainError(StudioError):
     """A training run cannot start or go on (bad config, bad export, unusable model)."""
 
@@ -37,11 +40,11 @@ class TrainConfig:
 
     recipe: str = _opt("sft", "sft or grpo (set by the subcommand)")
     model: str = _opt("tiny", "hub id, checkpoint directory, or tiny")
-    data: str = _opt("", "folder written by `annotate export --format trl-sft` (or trl-grpo)")
+    data: str = _opt("", "folder written by `annotate export --format {format}`")
     out: str = _opt("", "output folder: the checkpoint, training.json, metrics.jsonl")
     max_steps: int = _opt(-1, "optimizer steps (-1: --epochs decide)")
     epochs: float = _opt(1.0, "passes over the data when --max-steps is -1")
-    lr: float = _opt(0.0, "learning rate (0: the recipe's default, SFT 2e-5, GRPO 1e-6)")
+    lr: float = _opt(0.0, "learning rate")
     batch_size: int = _opt(1, "examples per device per step (GRPO: prompts, with all generations)")
     grad_accum: int = _opt(1, "gradient accumulation steps")
     seed: int = _opt(0, "random seed")
@@ -78,6 +81,10 @@ class TrainConfig:
             raise TrainError("--out is required: the folder for the new checkpoint")
         if self.max_steps == 0 or self.max_steps < -1:
             raise TrainError(f"--max-steps is a positive number or -1, got {self.max_steps}")
+        if self.max_steps == -1 and not self.epochs > 0:
+            raise TrainError(
+                f"--epochs must be more than 0 (or set --max-steps), got {self.epochs}"
+            )
         if self.quant != "none" and not self.lora:
             raise TrainError(f"--quant {self.quant} trains adapters only: add --lora (QLoRA)")
         positive = ("batch_size", "grad_accum", "save_steps", "logging_steps", "max_frames",
@@ -100,14 +107,18 @@ def _flag(name: str) -> str:
     return "--" + name.replace("_", "-")
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
+EXPORT_FORMATS = {"sft": "trl-sft", "grpo": "trl-grpo"}  # the export each recipe reads
+
+
+def add_arguments(parser: argparse.ArgumentParser, recipe: str) -> None:
     """One flag per config field (defaults suppressed, so YAML values are not overridden)."""
     parser.add_argument("--config", metavar="FILE.yaml", help="read settings from a YAML file")
     for f in fields(TrainConfig):
-        if f.name == "recipe":
+        if f.name == "recipe" or (recipe != "grpo" and f.name in GRPO_ONLY):
             continue
         kind = _KINDS[str(f.type)]
-        help = f"{f.metadata['help']} (default: {f.default})"
+        text = f.metadata["help"].format(format=EXPORT_FORMATS[recipe])
+        help = f"{text} (default: {DEFAULT_LR[recipe] if f.name == 'lr' else f.default})"
         if kind is bool:
             action = argparse.BooleanOptionalAction
             parser.add_argument(_flag(f.name), action=action, default=MISSING, help=help)
