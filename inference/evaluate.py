@@ -30,8 +30,11 @@ from inference.jsonl import repair_tail
 from inference.pipeline import pipelined
 from inference.scoring import (
     SCORED_TASKS,
+    SETTING_KEYS,
     PredictionsError,
+    check_scorable,
     format_score,
+    merge_predictions,
     read_predictions,
     rows_by_video,
     score_predictions,
@@ -42,17 +45,6 @@ from inference.vaubench import BenchRow, read_bench_csv
 
 VIDEO_EXTENSIONS: tuple[str, ...] = (".mp4", ".avi", ".mkv", ".webm")
 SOURCE_PREFIXES: tuple[str, ...] = ("msad_", "ucf_", "ecva_")
-# Settings that change the answers: a file must not mix predictions made with different ones.
-SETTING_KEYS: tuple[str, ...] = (
-    "backend",
-    "model",
-    "quant",
-    "think",
-    "fps",
-    "max_frames",
-    "template",
-    "max_new_tokens",
-)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -61,12 +53,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "score", help="compute the paper's metrics for a predictions file"
     )
     score.add_argument("--csv", required=True, help="VAU-Bench CSV with the ground truth")
-    score.add_argument("--pred", help="predictions JSONL written by `eval`")
+    score.add_argument(
+        "--pred", nargs="+", help="predictions JSONL written by `eval` (several with --merge)"
+    )
+    score.add_argument(
+        "--merge", action="store_true", help="score several --pred files as shards of one run"
+    )
     score.add_argument(
         "--judged", help="description: the judged JSONL written by `judge` (VAU-Eval)"
     )
     score.add_argument("--task", choices=(*SCORED_TASKS, "description"), required=True)
-    score.add_argument("--json", action="store_true", help="print one JSON object of metrics")
+    score.add_argument(
+        "--json", action="store_true", help="print one JSON object: metrics and their tables"
+    )
+    score.add_argument("--items", action="store_true", help="with --json: every item's result")
     score.add_argument("--report", metavar="DIR", help="write summary.md and report.html here")
     score.set_defaults(handler=cmd_score)
 
@@ -104,23 +104,28 @@ def cmd_score(args: argparse.Namespace) -> int:
         return cmd_score_judged(args)
     if not args.pred:
         raise ValueError(f"--pred is needed to score {args.task}")
+    if len(args.pred) > 1 and not args.merge:
+        raise ValueError("several --pred files: add --merge to score them as shards of one run")
     bench = read_bench_csv(args.csv)
-    found = read_predictions(args.pred)
+    found = merge_predictions([read_predictions(path) for path in args.pred])
+    name = " + ".join(Path(path).name for path in args.pred)
     score = score_predictions(bench.rows, found.records, args.task)
     if score.metrics["n"] == 0:
         raise PredictionsError(f"{args.csv} has no rows that {args.task} can be scored on")
+    check_scorable(found, args.task, name)
     notes = _score_notes(found, score)
     for note in notes:
         print(f"note: {note}", file=sys.stderr)
     if args.json:
-        print(json.dumps(score.metrics))
+        print(json.dumps(score.to_dict(items=args.items)))
     else:
-        print(format_score(score, title=f"{Path(args.csv).name} ← {Path(args.pred).name}"))
+        print(format_score(score, title=f"{Path(args.csv).name} ← {name}"))
     if args.report:
         from inference.report import write_report  # plotly loads only when a report is asked for
 
-        title = f"{Path(args.csv).name}: {args.task} ({Path(args.pred).name})"
-        for path in write_report(score, args.report, title):
+        title = f"{Path(args.csv).name}: {args.task} ({name})"
+        made_by = next(iter(found.records.values())).get("settings") or {}
+        for path in write_report(score, args.report, title, made_by):
             print(f"wrote {path}", file=sys.stderr)
     return 0
 

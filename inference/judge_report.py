@@ -2,7 +2,8 @@
 
 summary.md holds the table `score` prints (overall, per source, per class); report.html adds,
 per criterion, the distribution of the items' scores (box and points), so a mean of 6 made of
-3s and 9s is told apart from one made of 6s. plotly.js is inline: the page opens offline.
+3s and 9s is told apart from one made of 6s. plotly.js is read from a copy beside the page
+(`inference.report.figures_html`): the page opens offline and stays small.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import plotly.graph_objects as go
 
+from inference.report import figures_html
 from inference.rubric import KEYS
 from inference.vaueval import TOTAL, Group, Judged
 
@@ -22,7 +24,7 @@ def write_judged_report(judged: Judged, directory: str | Path, title: str) -> li
     directory.mkdir(parents=True, exist_ok=True)
     summary, page = directory / "summary.md", directory / "report.html"
     summary.write_text(markdown_summary(judged, title, page.name), encoding="utf-8")
-    page.write_text(html_page(judged, title), encoding="utf-8")
+    page.write_text(html_page(judged, title, directory), encoding="utf-8")
     return [summary, page]
 
 
@@ -75,7 +77,7 @@ def totals(judged: Judged) -> go.Figure:
     return figure
 
 
-def html_page(judged: Judged, title: str) -> str:
+def html_page(judged: Judged, title: str, directory: Path) -> str:
     """The summary table and both figures on one offline page."""
     keys = (*KEYS, TOTAL)
     head = "".join(f"<th>{key}</th>" for key in ("group", "n", *keys))
@@ -85,12 +87,10 @@ def html_page(judged: Judged, title: str) -> str:
         + "</tr>"
         for name, group in _rows(judged).items()
     )
-    charts = [distributions(judged), totals(judged)]
-    parts = [c.to_html(full_html=False, include_plotlyjs=(i == 0)) for i, c in enumerate(charts)]
     return (
         "<!doctype html><html><head><meta charset='utf-8'>"
         f"<title>{html.escape(title)}</title></head><body><h1>{html.escape(title)}</h1>"
         f"<table border='1' cellpadding='4'><tr>{head}</tr>{rows}</table>"
         f"<p>Unscored: {judged.unscored}; without a prediction: {judged.missing}.</p>"
-        f"{''.join(parts)}</body></html>"
+        f"{figures_html([distributions(judged), totals(judged)], directory)}</body></html>"
     )

@@ -1,6 +1,8 @@
-"""`score --report DIR`: a markdown summary and a self-contained plotly HTML page.
+"""`score --report DIR`: a markdown summary and a plotly HTML page, with what made the figures.
 
-The HTML carries plotly.js inline, so it opens offline and fetches nothing from a CDN.
+The page loads plotly.js from a copy written beside it (`plotly.min.js`, once per folder), so it
+opens offline and fetches nothing from a CDN, yet stays a few kilobytes: a folder of reports
+shares one copy, and the page itself can be mailed with it.
 """
 
 from __future__ import annotations
@@ -15,17 +17,50 @@ from inference.scoring import Score
 
 NONE_LABEL = "(none)"  # no prediction, or nothing parsable in it
 MAX_LISTED = 50
+PLOTLY_JS = "plotly.min.js"
+# How `score` reads an interval or an answer out of the raw text (inference.parse).
+INTERVAL_READER = "the Studio's parser (sorts swapped ends, reads times written in prose)"
+MADE_BY = ("model", "backend", "quant", "device", "think", "fps", "max_frames", "template",
+           "max_new_tokens")  # fmt: skip
 
 
-def write_report(score: Score, directory: str | Path, title: str) -> list[Path]:
-    """Write summary.md and report.html for `score` into `directory`; return their paths."""
+def write_report(
+    score: Score, directory: str | Path, title: str, made_by: dict | None = None
+) -> list[Path]:
+    """Write summary.md and report.html for `score` into `directory`; return their paths.
+
+    `made_by` is the predictions' settings (checkpoint, backend, sampling), shown on both."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     summary = directory / "summary.md"
     page = directory / "report.html"
-    summary.write_text(markdown_summary(score, title, page.name), encoding="utf-8")
-    page.write_text(html_page(score, title), encoding="utf-8")
+    lines = provenance(made_by or {})
+    summary.write_text(markdown_summary(score, title, page.name, lines), encoding="utf-8")
+    page.write_text(html_page(score, title, lines, directory), encoding="utf-8")
     return [summary, page]
+
+
+def provenance(made_by: dict) -> list[tuple[str, str]]:
+    """(name, value) lines saying what made the predictions and how they were read."""
+    lines = [(key, str(made_by[key])) for key in MADE_BY if made_by.get(key) is not None]
+    return [*lines, ("interval reader", INTERVAL_READER)]
+
+
+def figures_html(figures: list[go.Figure], directory: Path) -> str:
+    """The figures as divs that load plotly.js from the copy beside the page (written once)."""
+    script = directory / PLOTLY_JS
+    if not script.is_file():
+        from plotly.offline import get_plotlyjs
+
+        script.write_text(get_plotlyjs(), encoding="utf-8")
+    divs = [figure.to_html(full_html=False, include_plotlyjs=False) for figure in figures]
+    return f"<script src='{PLOTLY_JS}'></script>" + "".join(divs)
+
+
+def provenance_html(lines: list[tuple[str, str]]) -> str:
+    """The provenance lines as a small definition table."""
+    rows = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in lines)
+    return f"<h2>Made by</h2><table border='1' cellpadding='4'>{rows}</table>"
 
 
 def _text(value: object) -> str:
@@ -47,10 +82,19 @@ def _table(rows: dict[str, dict[str, float | int]]) -> list[str]:
     return lines
 
 
-def markdown_summary(score: Score, title: str, page_name: str = "report.html") -> str:
+def markdown_summary(
+    score: Score,
+    title: str,
+    page_name: str = "report.html",
+    made_by: list[tuple[str, str]] | None = None,
+) -> str:
     """The metrics, the per-class breakdown and the rows without a prediction, as markdown."""
     lines = [f"# {title}", "", f"Task: **{score.task}**. Figures: [{page_name}]({page_name}).", ""]
     lines += _table({"all": score.metrics, **score.per_class}) + [""]
+    if score.format_rate is not None:
+        lines += [f"Format: {score.format_rate:.1f}% of the predictions follow the protocol.", ""]
+    if made_by:
+        lines += ["## Made by", ""] + [f"- {k}: {_cell(v)}" for k, v in made_by] + [""]
     if score.extra or score.other_task:
         lines += [
             f"Ignored: {score.extra} predictions for videos not in the CSV, "
@@ -133,12 +177,8 @@ def confusion_matrix(score: Score) -> go.Figure:
     return figure
 
 
-def html_page(score: Score, title: str) -> str:
-    """One offline HTML page: the metrics and the figures, plotly.js included once, inline."""
-    parts = [
-        figure.to_html(full_html=False, include_plotlyjs=(index == 0))
-        for index, figure in enumerate(figures(score))
-    ]
+def html_page(score: Score, title: str, made_by: list[tuple[str, str]], directory: Path) -> str:
+    """One offline HTML page: the metrics, what made them, and the figures."""
     rows = "".join(
         f"<tr><th>{html.escape(name)}</th>"
         + "".join(f"<td>{html.escape(_text(v))}</td>" for v in values.values())
@@ -150,5 +190,6 @@ def html_page(score: Score, title: str) -> str:
         "<!doctype html><html><head><meta charset='utf-8'>"
         f"<title>{html.escape(title)}</title></head><body><h1>{html.escape(title)}</h1>"
         "<table border='1' cellpadding='4'>"
-        f"<tr><th>class</th>{head}</tr>{rows}</table>{''.join(parts)}</body></html>"
+        f"<tr><th>class</th>{head}</tr>{rows}</table>{provenance_html(made_by)}"
+        f"{figures_html(figures(score), directory)}</body></html>"
     )

@@ -20,6 +20,17 @@ from inference.vaubench import BenchRow
 
 SCORED_TASKS: tuple[str, ...] = scored_tasks()
 NO_CLASS = "(no class)"
+# Settings that change the answers: one figure must not mix predictions made with different ones.
+SETTING_KEYS: tuple[str, ...] = (
+    "backend",
+    "model",
+    "quant",
+    "think",
+    "fps",
+    "max_frames",
+    "template",
+    "max_new_tokens",
+)
 
 
 class PredictionsError(StudioError):
@@ -33,6 +44,11 @@ class PredictionFile:
     records: dict[str, dict[str, Any]] = field(default_factory=dict)
     bad_lines: list[int] = field(default_factory=list)  # 1-based; not a prediction object
     truncated: bool = False  # the last line was cut off, as an interrupted run leaves it
+    places: dict[str, list[str]] = field(default_factory=dict)  # video -> "FILE line N", each
+
+    def duplicates(self) -> dict[str, list[str]]:
+        """Videos with more than one prediction line, and where those lines are."""
+        return {video: where for video, where in self.places.items() if len(where) > 1}
 
 
 def read_predictions(path: str | Path) -> PredictionFile:
@@ -52,11 +68,58 @@ def read_predictions(path: str | Path) -> PredictionFile:
         record = _prediction(line)
         if record is not None:
             found.records[record["video"]] = record
+            found.places.setdefault(record["video"], []).append(f"{path.name} line {number}")
         elif number == len(lines):  # no newline after it: the write was interrupted
             found.truncated = True
         else:
             found.bad_lines.append(number)
     return found
+
+
+def merge_predictions(files: Sequence[PredictionFile]) -> PredictionFile:
+    """Shards of one run as one file (`score --merge`); a video in two shards stays a duplicate."""
+    merged = PredictionFile()
+    for found in files:
+        merged.records |= found.records
+        merged.bad_lines += found.bad_lines
+        merged.truncated = merged.truncated or found.truncated
+        for video, where in found.places.items():
+            merged.places.setdefault(video, []).extend(where)
+    return merged
+
+
+def check_scorable(found: PredictionFile, task: str, name: str) -> None:
+    """PredictionsError, in one line, when `found` cannot give one true figure for `task`:
+    it holds no prediction of that task, a video twice, or predictions of mixed settings."""
+    tasks = sorted({str(r.get("task", task)) for r in found.records.values()})
+    if task not in tasks:
+        held = " and ".join(tasks) or "no"
+        raise PredictionsError(
+            f"{name} holds {held} predictions, not {task}: score it with --task {tasks[0]}"
+            if tasks
+            else f"{name} holds no predictions"
+        )
+    if duplicates := found.duplicates():
+        video, where = next(iter(duplicates.items()))
+        raise PredictionsError(
+            f"{len(duplicates)} videos have more than one prediction in {name}, e.g. {video} "
+            f"({', '.join(where)}): were two runs joined? Keep one line per video"
+        )
+    settings = {
+        json.dumps([(r.get("settings") or {}).get(k) for k in SETTING_KEYS])
+        for r in found.records.values()
+        if r.get("task", task) == task
+    }
+    if len(settings) > 1:
+        differ = [
+            key
+            for index, key in enumerate(SETTING_KEYS)
+            if len({json.dumps(json.loads(s)[index]) for s in settings}) > 1
+        ]
+        raise PredictionsError(
+            f"{name} mixes predictions made with different settings ({', '.join(differ)}): "
+            "score each run on its own"
+        )
 
 
 def _prediction(line: str) -> dict[str, Any] | None:
@@ -79,6 +142,22 @@ class ItemScore:
     predicted: Any  # the parsed answer, None when unparsable or missing
     value: float  # 1/0 for right/wrong, or the IoU for grounding
     missing: bool
+    source: str = ""
+    format_ok: bool | None = None  # the raw text follows the protocol; None when missing
+
+    def to_dict(self) -> dict[str, Any]:
+        """`score --json --items`: one item's truth, parsed answer, score and format flag."""
+        plain = lambda v: list(v) if isinstance(v, tuple) else v  # noqa: E731
+        return {
+            "video": self.video,
+            "source": self.source,
+            "class": self.anomaly_class,
+            "truth": plain(self.truth),
+            "predicted": plain(self.predicted),
+            "value": self.value,
+            "format_ok": self.format_ok,
+            "missing": self.missing,
+        }
 
 
 @dataclass
@@ -91,6 +170,26 @@ class Score:
     items: list[ItemScore]
     extra: int = 0  # predictions for videos the CSV does not have
     other_task: int = 0  # predictions made for another task, ignored
+    per_source: dict[str, dict[str, float | int]] = field(default_factory=dict)
+
+    @property
+    def format_rate(self) -> float | None:
+        """Percent of the scored predictions whose raw text follows the output protocol.
+
+        The metrics also credit answers read out of malformed text (the parser is lenient), so
+        this says how much of a figure rests on such reading."""
+        flags = [item.format_ok for item in self.items if item.format_ok is not None]
+        return 100.0 * sum(flags) / len(flags) if flags else None
+
+    def to_dict(self, items: bool = False) -> dict[str, Any]:
+        """`score --json`: the metrics, the format rate, the per-class and per-source tables."""
+        result: dict[str, Any] = dict(self.metrics)
+        result["format_rate"] = self.format_rate
+        result |= {"per_class": self.per_class, "per_source": self.per_source}
+        result |= {"extra": self.extra, "other_task": self.other_task}
+        if items:
+            result["items"] = [item.to_dict() for item in self.items]
+        return result
 
 
 def rows_by_video(rows: Sequence[BenchRow]) -> dict[str, BenchRow]:
@@ -129,27 +228,36 @@ def score_predictions(
 ) -> Score:
     """Score prediction records (by video) for `task` against the rows' ground truth."""
     truth = task_truth(rows, task)
-    same_task = {v: p for v, p in predictions.items() if p.get("task", task) == task}
-    predicted = {v: predicted_value(p["raw"], task) for v, p in same_task.items() if v in truth}
-    classes = {row.video: row.anomaly_class for row in rows}
     task_spec = spec(task)
+    same_task = {v: p for v, p in predictions.items() if p.get("task", task) == task}
+    parsed = {v: parse_response(p["raw"], task) for v, p in same_task.items() if v in truth}
+    predicted = {v: task_spec.predicted(result) for v, result in parsed.items()}
+    classes = {row.video: row.anomaly_class for row in rows}
+    sources = {row.video: row.source for row in rows}
     metric = task_spec.metric
-    per_class: dict[str, dict[str, float | int]] = {}
-    for name in sorted({classes[v] or NO_CLASS for v in truth}):
-        subset = {v: t for v, t in truth.items() if (classes[v] or NO_CLASS) == name}
-        per_class[name] = metric(subset, predicted).to_dict()
+
+    def table(group_of: Mapping[str, str | None]) -> dict[str, dict[str, float | int]]:
+        names = sorted({group_of[v] or NO_CLASS for v in truth})
+        return {
+            name: metric({v: t for v, t in truth.items() if (group_of[v] or NO_CLASS) == name},
+                         predicted).to_dict()
+            for name in names
+        }  # fmt: skip
+
     items = [
-        ItemScore(v, classes[v], t, guess, task_spec.item_value(t, guess), v not in predicted)
+        ItemScore(v, classes[v], t, guess, task_spec.item_value(t, guess), v not in predicted,
+                  sources[v], parsed[v].format_ok if v in parsed else None)
         for v, t in truth.items()
         for guess in [predicted.get(v)]
-    ]
+    ]  # fmt: skip
     return Score(
         task=task,
         metrics=metric(truth, predicted).to_dict(),
-        per_class=per_class,
+        per_class=table(classes),
         items=items,
         extra=sum(1 for v in same_task if v not in classes),
         other_task=len(predictions) - len(same_task),
+        per_source=table(sources),
     )
 
 
@@ -162,10 +270,22 @@ def format_score(score: Score, title: str = "") -> str:
     lines.append(
         f"{score.task}: {score.metrics['n']} rows scored, {score.metrics['missing']} missing"
     )
-    lines += [header + f"{'missing':>9}", "-" * (len(header) + 9)]
-    for name, values in [("all", score.metrics), *score.per_class.items()]:
-        cells = "".join(f"{values[k]:>{widths[k]}.2f}" for k in names)
-        lines.append(f"{name[:21]:<22}{values['n']:>6}{cells}{values['missing']:>9}")
-        if name == "all":
-            lines.append("-" * (len(header) + 9))
+    rule = "-" * (len(header) + 9)
+    groups = [[("all", score.metrics)], list(score.per_class.items())]
+    if len(score.per_source) > 1:
+        groups.append([(f"source {name}", v) for name, v in score.per_source.items()])
+    lines += [header + f"{'missing':>9}", rule]
+    for number, group in enumerate(groups):
+        if number > 1:
+            lines.append(rule)
+        for name, values in group:
+            cells = "".join(f"{values[k]:>{widths[k]}.2f}" for k in names)
+            lines.append(f"{name[:21]:<22}{values['n']:>6}{cells}{values['missing']:>9}")
+        if number == 0:
+            lines.append(rule)
+    if score.format_rate is not None:
+        lines.append(
+            f"format: {score.format_rate:.1f}% of the predictions follow the output protocol "
+            "(answers are read from the others too)"
+        )
     return "\n".join(lines)

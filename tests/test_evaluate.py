@@ -47,11 +47,16 @@ def test_score_json_has_exactly_the_issue_keys(tmp_path, capsys):
     pred = perfect_ucf_qa(tmp_path, drop=1)
     csv_path = str(SHARED_BENCH / "test_ucf_crime.csv")
     assert main(["score", "--csv", csv_path, "--pred", str(pred), "--task", "qa", "--json"]) == 0
-    assert json.loads(capsys.readouterr().out) == {
+    found = json.loads(capsys.readouterr().out)
+    assert {k: found[k] for k in ("accuracy", "n", "missing")} == {
         "accuracy": pytest.approx(100 * 250 / 251),
         "n": 251,
         "missing": 1,
     }
+    tables = {"format_rate", "per_class", "per_source", "extra", "other_task"}
+    assert set(found) == {"accuracy", "n", "missing"} | tables
+    assert found["format_rate"] == 100.0 and found["per_source"]["ucf"]["n"] == 251
+    assert found["per_class"]["Stealing"]["accuracy"] == 100.0
 
 
 @needs_bench
@@ -63,11 +68,12 @@ def test_score_json_has_exactly_the_issue_keys(tmp_path, capsys):
     ],
 )
 def test_score_json_keys_per_task(tmp_path, capsys, task, keys):
-    pred = write_predictions(tmp_path / "p.jsonl", [])
+    elsewhere = {"video": "not-in-the-csv.mp4", "task": task, "raw": ""}
+    pred = write_predictions(tmp_path / "p.jsonl", [elsewhere])
     csv_path = str(SHARED_BENCH / "test_msad.csv")
     assert main(["score", "--csv", csv_path, "--pred", str(pred), "--task", task, "--json"]) == 0
     metrics = json.loads(capsys.readouterr().out)
-    assert list(metrics) == keys
+    assert list(metrics)[: len(keys)] == keys and metrics["extra"] == 1
     assert metrics["missing"] == metrics["n"] == (120 if task == "grounding" else 240)
 
 
@@ -95,7 +101,8 @@ def test_score_report_writes_files(tmp_path, capsys):
     pred = perfect_ucf_qa(tmp_path)
     args = ["--pred", str(pred), "--task", "qa", "--report", str(tmp_path / "rep"), "--json"]
     assert main(["score", "--csv", str(SHARED_BENCH / "test_ucf_crime.csv"), *args]) == 0
-    assert sorted(p.name for p in (tmp_path / "rep").iterdir()) == ["report.html", "summary.md"]
+    written = sorted(p.name for p in (tmp_path / "rep").iterdir())
+    assert written == ["plotly.min.js", "report.html", "summary.md"]
     assert "| all | 100.00 | 251 | 0 |" in (tmp_path / "rep" / "summary.md").read_text()
 
 
@@ -138,6 +145,74 @@ def test_score_bad_paths_are_one_line_errors(tmp_path, capsys, monkeypatch, args
     args = [a.replace("{bench}", "bench.csv") for a in args]
     assert main(["score", *args, "--task", "qa"]) == 2
     assert capsys.readouterr().err == message
+
+
+def grounding_line(video: str, raw: str, fps: float = 2.0) -> dict:
+    return {"video": video, "task": "grounding", "raw": raw, "settings": {"fps": fps}}
+
+
+GOOD_FALL = "<glue>[8.0, 15.0]</glue>"  # the no-think grounding reply
+
+
+def score_samples(*args: str) -> int:
+    return main(["score", "--csv", str(SAMPLES_CSV), "--task", "grounding", *args])
+
+
+def test_score_refuses_a_file_of_another_task(tmp_path, capsys):
+    qa = write_predictions(tmp_path / "qa.jsonl", [
+        {"video": "sample_fall.mp4", "task": "qa", "raw": "<answer>B</answer>"}
+    ])  # fmt: skip
+    assert score_samples("--pred", str(qa)) == 2
+    err = capsys.readouterr().err
+    assert err == "error: qa.jsonl holds qa predictions, not grounding: score it with --task qa\n"
+
+
+def test_score_refuses_a_video_predicted_twice(tmp_path, capsys):
+    lines = [grounding_line("sample_fall.mp4", GOOD_FALL), grounding_line("sample_fight.mp4", ""),
+             grounding_line("sample_fall.mp4", "<answer>Normal</answer>")]  # fmt: skip
+    joined = write_predictions(tmp_path / "joined.jsonl", lines)
+    assert score_samples("--pred", str(joined)) == 2
+    err = capsys.readouterr().err
+    assert "sample_fall.mp4 (joined.jsonl line 1, joined.jsonl line 3)" in err
+    assert "were two runs joined?" in err and err.count("\n") == 1
+
+
+def test_score_refuses_a_file_of_mixed_settings(tmp_path, capsys):
+    lines = [grounding_line("sample_fall.mp4", GOOD_FALL),
+             grounding_line("sample_fight.mp4", "", fps=1.0)]  # fmt: skip
+    mixed = write_predictions(tmp_path / "mixed.jsonl", lines)
+    assert score_samples("--pred", str(mixed)) == 2
+    assert "mixes predictions made with different settings (fps)" in capsys.readouterr().err
+
+
+def test_score_merges_shards_that_share_settings_and_only_when_asked(tmp_path, capsys):
+    first = write_predictions(tmp_path / "a.jsonl", [grounding_line("sample_fall.mp4", GOOD_FALL)])
+    second = write_predictions(tmp_path / "b.jsonl", [grounding_line("sample_fight.mp4", "")])
+    assert score_samples("--pred", str(first), str(second), "--json") == 2
+    assert "add --merge" in capsys.readouterr().err
+    assert score_samples("--pred", str(first), str(second), "--merge", "--json") == 0
+    merged = json.loads(capsys.readouterr().out)
+    assert (merged["n"], merged["missing"]) == (3, 1)
+    other = write_predictions(tmp_path / "c.jsonl", [grounding_line("sample_fire.mp4", "", 1.0)])
+    assert score_samples("--pred", str(first), str(other), "--merge") == 2
+    assert "different settings (fps)" in capsys.readouterr().err
+
+
+def test_score_reports_the_format_rate_and_each_item_with_items(tmp_path, capsys):
+    lines = [grounding_line("sample_fall.mp4", GOOD_FALL),
+             grounding_line("sample_fight.mp4", "I think it is from 5 to 12 s")]  # fmt: skip
+    pred = write_predictions(tmp_path / "p.jsonl", lines)
+    assert score_samples("--pred", str(pred), "--json", "--items") == 0
+    found = json.loads(capsys.readouterr().out)
+    assert found["format_rate"] == 50.0  # the prose answer is credited, but not well-formed
+    items = {item["video"]: item for item in found["items"]}
+    assert items["sample_fall.mp4"]["format_ok"] is True
+    assert items["sample_fall.mp4"]["predicted"] == [8.0, 15.0]
+    assert items["sample_fight.mp4"]["format_ok"] is False
+    assert items["sample_fire.mp4"] | {"value": 0.0} == items["sample_fire.mp4"]
+    assert items["sample_fire.mp4"]["missing"] and items["sample_fire.mp4"]["format_ok"] is None
+    assert score_samples("--pred", str(pred)) == 0
+    assert "format: 50.0% of the predictions follow the output protocol" in capsys.readouterr().out
 
 
 def test_score_with_no_scorable_rows_is_an_error(tmp_path, capsys):
@@ -344,7 +419,8 @@ def test_eval_then_score_gives_the_accuracy(workspace, monkeypatch, capsys):
         ]
     )
     # 5 of 6 answered correctly, v5.mp4 had no video: 5 / 6.
-    assert json.loads(capsys.readouterr().out) == {
+    found = json.loads(capsys.readouterr().out)
+    assert {k: found[k] for k in ("accuracy", "n", "missing")} == {
         "accuracy": pytest.approx(500 / 6),
         "n": 6,
         "missing": 1,
