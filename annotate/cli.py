@@ -69,7 +69,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--split", type=float, default=1.0, help="share of videos for train (default 1.0)"
     )
     exp.add_argument("--no-think", action="store_true", help="answers without <think> reasoning")
-    exp.add_argument("--video-root", metavar="DIR", help="folder for videos never located")
+    exp.add_argument(
+        "--video-root",
+        metavar="DIR",
+        help="write video paths relative to DIR (default: the folder holding them all)",
+    )
     exp.add_argument("--json", action="store_true", help="print the report as JSON")
     _add_db(exp)
 

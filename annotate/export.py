@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +44,9 @@ class ExportOptions:
     annotator: str | None = None
     split: float = 1.0  # share of videos in train; the rest go to validation
     think: bool = True  # reasoning in <think> tags (the think variant of the prompts)
-    video_root: str | None = None  # prefix for videos whose file was never located
+    # Videos are written relative to this folder (default: the one holding every located video),
+    # which the manifest records; `train --videos` names it on another host.
+    video_root: str | None = None
 
     def check(self) -> ExportOptions:
         """Return self, or raise InvalidInput naming the bad option."""
@@ -227,12 +230,23 @@ def write_manifest(
             "split": options.split,
             "think": options.think,
         },
+        "video_root": options.video_root,
         "report": report.to_dict(),
         "examples": [_provenance(e, split) for split, group in by_split.items() for e in group],
     }
     path = options.out / MANIFEST
     path.write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     return path
+
+
+def _video_root(options: ExportOptions, examples: list[Example]) -> str | None:
+    """The folder the export's video paths are relative to: the asked one, else the deepest
+    folder holding every located video; None when no video was ever located."""
+    if options.video_root:
+        return str(Path(options.video_root).resolve())
+    located = sorted({str(Path(e.item.video.path).resolve().parent) for e in examples
+                      if e.item.video.path})  # fmt: skip
+    return os.path.commonpath(located) if located else None
 
 
 def nothing_written(options: ExportOptions, report: ExportReport) -> str:
@@ -252,6 +266,7 @@ def export(store: Store, options: ExportOptions) -> ExportReport:
     """Write the training data `options` asks for and report what went where."""
     options.check()
     examples, skipped = collect(store, options)
+    options = replace(options, video_root=_video_root(options, examples))
     report = ExportReport(format=options.format, skipped=skipped)
     report.from_corrections = sum(1 for e in examples if e.annotator is not None)
     report.from_ground_truth = len(examples) - report.from_corrections

@@ -8,6 +8,7 @@ one schema per file, and a column that is null all through one split cannot be m
 from __future__ import annotations
 
 import json
+import os
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from pathlib import Path
@@ -34,11 +35,12 @@ class Skip(Exception):
 
 
 def video_path(example: Example, options: ExportOptions) -> str:
-    """The video's file if it was located, else its name under `video_root` (or bare)."""
+    """The video's file relative to the export's root (its bare name when never located), so an
+    export made on one host trains on another: `train --videos DIR` names the root there."""
     video = example.item.video
-    if video.path:
-        return video.path
-    return str(Path(options.video_root) / video.name) if options.video_root else video.name
+    if not video.path or not options.video_root:
+        return video.name
+    return Path(os.path.relpath(video.path, options.video_root)).as_posix()
 
 
 def video_part(example: Example, options: ExportOptions) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from inference import protocol
 from inference.metrics import accuracy_reward, format_reward, temporal_iou_reward
 from inference.vaubench import read_bench_csv
 from tests import pg
-from tests.conftest import SHARED_BENCH
+from tests.conftest import SAMPLES_CSV, SAMPLES_DIR, SHARED_BENCH
 from tests.test_import import GOOD, row, write_csv
 
 datasets.disable_progress_bars()
@@ -194,6 +194,20 @@ def test_trl_sft_messages_carry_the_video_and_the_tagged_answer(store, bench, tm
         "content": [{"type": "text", "text": f"<think>{REASONING}</think><answer>Anomaly</answer>"
                      "<glue>[12.5, 14.0]</glue>"}],
     }  # fmt: skip
+
+
+def test_videos_are_written_relative_to_the_root_the_manifest_records(tmp_path):
+    with Store(f"sqlite:///{tmp_path / 'local.db'}") as store:
+        import_csv(store, SAMPLES_CSV, videos=SAMPLES_DIR)
+        for fmt in ("trl-sft", "trl-grpo", "sharegpt"):
+            out, _ = run_export(store, tmp_path, fmt, include_ground_truth=True)
+            manifest = json.loads((out / "manifest.json").read_text())
+            assert manifest["video_root"] == str(SAMPLES_DIR.resolve())
+            text = (out / ("train.json" if fmt == "sharegpt" else "train.jsonl")).read_text()
+            assert str(SAMPLES_DIR) not in text and '"sample_fall.mp4"' in text
+        out, _ = run_export(store, tmp_path, "trl-sft", include_ground_truth=True,
+                            video_root=str(SAMPLES_DIR.parent))  # fmt: skip
+        assert '"samples/sample_fall.mp4"' in (out / "train.jsonl").read_text()
 
 
 def test_trl_sft_description_is_two_turns(store, bench, tmp_path):

@@ -160,6 +160,7 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path, export_dir, capsys, argv, me
     err = capsys.readouterr().err
     assert code == 2 and err.startswith("error: ") and err.count("\n") == 1
     assert message in err
+    assert not (tmp_path / "out").exists()  # a failed start leaves nothing behind
 
 
 def sft_command(model, data, out, *extra, processes: int = 1) -> list[str]:
@@ -340,3 +341,21 @@ def test_two_processes_train_data_parallel_over_gloo(export_dir, tiny_checkpoint
     assert [r["epoch"] for r in logged if "loss" in r] == [0.5, 1.0]
     assert read_card(out)["steps"] == 2
     load_model(LoadOptions(model=str(out), device="cpu"))
+
+
+def test_training_evaluates_on_the_exports_validation_split(export_dir, tiny_checkpoint, tmp_path):
+    split = tmp_path / "split"
+    with Store(f"sqlite:///{export_dir.parent / 'studio.db'}") as store:
+        options = ExportOptions(format="trl-sft", out=split, task="grounding", think=False,
+                                split=0.6)  # fmt: skip
+        report = export(store, options)
+    held_out = report.files[str(split / "validation.jsonl")]
+    assert held_out >= 1 and report.files[str(split / "train.jsonl")] >= 1
+    out = tmp_path / "out"
+    argv = ["sft", "--model", str(tiny_checkpoint), "--data", str(split), "--out", str(out),
+            "--max-steps", "4", "--save-steps", "2", "--lr", "3e-3"]  # fmt: skip
+    assert main(argv) == 0
+    logged = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in logged if "eval_loss" in r] == [2, 4, 4]  # checkpoints, then end
+    card = read_card(out)
+    assert card["metrics"]["eval_loss"] > 0 and card["data"]["validation_records"] == held_out

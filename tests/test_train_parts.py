@@ -128,13 +128,39 @@ def test_an_export_gives_records_sampled_as_the_export_says(tmp_path):
         ([{"prompt": [], "solution": "A"}], "holds a trl-grpo export; `train sft` reads"),
         ([{"conversations": []}], "holds no such export"),
         ([sft_record(video={"type": "text", "text": "no video"})], "no video in the record"),
-        ([sft_record(video={**VIDEO, "video": "/nowhere/gone.mp4"})], "missing, e.g. /nowhere"),
+        ([sft_record(video={**VIDEO, "video": "/nowhere/gone.mp4"})], "missing under "),
         ([sft_record(video={**VIDEO, "fps": -2})], "bad sampling options"),
     ],
 )
 def test_an_unusable_export_is_one_clear_error(tmp_path, records, message):
     with pytest.raises(TrainError, match=message):
         read_export(write_export(tmp_path / "e", records), "sft")
+
+
+def test_an_export_moved_to_another_host_finds_its_videos_under_videos(tmp_path):
+    import shutil
+
+    here = tmp_path / "annotation-host" / "videos"
+    here.mkdir(parents=True)
+    shutil.copy(SAMPLES_DIR / "sample_fall.mp4", here)
+    export = write_export(tmp_path / "e", [sft_record(video={**VIDEO, "video": "sample_fall.mp4"})])
+    (export / "manifest.json").write_text(json.dumps({"video_root": str(here)}))
+    (record,) = read_export(export, "sft").records  # where the manifest says
+    assert record.video == str(here / "sample_fall.mp4")
+    there = tmp_path / "gpu-host" / "data"
+    shutil.move(here, there)
+    with pytest.raises(TrainError, match="pass --videos DIR"):
+        read_export(export, "sft")
+    (record,) = read_export(export, "sft", videos=there).records
+    assert record.video == str(there / "sample_fall.mp4") and record.clip().num_frames > 0
+
+
+def test_the_validation_split_is_read_beside_the_training_data(tmp_path):
+    export = write_export(tmp_path / "e", [sft_record()])
+    (export / "validation.jsonl").write_text(json.dumps(sft_record() | {"id": "v"}) + "\n")
+    data = read_export(export, "sft")
+    assert len(data.records) == 1 and [r.columns["id"] for r in data.validation] == ["v"]
+    assert data.summary()["validation_records"] == 1
 
 
 def test_a_folder_without_training_data_says_how_to_make_it(tmp_path):

@@ -104,7 +104,9 @@ def _result(metrics: dict[str, Any]) -> str:
     if isinstance(metrics.get("reward"), int | float):
         return f"reward {metrics['reward']:.2f}"
     if isinstance(metrics.get("train_loss"), int | float):
-        return f"loss {metrics['train_loss']:.3f}"
+        held_out = metrics.get("eval_loss")
+        also = f", eval loss {held_out:.3f}" if isinstance(held_out, int | float) else ""
+        return f"loss {metrics['train_loss']:.3f}{also}"
     return ""
 
 

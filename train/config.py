@@ -42,6 +42,8 @@ class TrainConfig:
     model: str = _opt("tiny", "hub id, checkpoint directory, or tiny")
     data: str = _opt("", "folder written by `annotate export --format {format}`")
     out: str = _opt("", "output folder: the checkpoint, training.json, metrics.jsonl")
+    videos: str = _opt("", "folder holding the export's videos on this machine (default: the "
+                       "root the export records)")  # fmt: skip
     max_steps: int = _opt(-1, "optimizer steps (-1: --epochs decide)")
     epochs: float = _opt(1.0, "passes over the data when --max-steps is -1")
     lr: float = _opt(0.0, "learning rate")
@@ -118,7 +120,8 @@ def add_arguments(parser: argparse.ArgumentParser, recipe: str) -> None:
             continue
         kind = _KINDS[str(f.type)]
         text = f.metadata["help"].format(format=EXPORT_FORMATS[recipe])
-        help = f"{text} (default: {DEFAULT_LR[recipe] if f.name == 'lr' else f.default})"
+        default = DEFAULT_LR[recipe] if f.name == "lr" else f.default
+        help = f"{text} (default: {default})" if default != "" else text
         if kind is bool:
             action = argparse.BooleanOptionalAction
             parser.add_argument(_flag(f.name), action=action, default=MISSING, help=help)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ from inference.video import Clip, SamplingOptions
 from train.config import TrainError
 
 TRAIN_FILE = "train.jsonl"
+VALIDATION_FILE = "validation.jsonl"  # written by `annotate export --split`; evaluated on
 MANIFEST = "manifest.json"
 FORMATS = {"sft": ("trl-sft", "messages"), "grpo": ("trl-grpo", "prompt")}  # recipe: format, key
 
@@ -45,6 +46,8 @@ class ExportData:
     records: list[Record]
     sha256: str
     manifest: dict[str, Any] | None
+    validation: list[Record] = field(default_factory=list)
+    video_root: str | None = None  # where the videos were found on this host
 
     def summary(self) -> dict[str, Any]:
         """What training.json records of the data."""
@@ -56,7 +59,9 @@ class ExportData:
             "file": TRAIN_FILE,
             "sha256": self.sha256,
             "records": len(self.records),
+            "validation_records": len(self.validation),
             "tasks": tasks,
+            "video_root": self.video_root,
             "manifest": self.manifest,
         }
 
@@ -101,8 +106,14 @@ def _record(line: str, number: int, recipe: str, max_frames: int, where: str) ->
     return Record(key, messages, part["video"], sampling, str(data.get("task", "")), columns)
 
 
-def read_export(folder: str | Path, recipe: str, max_frames: int = 768) -> ExportData:
-    """The training records of an export folder; TrainError for anything unusable."""
+def read_export(
+    folder: str | Path, recipe: str, max_frames: int = 768, videos: str | Path | None = None
+) -> ExportData:
+    """The training (and validation) records of an export folder; TrainError if unusable.
+
+    Video paths are relative to the root the manifest records, or to `videos` (the folder
+    that holds them on this host) when given; a file not found there is looked up by name.
+    """
     folder = Path(folder)
     path = folder / TRAIN_FILE
     if not folder.is_dir():
@@ -111,25 +122,46 @@ def read_export(folder: str | Path, recipe: str, max_frames: int = 768) -> Expor
     if not path.is_file():
         hint = f"python -m annotate export --format {fmt} --out {folder}"
         raise TrainError(f"no {TRAIN_FILE} in {folder}; write one with `{hint}`")
+    raw, records = _read_records(path, recipe, max_frames)
+    if not records:
+        raise TrainError(
+            f"{path} has no records: nothing to train on (approve corrections, or export "
+            "with --include-ground-truth)"
+        )
+    validation = folder / VALIDATION_FILE
+    held_out = _read_records(validation, recipe, max_frames)[1] if validation.is_file() else []
+    manifest = _manifest(folder)
+    root = Path(videos) if videos else Path((manifest or {}).get("video_root") or folder)
+    records, held_out = _located(records, root, videos), _located(held_out, root, videos)
+    return ExportData(folder, records, hashlib.sha256(raw).hexdigest(), manifest, held_out,
+                      str(root))  # fmt: skip
+
+
+def _read_records(path: Path, recipe: str, max_frames: int) -> tuple[bytes, list[Record]]:
     try:
         raw = path.read_bytes()
         text = raw.decode("utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise TrainError(f"{path}: cannot read ({error})") from None
     lines = [(n, line) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
-    if not lines:
-        raise TrainError(
-            f"{path} has no records: nothing to train on (approve corrections, or export "
-            "with --include-ground-truth)"
-        )
-    records = [_record(line, n, recipe, max_frames, str(path)) for n, line in lines]
-    missing = sorted({r.video for r in records if not Path(r.video).is_file()})
+    return raw, [_record(line, n, recipe, max_frames, str(path)) for n, line in lines]
+
+
+def _located(records: list[Record], root: Path, videos: str | Path | None) -> list[Record]:
+    """The records with each video's file on this host; TrainError naming what is missing."""
+    found, missing = [], []
+    for record in records:
+        path = root / record.video  # an absolute path stays as it is
+        if not path.is_file() and videos:
+            path = root / Path(record.video).name
+        (found if path.is_file() else missing).append(replace(record, video=str(path)))
     if missing:
+        names = sorted({r.video for r in missing})
+        flag = "" if videos else "; pass --videos DIR, the folder that holds them on this machine"
         raise TrainError(
-            f"{len(missing)} video(s) of the export are missing, e.g. {missing[0]}; "
-            "locate them (import with --videos) or export with --video-root"
+            f"{len(names)} video(s) of the export are missing under {root}, e.g. {names[0]}{flag}"
         )
-    return ExportData(folder, records, hashlib.sha256(raw).hexdigest(), _manifest(folder))
+    return found
 
 
 def _manifest(folder: Path) -> dict[str, Any] | None:

@@ -8,6 +8,7 @@ temperature 1.0, the "grpo" loss. Start from an SFT checkpoint: a random model e
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -69,7 +70,10 @@ def grpo(config: TrainConfig) -> Path:
     """Train, save the checkpoint and training.json in `config.out`, and return that folder."""
     started = time.time()
     out = Path(config.out)
-    data = read_export(config.data, "grpo", config.max_frames)
+    data = read_export(config.data, "grpo", config.max_frames, config.videos or None)
+    if data.validation:
+        print(f"note: {len(data.validation)} validation records are not evaluated by GRPO "
+              "(evaluate the checkpoint with `inference eval`)", file=sys.stderr)  # fmt: skip
     rows, records = dataset(data)
     with claimed(out):
         resume = resume_from(out)

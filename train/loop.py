@@ -212,6 +212,8 @@ def train_and_save(
         trainer.train(resume_from_checkpoint=str(resume.checkpoint) if resume else None)
     finally:
         trainer_log.removeFilter(quiet)
+    if trainer.eval_dataset is not None:
+        trainer.evaluate()  # the final model's eval_loss, logged like every other metric
     save_checkpoint(trainer, loaded, config, out)
     if trainer.is_world_process_zero():
         resumed = resume.to_dict(out) if resume else None

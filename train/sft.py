@@ -1,7 +1,8 @@
 """Supervised fine-tuning on a trl-sft export: the recipe, top to bottom.
 
 The loss covers the assistant turns only (the reply and its `<|im_end|>`); the prompt and the
-video tokens are context. Data: `annotate export --format trl-sft`.
+video tokens are context. Data: `annotate export --format trl-sft`; with `--split`, the export's
+validation file is evaluated at every checkpoint and at the end (eval_loss in the metrics).
 """
 
 from __future__ import annotations
@@ -30,12 +31,18 @@ def sft(config: TrainConfig) -> Path:
     """Train, save the checkpoint and training.json in `config.out`, and return that folder."""
     started = time.time()
     out = Path(config.out)
-    data = read_export(config.data, "sft", config.max_frames)
+    data = read_export(config.data, "sft", config.max_frames, config.videos or None)
+    # One collator for both splits: train rows index the records, validation rows follow them.
+    records, n = data.records + data.validation, len(data.records)
+    held_out = Dataset.from_list([{"index": i} for i in range(n, len(records))])
+    evaluation = {"eval_strategy": "steps", "eval_steps": config.save_steps} if held_out else {}
     with claimed(out):
         resume = resume_from(out)
         loaded = load_for_training(config, resume)
         args = SFTConfig(
             **trainer_arguments(config, out),
+            **evaluation,
+            per_device_eval_batch_size=config.batch_size,
             dataset_kwargs={"skip_prepare_dataset": True},  # the collator does all of it
             max_length=None,  # never cut video tokens
         )
@@ -43,8 +50,9 @@ def sft(config: TrainConfig) -> Path:
         trainer = SFTTrainer(
             model=loaded.model,
             args=args,
-            train_dataset=Dataset.from_list([{"index": i} for i in range(len(data.records))]),
-            data_collator=SFTCollator(loaded.processor, data.records),
+            train_dataset=Dataset.from_list([{"index": i} for i in range(n)]),
+            eval_dataset=held_out if held_out else None,
+            data_collator=SFTCollator(loaded.processor, records),
             processing_class=loaded.processor,
             callbacks=callbacks(config, log),
         )
