@@ -209,6 +209,7 @@ def check_integrity(connection: sqlite3.Connection, where: Path) -> None:
 
 def _export_from(db: Path, out: Path, options: BackupOptions) -> dict[str, Any]:
     """Export training data from the snapshot copy itself, so both describe the same moment."""
+    from annotate.errors import NothingToExport
     from annotate.export import ExportOptions, export
     from annotate.store import Store
 
@@ -217,7 +218,11 @@ def _export_from(db: Path, out: Path, options: BackupOptions) -> dict[str, Any]:
     try:
         for fmt in options.formats:
             folder = out / fmt
-            report = export(store, ExportOptions(format=fmt, out=folder, status=options.status))
+            try:
+                report = export(store, ExportOptions(format=fmt, out=folder, status=options.status))
+            except NothingToExport:
+                results[fmt] = {}  # nothing approved yet: the snapshot holds the store alone
+                continue
             results[fmt] = {Path(p).relative_to(out).as_posix(): n for p, n in report.files.items()}
     finally:
         store.close()
