@@ -200,13 +200,14 @@ def cmd_make_tiny(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The full `python -m inference` parser, with every module's subcommands."""
-    from inference import evaluate, judge_agreement, vaueval
+    from inference import evaluate, judge_agreement, score_command, vaueval
 
     parser = ArgumentParser(prog="python -m inference", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     registrars: list[Callable] = [
         _register_run,
         _register_make_tiny,
+        score_command.register,
         evaluate.register,
         vaueval.register,
         judge_agreement.register,

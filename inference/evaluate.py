@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from inference import protocol
 from inference.cli import (
     add_model_args,
     add_sampling_args,
@@ -29,15 +30,10 @@ from inference.errors import GenerationError, ServerError, VideoError
 from inference.jsonl import repair_tail
 from inference.pipeline import pipelined
 from inference.scoring import (
-    SCORED_TASKS,
     SETTING_KEYS,
     PredictionsError,
-    check_scorable,
-    format_score,
-    merge_predictions,
     read_predictions,
     rows_by_video,
-    score_predictions,
     task_truth,
 )
 from inference.tasks import TASKS
@@ -48,28 +44,7 @@ SOURCE_PREFIXES: tuple[str, ...] = ("msad_", "ucf_", "ecva_")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add the `score` and `eval` subcommands to `python -m inference`."""
-    score = subparsers.add_parser(
-        "score", help="compute the paper's metrics for a predictions file"
-    )
-    score.add_argument("--csv", required=True, help="VAU-Bench CSV with the ground truth")
-    score.add_argument(
-        "--pred", nargs="+", help="predictions JSONL written by `eval` (several with --merge)"
-    )
-    score.add_argument(
-        "--merge", action="store_true", help="score several --pred files as shards of one run"
-    )
-    score.add_argument(
-        "--judged", help="description: the judged JSONL written by `judge` (VAU-Eval)"
-    )
-    score.add_argument("--task", choices=(*SCORED_TASKS, "description"), required=True)
-    score.add_argument(
-        "--json", action="store_true", help="print one JSON object: metrics and their tables"
-    )
-    score.add_argument("--items", action="store_true", help="with --json: every item's result")
-    score.add_argument("--report", metavar="DIR", help="write summary.md and report.html here")
-    score.set_defaults(handler=cmd_score)
-
+    """Add the `eval` subcommand to `python -m inference`."""
     run = subparsers.add_parser("eval", help="run a checkpoint over a VAU-Bench CSV (resumable)")
     run.add_argument("--csv", required=True, help="VAU-Bench CSV")
     run.add_argument(
@@ -89,59 +64,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_model_args(run)
     add_sampling_args(run)
     run.set_defaults(handler=cmd_eval)
-
-
-# --- score --------------------------------------------------------------------------------
-
-
-def cmd_score(args: argparse.Namespace) -> int:
-    """Score a predictions file; print JSON or a table; optionally write the report."""
-    if args.task == "description":
-        if not args.judged:
-            raise ValueError("descriptions are scored by the judge: run `judge`, then --judged")
-        from inference.vaueval import cmd_score_judged
-
-        return cmd_score_judged(args)
-    if not args.pred:
-        raise ValueError(f"--pred is needed to score {args.task}")
-    if len(args.pred) > 1 and not args.merge:
-        raise ValueError("several --pred files: add --merge to score them as shards of one run")
-    bench = read_bench_csv(args.csv)
-    found = merge_predictions([read_predictions(path) for path in args.pred])
-    name = " + ".join(Path(path).name for path in args.pred)
-    score = score_predictions(bench.rows, found.records, args.task)
-    if score.metrics["n"] == 0:
-        raise PredictionsError(f"{args.csv} has no rows that {args.task} can be scored on")
-    check_scorable(found, args.task, name)
-    notes = _score_notes(found, score)
-    for note in notes:
-        print(f"note: {note}", file=sys.stderr)
-    if args.json:
-        print(json.dumps(score.to_dict(items=args.items)))
-    else:
-        print(format_score(score, title=f"{Path(args.csv).name} ← {name}"))
-    if args.report:
-        from inference.report import write_report  # plotly loads only when a report is asked for
-
-        title = f"{Path(args.csv).name}: {args.task} ({name})"
-        made_by = next(iter(found.records.values())).get("settings") or {}
-        for path in write_report(score, args.report, title, made_by):
-            print(f"wrote {path}", file=sys.stderr)
-    return 0
-
-
-def _score_notes(found: Any, score: Any) -> list[str]:
-    notes = []
-    if found.truncated:
-        notes.append("the last line of the predictions file is cut off and was ignored")
-    if found.bad_lines:
-        shown = ", ".join(map(str, found.bad_lines[:10]))
-        notes.append(f"{len(found.bad_lines)} lines are not prediction records (lines {shown})")
-    if score.other_task:
-        notes.append(f"{score.other_task} predictions are for another task and were ignored")
-    if score.extra:
-        notes.append(f"{score.extra} predictions are for videos not in the CSV")
-    return notes
 
 
 # --- eval ---------------------------------------------------------------------------------
@@ -173,11 +95,14 @@ def video_index(directory: Path) -> dict[str, Path]:
 
 
 def eval_rows(rows: Sequence[BenchRow], task: str) -> list[BenchRow]:
-    """The rows worth running for `task`: those its metric scores (every row for description)."""
+    """The rows worth running for `task`: those its metric scores (every row for description),
+    and for grounding the Normal (0/0) videos too, on which a stated anomaly is a false alarm."""
     by_video = rows_by_video(rows)
     if task == "description":
         return list(by_video.values())
     keep = task_truth(rows, task)
+    if task == "grounding":
+        keep |= {v: None for v, r in by_video.items() if (r.start, r.end) == protocol.BENCH_NORMAL}
     return [row for video, row in by_video.items() if video in keep]
 
 
@@ -361,6 +286,7 @@ def prediction_record(
         "answer": result.answer,
         "interval": list(result.interval) if result.interval else None,
         "format_ok": result.format_ok,
+        "duration": round(generation.clip.info.duration, 3),  # frame-level figures bin to it
         "settings": settings,
         "timings": {
             **generation.timings.to_dict(),

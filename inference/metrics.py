@@ -138,6 +138,39 @@ def classification_scores(
     )
 
 
+# --- one item's share of each figure (the bootstrap resamples these) --------------------------
+# Each figure above is the mean over its scored items of these values, exactly; None: the item
+# is not scored by that task's metric.
+
+
+def qa_item(truth: str | None, guess: str | None) -> dict[str, float] | None:
+    """An item's QA accuracy (100 or 0), or None for a question without a correct letter."""
+    if not truth:
+        return None
+    return {"accuracy": 100.0 * answer_correct("qa", guess, truth)}
+
+
+def grounding_item(
+    truth: Sequence[float] | None, guess: Sequence[float] | None
+) -> dict[str, float] | None:
+    """An item's IoU x 100 and its hits at each threshold, or None when the truth has no span."""
+    if not protocol.has_span(truth):
+        return None
+    value = iou(guess, truth)
+    return {"mIoU": 100.0 * value, **{f"R@{t}": 100.0 * (value >= t) for t in THRESHOLDS}}
+
+
+def classification_item(truth: str | None, guess: str | None) -> dict[str, float] | None:
+    """An item's binary and exact-class accuracy (100 or 0), or None without a true class."""
+    expected = canonical_class(truth)
+    if expected is None:
+        return None
+    named = canonical_class(guess)
+    binary = named is not None and (named == "Normal") == (expected == "Normal")
+    exact = named is not None and answer_correct("classification", named, expected)
+    return {"binary_accuracy": 100.0 * binary, "multiclass_accuracy": 100.0 * exact}
+
+
 # --- RFT rewards (open-r1 style: a list of completions in, a list of floats out) ----------
 # Thin wrappers over the protocol and the parser, so a reward, the Studio's "tags OK" and the
 # scorer can never disagree about one output.

@@ -25,7 +25,11 @@ MADE_BY = ("model", "backend", "quant", "device", "think", "fps", "max_frames", 
 
 
 def write_report(
-    score: Score, directory: str | Path, title: str, made_by: dict | None = None
+    score: Score,
+    directory: str | Path,
+    title: str,
+    made_by: dict | None = None,
+    ci: dict[str, list[float]] | None = None,
 ) -> list[Path]:
     """Write summary.md and report.html for `score` into `directory`; return their paths.
 
@@ -34,10 +38,24 @@ def write_report(
     directory.mkdir(parents=True, exist_ok=True)
     summary = directory / "summary.md"
     page = directory / "report.html"
-    lines = provenance(made_by or {})
+    lines = provenance(made_by or {}) + [("reader", score.reader)]
+    lines += [(f"{name} ({len(values)} videos)", text) for name, values, text in
+              _with_intervals(score, ci or {})]  # fmt: skip
     summary.write_text(markdown_summary(score, title, page.name, lines), encoding="utf-8")
     page.write_text(html_page(score, title, lines, directory), encoding="utf-8")
     return [summary, page]
+
+
+def _with_intervals(score: Score, ci: dict[str, list[float]]) -> list[tuple[str, list, str]]:
+    """(figure, its videos, `value [low, high]`) for every figure with an interval."""
+    values = score.to_dict()
+    per_figure = {**score.item_values, "false_alarm": score.alarms, "frame_auc": score.frames,
+                  "frame_ap": score.frames}  # fmt: skip
+    return [
+        (name, list(per_figure.get(name) or []), f"{values[name]:.2f} [{low:.2f}, {high:.2f}]")
+        for name, (low, high) in ci.items()
+        if isinstance(values.get(name), int | float)
+    ]
 
 
 def provenance(made_by: dict) -> list[tuple[str, str]]:
@@ -94,7 +112,8 @@ def markdown_summary(
     if score.format_rate is not None:
         lines += [f"Format: {score.format_rate:.1f}% of the predictions follow the protocol.", ""]
     if made_by:
-        lines += ["## Made by", ""] + [f"- {k}: {_cell(v)}" for k, v in made_by] + [""]
+        lines += ["## Made by, and intervals", ""] + [f"- {k}: {_cell(v)}" for k, v in made_by]
+        lines += [""]
     if score.extra or score.other_task:
         lines += [
             f"Ignored: {score.extra} predictions for videos not in the CSV, "

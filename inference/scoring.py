@@ -8,12 +8,17 @@ so a file written by any tool scores the same way.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from inference import protocol
+from inference.bootstrap import DEFAULT as DEFAULT_RESAMPLING
+from inference.bootstrap import Resampling, intervals, statistic_interval
 from inference.errors import StudioError
+from inference.framewise import BIN_S, VideoFrames, video_frames
 from inference.parse import parse_response
 from inference.specs import SPECS, scored_tasks, spec
 from inference.vaubench import BenchRow
@@ -31,6 +36,25 @@ SETTING_KEYS: tuple[str, ...] = (
     "template",
     "max_new_tokens",
 )
+
+
+# How a grounding answer's interval is read from the raw text. "studio": the project's parser
+# (sorts swapped ends, reads mm:ss and times in prose; the Studio and the rewards use it);
+# "vau-r1": as VAU-R1's evaluation script does, so a figure can stand beside the paper's.
+READERS: dict[str, str] = {
+    "studio": "the Studio's parser (sorts swapped ends, reads times written in prose)",
+    "vau-r1": "VAU-R1's script (the <glue> span, else the first [s, e]; no sorting, no prose)",
+}
+_GLUE = re.compile(r"<glue>(.*?)</glue>", re.DOTALL)
+_PAIR = re.compile(r"\[\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*\]")
+
+
+def vau_r1_interval(raw: str) -> tuple[float, float] | None:
+    """The interval VAU-R1's evaluation script reads: the first [s, e] inside the first <glue>
+    span, else the first in the text; ends as written."""
+    glue = _GLUE.search(raw)
+    pair = _PAIR.search(glue.group(1) if glue else raw) or (_PAIR.search(raw) if glue else None)
+    return (float(pair.group(1)), float(pair.group(2))) if pair else None
 
 
 class PredictionsError(StudioError):
@@ -171,6 +195,18 @@ class Score:
     extra: int = 0  # predictions for videos the CSV does not have
     other_task: int = 0  # predictions made for another task, ignored
     per_source: dict[str, dict[str, float | int]] = field(default_factory=dict)
+    reader: str = "studio"  # READERS: how intervals were read
+    # Each figure's value per scored video (their mean is the figure), for the bootstrap.
+    item_values: dict[str, dict[str, float]] = field(default_factory=dict)
+    # Grounding: the Normal (0/0) videos and whether each prediction stated an anomaly (a
+    # missing prediction counts as one, as a missing answer counts as wrong), and every bin.
+    alarms: dict[str, bool] = field(default_factory=dict)
+    frames: list[VideoFrames] = field(default_factory=list)
+
+    @property
+    def false_alarm(self) -> float | None:
+        """Percent of the Normal videos on which the prediction states an anomaly."""
+        return 100.0 * sum(self.alarms.values()) / len(self.alarms) if self.alarms else None
 
     @property
     def format_rate(self) -> float | None:
@@ -185,8 +221,13 @@ class Score:
         """`score --json`: the metrics, the format rate, the per-class and per-source tables."""
         result: dict[str, Any] = dict(self.metrics)
         result["format_rate"] = self.format_rate
+        if self.task == "grounding":
+            from inference.framewise import frame_figures
+
+            result |= {"false_alarm": self.false_alarm, "false_alarm_n": len(self.alarms)}
+            result |= frame_figures(self.frames) | {"frame_bin_s": BIN_S}
         result |= {"per_class": self.per_class, "per_source": self.per_source}
-        result |= {"extra": self.extra, "other_task": self.other_task}
+        result |= {"extra": self.extra, "other_task": self.other_task, "reader": self.reader}
         if items:
             result["items"] = [item.to_dict() for item in self.items]
         return result
@@ -224,14 +265,21 @@ def predicted_value(raw: str, task: str) -> Any:
 
 
 def score_predictions(
-    rows: Sequence[BenchRow], predictions: Mapping[str, Mapping[str, Any]], task: str
+    rows: Sequence[BenchRow],
+    predictions: Mapping[str, Mapping[str, Any]],
+    task: str,
+    reader: str = "studio",
 ) -> Score:
     """Score prediction records (by video) for `task` against the rows' ground truth."""
+    if reader not in READERS:
+        raise PredictionsError(f"unknown reader {reader!r}; choose one of {', '.join(READERS)}")
     truth = task_truth(rows, task)
     task_spec = spec(task)
     same_task = {v: p for v, p in predictions.items() if p.get("task", task) == task}
-    parsed = {v: parse_response(p["raw"], task) for v, p in same_task.items() if v in truth}
-    predicted = {v: task_spec.predicted(result) for v, result in parsed.items()}
+    parsed = {v: parse_response(p["raw"], task) for v, p in same_task.items()}
+    predicted = {v: task_spec.predicted(r) for v, r in parsed.items() if v in truth}
+    if task == "grounding" and reader == "vau-r1":
+        predicted = {v: vau_r1_interval(same_task[v]["raw"]) for v in predicted}
     classes = {row.video: row.anomaly_class for row in rows}
     sources = {row.video: row.source for row in rows}
     metric = task_spec.metric
@@ -250,7 +298,7 @@ def score_predictions(
         for v, t in truth.items()
         for guess in [predicted.get(v)]
     ]  # fmt: skip
-    return Score(
+    score = Score(
         task=task,
         metrics=metric(truth, predicted).to_dict(),
         per_class=table(classes),
@@ -258,7 +306,81 @@ def score_predictions(
         extra=sum(1 for v in same_task if v not in classes),
         other_task=len(predictions) - len(same_task),
         per_source=table(sources),
+        reader=reader,
+        item_values=_item_values(task_spec, truth, predicted),
     )
+    if task == "grounding":
+        _grounding_extras(score, rows, truth, same_task, parsed, predicted)
+    return score
+
+
+def _item_values(task_spec, truth, predicted) -> dict[str, dict[str, float]]:
+    """figure -> video -> that video's share, over the videos the figure scores."""
+    values: dict[str, dict[str, float]] = {}
+    for video, expected in truth.items():
+        shares = task_spec.item_metrics(expected, predicted.get(video))
+        for name, share in (shares or {}).items():
+            values.setdefault(name, {})[video] = share
+    return values
+
+
+def _grounding_extras(score, rows, truth, records, parsed, predicted) -> None:
+    """False alarms on the Normal (0/0) videos, and the frame bins of every scored video."""
+    normal = [row.video for row in rows if (row.start, row.end) == protocol.BENCH_NORMAL]
+    for video in normal:
+        result = parsed.get(video)
+        interval = result.interval if result else None
+        if score.reader == "vau-r1" and video in records:
+            interval = vau_r1_interval(records[video]["raw"])
+        stated = result is None or result.answer == "Anomaly" or protocol.has_span(interval)
+        score.alarms[video] = bool(stated)
+        guess = interval if protocol.has_span(interval) else None
+        score.frames += _frames(video, None, guess, records.get(video))
+    for video, expected in truth.items():
+        score.frames += _frames(video, expected, predicted.get(video), records.get(video))
+
+
+def _frames(video, truth, guess, record) -> list[VideoFrames]:
+    record = record or {}
+    duration = record.get("duration") if isinstance(record.get("duration"), int | float) else None
+    curve = record.get("curve") if isinstance(record.get("curve"), list) else None
+    found = video_frames(video, truth, guess, duration, curve)
+    return [found] if found else []
+
+
+def score_intervals(
+    score: Score, options: Resampling = DEFAULT_RESAMPLING
+) -> dict[str, list[float]]:
+    """Each figure's bootstrap interval over videos (`inference.bootstrap`): the metrics, and
+    for grounding the false-alarm rate and the frame-level AUC and AP."""
+    found = intervals({name: list(values.values()) for name, values in score.item_values.items()},
+                      options)  # fmt: skip
+    if score.alarms:
+        alarms = [100.0 * stated for stated in score.alarms.values()]
+        found |= intervals({"false_alarm": alarms}, options)
+    if score.frames:
+        from inference.framewise import average_precision, pooled, roc_auc
+
+        frames = score.frames
+        for name, statistic in (("frame_auc", roc_auc), ("frame_ap", average_precision)):
+            picked = statistic_interval(
+                lambda picks, f=statistic: f(*pooled([frames[i] for i in picks])),
+                len(frames),
+                options,
+            )
+            if picked is not None:
+                found[name] = picked
+    return found
+
+
+def format_intervals(ci: dict[str, list[float]], score: Score, options: Resampling) -> str:
+    """One line: each figure as `value [low, high]`, with how the intervals were drawn."""
+    values = score.to_dict()
+    cells = [f"{name} {values[name]:.2f} [{low:.2f}, {high:.2f}]" for name, (low, high) in
+             ci.items() if isinstance(values.get(name), int | float)]  # fmt: skip
+    how = f"{options.level:.0%} intervals (bootstrap over videos, {options.resamples} resamples, "
+    how += f"seed {options.seed})"
+    return f"{how}: " + ", ".join(cells)
 
 
 def format_score(score: Score, title: str = "") -> str:
@@ -288,4 +410,20 @@ def format_score(score: Score, title: str = "") -> str:
             f"format: {score.format_rate:.1f}% of the predictions follow the output protocol "
             "(answers are read from the others too)"
         )
+    if score.task == "grounding":
+        lines.append(grounding_extras_line(score))
+    lines.append(f"interval reader: {READERS[score.reader]}")
     return "\n".join(lines)
+
+
+def grounding_extras_line(score: Score) -> str:
+    """False alarms on the Normal videos and the frame-level figures, in words."""
+    found = score.to_dict()
+    alarm = (
+        f"false alarms {found['false_alarm']:.1f}% of {found['false_alarm_n']} Normal videos"
+        if found["false_alarm"] is not None
+        else "no Normal (0/0) video to count false alarms"
+    )
+    frames = ", ".join(f"{k} {found[k]:.3f}" if found[k] is not None else f"{k} n/a"
+                       for k in ("frame_auc", "frame_ap"))  # fmt: skip
+    return f"{alarm}; {frames} ({BIN_S:g} s bins over {len(score.frames)} videos)"

@@ -28,6 +28,8 @@ class TaskSpec:
     metric: Callable[[Mapping[Any, Any], Mapping[Any, Any]], Any] | None
     item_value: Callable[[Any, Any], float] | None  # one item's score: (truth, predicted)
     rewards: tuple[str, ...]  # names in metrics.REWARDS, summed unweighted
+    # One item's share of each figure (their mean over items is the metric); None: not scored.
+    item_metrics: Callable[[Any, Any], dict[str, float] | None] | None = None
 
     @property
     def fps(self) -> float:
@@ -56,6 +58,7 @@ SPECS: dict[str, TaskSpec] = {
         metric=metrics.qa_accuracy,
         item_value=_same("qa"),
         rewards=("format", "accuracy"),
+        item_metrics=metrics.qa_item,
     ),
     "grounding": TaskSpec(
         "grounding",
@@ -64,6 +67,7 @@ SPECS: dict[str, TaskSpec] = {
         metric=metrics.grounding_scores,
         item_value=metrics.iou,
         rewards=("format", "accuracy", "iou"),
+        item_metrics=metrics.grounding_item,
     ),
     "classification": TaskSpec(
         "classification",
@@ -72,6 +76,7 @@ SPECS: dict[str, TaskSpec] = {
         metric=metrics.classification_scores,
         item_value=_same("classification"),
         rewards=("format", "accuracy"),
+        item_metrics=metrics.classification_item,
     ),
     # Descriptions are judged by an LLM (VAU-Eval) and have no rule-based reward.
     "description": TaskSpec(

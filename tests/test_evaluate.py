@@ -53,10 +53,12 @@ def test_score_json_has_exactly_the_issue_keys(tmp_path, capsys):
         "n": 251,
         "missing": 1,
     }
-    tables = {"format_rate", "per_class", "per_source", "extra", "other_task"}
+    tables = {"format_rate", "per_class", "per_source", "extra", "other_task", "reader", "ci"}
     assert set(found) == {"accuracy", "n", "missing"} | tables
     assert found["format_rate"] == 100.0 and found["per_source"]["ucf"]["n"] == 251
     assert found["per_class"]["Stealing"]["accuracy"] == 100.0
+    low, high = found["ci"]["accuracy"]
+    assert low <= found["accuracy"] <= high <= 100.0 and found["reader"] == "studio"
 
 
 @needs_bench
@@ -303,7 +305,9 @@ class ScriptedModel:
         self.calls.append(row.video)
         text = f"<think>seen</think><answer>{row.correct}</answer>"
         timings = SimpleNamespace(to_dict=lambda: {"generate_s": 0.01})
-        return SimpleNamespace(text=text, result=parse_response(text, "qa"), timings=timings)
+        clip = SimpleNamespace(info=SimpleNamespace(duration=12.0))
+        result = parse_response(text, "qa")
+        return SimpleNamespace(text=text, result=result, timings=timings, clip=clip)
 
 
 @pytest.fixture
@@ -473,7 +477,7 @@ def test_eval_with_nothing_left_does_not_load_the_model(workspace, monkeypatch):
     ("task", "videos"),
     [
         ("qa", ["a", "b"]),
-        ("grounding", ["a"]),
+        ("grounding", ["a", "b"]),  # b, a Normal video, for false alarms
         ("classification", ["a", "b"]),
         ("description", ["a", "b", "c"]),
     ],
@@ -548,10 +552,29 @@ def test_eval_with_the_tiny_checkpoint_survives_a_kill(tiny_checkpoint, tmp_path
         "sample_fall.mp4",
         "sample_fight.mp4",
         "sample_fire.mp4",
-    ]  # the Normal sample has no span to score, so grounding does not run it
+        "sample_normal.mp4",
+    ]  # the Normal sample has no span for mIoU, and is run for the false-alarm rate
     assert all(r["task"] == "grounding" and isinstance(r["raw"], str) for r in records)
     assert all(r["timings"]["sampling_s"] > 0 and r["timings"]["new_tokens"] <= 8 for r in records)
     args = ["--csv", str(SAMPLES_CSV), "--pred", str(out), "--task", "grounding", "--json"]
     assert main(["score", *args]) == 0
     metrics = json.loads(capsys.readouterr().out)
     assert (metrics["n"], metrics["missing"]) == (3, 0)
+    assert metrics["false_alarm_n"] == 1 and all(r["duration"] > 0 for r in records)
+
+
+def test_score_json_carries_intervals_false_alarms_and_frame_figures(tmp_path, capsys):
+    lines = [grounding_line("sample_fall.mp4", GOOD_FALL) | {"duration": 22.0},
+             grounding_line("sample_normal.mp4", "<glue>[1.0, 3.0]</glue>") | {"duration": 22.0},
+             grounding_line("sample_fight.mp4", "<glue>[5.0, 12.0]</glue>")]  # fmt: skip
+    pred = write_predictions(tmp_path / "p.jsonl", lines)
+    assert score_samples("--pred", str(pred), "--json", "--bootstrap", "500", "--seed", "1") == 0
+    found = json.loads(capsys.readouterr().out)
+    assert (found["false_alarm"], found["false_alarm_n"]) == (100.0, 1)
+    assert 0.5 < found["frame_auc"] <= 1.0 and 0 < found["frame_ap"] <= 1.0
+    assert {"mIoU", "R@0.5", "false_alarm", "frame_auc", "frame_ap"} <= set(found["ci"])
+    assert all(low <= found[k] <= high for k, (low, high) in found["ci"].items())
+    assert score_samples("--pred", str(pred)) == 0
+    out = capsys.readouterr().out
+    assert "false alarms 100.0% of 1 Normal videos" in out and "95% intervals" in out
+    assert "mIoU " in out.splitlines()[-1] and "[" in out.splitlines()[-1]
