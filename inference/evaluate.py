@@ -207,6 +207,12 @@ class Runner:
         self.engine, self.args, self.options, self.templates = engine, args, options, templates
         self.stop = threading.Event()  # set on Ctrl-C so generations in flight end promptly
 
+    def made_by(self) -> dict[str, Any]:
+        """What every line records of what made it (`inference.provenance`)."""
+        from inference.provenance import provenance
+
+        return provenance(self.engine.facts(), self.templates, self.options)
+
     def sample(self, item: tuple[BenchRow, Path]) -> tuple[Any, Any]:
         """The item's prompt and sampled clip (VideoError for an unreadable video)."""
         from inference.prompts import build_prompt
@@ -246,6 +252,7 @@ def _run_all(
 
     failed: list[str] = []
     written = 0
+    made_by = runner.made_by()
     outcomes = pipelined(todo, runner.sample, runner.generate, args.concurrency)
     progress = tqdm(total=len(todo), unit="video", file=sys.stderr, dynamic_ncols=True)
     try:
@@ -261,6 +268,7 @@ def _run_all(
             if outcome.error is not None:
                 raise outcome.error
             record = prediction_record(row, args.task, outcome.value, settings, outcome.started)
+            record["provenance"] = made_by
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")
             handle.flush()  # a crash loses at most the items in flight
             written += 1

@@ -61,6 +61,9 @@ def _with_intervals(score: Score, ci: dict[str, list[float]]) -> list[tuple[str,
 def provenance(made_by: dict) -> list[tuple[str, str]]:
     """(name, value) lines saying what made the predictions and how they were read."""
     lines = [(key, str(made_by[key])) for key in MADE_BY if made_by.get(key) is not None]
+    recorded = made_by.get("provenance") or {}
+    lines += [(key, str(recorded[key])) for key in ("weights", "template", "git")
+              if recorded.get(key)]  # fmt: skip
     return [*lines, ("interval reader", INTERVAL_READER)]
 
 

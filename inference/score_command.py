@@ -103,14 +103,25 @@ def cmd_score(args: argparse.Namespace) -> int:
     else:
         print(format_score(score, title=f"{Path(args.csv).name} ← {name}"))
         print(format_intervals(ci, score, options))
+        print(made_by_line(next(iter(found.records.values()))))
     if args.report:
         from inference.report import write_report  # plotly loads only when a report is asked for
 
         title = f"{Path(args.csv).name}: {args.task} ({name})"
-        made_by = next(iter(found.records.values())).get("settings") or {}
+        first = next(iter(found.records.values()))
+        made_by = (first.get("settings") or {}) | {"provenance": first.get("provenance")}
         for path in write_report(score, args.report, title, made_by, ci):
             print(f"wrote {path}", file=sys.stderr)
     return 0
+
+
+def made_by_line(record: dict[str, Any]) -> str:
+    """What made the predictions, in one line, from a record's settings and provenance."""
+    settings, recorded = record.get("settings") or {}, record.get("provenance") or {}
+    parts = [f"{k} {settings[k]}" for k in ("model", "backend", "quant", "fps", "max_frames",
+                                             "think") if k in settings]  # fmt: skip
+    parts += [f"{k} {recorded[k]}" for k in ("weights", "template", "git") if recorded.get(k)]
+    return "made by: " + (", ".join(parts) if parts else "not recorded in the predictions")
 
 
 def _score_notes(found: Any, score: Any) -> list[str]:

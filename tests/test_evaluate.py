@@ -293,6 +293,9 @@ class ScriptedModel:
 
         self.stop = threading.Event()
 
+    def made_by(self):
+        return {"engine": {"backend": "scripted"}, "weights": None, "git": None}
+
     def sample(self, item):
         row, path = item
         if row.video in self.bad:
@@ -561,6 +564,10 @@ def test_eval_with_the_tiny_checkpoint_survives_a_kill(tiny_checkpoint, tmp_path
     metrics = json.loads(capsys.readouterr().out)
     assert (metrics["n"], metrics["missing"]) == (3, 0)
     assert metrics["false_alarm_n"] == 1 and all(r["duration"] > 0 for r in records)
+    made_by = records[0]["provenance"]
+    assert len(made_by["weights"]) == 16 and len(made_by["template"]) == 16
+    assert made_by["engine"]["backend"] == "transformers" and made_by["versions"]["torch"]
+    assert made_by["sampling"]["max_frames"] == 8
 
 
 def test_score_json_carries_intervals_false_alarms_and_frame_figures(tmp_path, capsys):
@@ -577,4 +584,6 @@ def test_score_json_carries_intervals_false_alarms_and_frame_figures(tmp_path, c
     assert score_samples("--pred", str(pred)) == 0
     out = capsys.readouterr().out
     assert "false alarms 100.0% of 1 Normal videos" in out and "95% intervals" in out
-    assert "mIoU " in out.splitlines()[-1] and "[" in out.splitlines()[-1]
+    (line,) = [line for line in out.splitlines() if line.startswith("95% intervals")]
+    assert "mIoU " in line and "[" in line
+    assert out.splitlines()[-1] == "made by: fps 2.0"
