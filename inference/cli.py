@@ -200,7 +200,7 @@ def cmd_make_tiny(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The full `python -m inference` parser, with every module's subcommands."""
-    from inference import evaluate, judge_agreement, score_command, vaueval
+    from inference import compare, evaluate, judge_agreement, score_command, vaueval
 
     parser = ArgumentParser(prog="python -m inference", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -208,6 +208,7 @@ def build_parser() -> argparse.ArgumentParser:
         _register_run,
         _register_make_tiny,
         score_command.register,
+        compare.register,
         evaluate.register,
         vaueval.register,
         judge_agreement.register,
