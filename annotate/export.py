@@ -17,72 +17,19 @@ from pathlib import Path
 from typing import Any
 
 from annotate import formats
-from annotate.errors import InvalidInput, NothingToExport, StoreError
-from annotate.records import Interval, ItemRecord, RevisionRecord, RunRecord
+from annotate.errors import NothingToExport, StoreError
+from annotate.export_options import (  # noqa: F401  # re-exported: the export's public names
+    FORMATS,
+    MANIFEST,
+    SPLITS,
+    STATUS_CHOICES,
+    Example,
+    ExportOptions,
+)
+from annotate.records import ItemRecord, RevisionRecord, RunRecord
 from annotate.store import Store
-from annotate.validate import check_task, clean_name, readable_reasoning
-
-FORMATS: tuple[str, ...] = ("vau-csv", "trl-sft", "trl-grpo", "dpo", "sharegpt")
-STATUS_CHOICES: dict[str, tuple[str, ...]] = {
-    "approved": ("approved",),  # by an independent reviewer (self-reviews are left out)
-    "submitted": ("submitted", "approved"),  # all finished work a reviewer has not rejected
-    "all": ("draft", "submitted", "approved"),  # rejected work is never training data
-}
-SPLITS = ("train", "validation")
-MANIFEST = "manifest.json"  # beside the data: options, counts, and each example's origin
-
-
-@dataclass(frozen=True)
-class ExportOptions:
-    """What to export and where (`out` is a folder; file names depend on the format)."""
-
-    format: str
-    out: Path
-    status: str = "approved"
-    include_ground_truth: bool = False
-    task: str | None = None
-    annotator: str | None = None
-    split: float = 1.0  # share of videos in train; the rest go to validation
-    think: bool = True  # reasoning in <think> tags (the think variant of the prompts)
-    # Videos are written relative to this folder (default: the one holding every located video),
-    # which the manifest records; `train --videos` names it on another host.
-    video_root: str | None = None
-
-    def check(self) -> ExportOptions:
-        """Return self, or raise InvalidInput naming the bad option."""
-        if self.format not in FORMATS:
-            raise InvalidInput(
-                f"unknown format {self.format!r}; choose one of {', '.join(FORMATS)}"
-            )
-        if self.status not in STATUS_CHOICES:
-            choices = ", ".join(STATUS_CHOICES)
-            raise InvalidInput(f"unknown status {self.status!r}; choose one of {choices}")
-        if not 0.0 < self.split <= 1.0:
-            raise InvalidInput(f"--split is the train share, 0 < split <= 1, got {self.split}")
-        if self.task is not None:
-            check_task(self.task)
-        if self.annotator is not None:
-            clean_name(self.annotator)
-        return self
-
-
-@dataclass(frozen=True)
-class Example:
-    """One labelled item: the answer and reasoning a model should learn to give."""
-
-    item: ItemRecord
-    answer: str
-    reasoning: str | None  # think text; for description, the analysis turn
-    interval: Interval | None
-    class_name: str | None
-    annotator: str | None  # None for imported ground truth
-    revision: RevisionRecord | None = None
-    rejected: RunRecord | None = None  # the model output this correction fixes (for DPO)
-
-    @property
-    def video_key(self) -> str:
-        video = self.item.video
-        return f"{video.source}/{video.name}"
+from annotate.validate import readable_reasoning
+from inference.export_layout import data_file
 
 
 @dataclass
@@ -287,7 +234,7 @@ def export(store: Store, options: ExportOptions) -> ExportReport:
                 options.out.rmdir()
             raise NothingToExport(nothing_written(options, report), report)
         if options.format == "sharegpt":
-            written = [s for s in splits if (options.out / f"{s}.json").exists()]
+            written = [s for s in splits if (options.out / data_file(s, "sharegpt")).exists()]
             formats.write_dataset_info(options.out, written)
         write_manifest(options, report, by_split)
     except OSError as error:

@@ -15,11 +15,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from inference import protocol
+from inference.export_layout import DATASET_INFO, data_file
 from inference.tasks import DEFAULT_FPS
 from inference.vaubench import BenchRow, write_bench_csv
 
 if TYPE_CHECKING:
-    from annotate.export import Example, ExportOptions
+    from annotate.export_options import Example, ExportOptions
 
 # The whole-video budget VAU-R1 trained with, and the per-frame bounds (inference.video's).
 VIDEO_PIXELS = {"min_pixels": 128 * 28 * 28, "max_pixels": 768 * 28 * 28}
@@ -305,7 +306,7 @@ def write(
             records.append(BUILDERS[options.format](example, options))
         except Skip as reason:
             skipped[str(reason)] += 1
-    path = options.out / (f"{split}.json" if options.format == "sharegpt" else f"{split}.jsonl")
+    path = options.out / data_file(split, options.format)
     if not records:
         # No file rather than an empty one (which `datasets` cannot load); drop a stale one.
         path.unlink(missing_ok=True)
@@ -322,7 +323,7 @@ def write_dataset_info(folder: Path, splits: list[str]) -> Path:
     """LLaMA-Factory's dataset_info.json describing the sharegpt files in `folder`."""
     info = {
         f"{DATASET_PREFIX}_{split}": {
-            "file_name": f"{split}.json",
+            "file_name": data_file(split, "sharegpt"),
             "formatting": "sharegpt",
             "columns": {"messages": "conversations", "system": "system", "videos": "videos"},
             "tags": {
@@ -334,6 +335,6 @@ def write_dataset_info(folder: Path, splits: list[str]) -> Path:
         }
         for split in splits
     }
-    path = folder / "dataset_info.json"
+    path = folder / DATASET_INFO
     path.write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
     return path

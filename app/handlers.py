@@ -36,6 +36,7 @@ from app.runtime import ModelSlot, RunLimiter, StopSwitches
 from app.settings import Settings
 from app.state import Form, Session
 from inference.errors import ModelUnavailable, StudioError, VideoError
+from inference.export_layout import DATASET_INFO
 from inference.parse import Result
 from inference.tasks import DEFAULT_FPS, TASKS
 from train.card import list_checkpoints
@@ -678,7 +679,7 @@ def export(studio: Studio, fmt: str, status: str, with_truth: bool) -> tuple[Pat
     records = sum(report.files.values())
     files = [Path(p) for p in report.files]
     if fmt == "sharegpt":
-        files.append(folder / "dataset_info.json")
+        files.append(folder / DATASET_INFO)
     summary = (
         f"{records} records ({report.from_corrections} corrections, "
         f"{report.from_ground_truth} ground truth) in {folder}"

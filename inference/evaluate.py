@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from inference import protocol
-from inference.cli import (
+from inference.errors import GenerationError, ServerError, VideoError
+from inference.flags import (
     add_model_args,
     add_sampling_args,
     backend_options,
@@ -26,7 +27,6 @@ from inference.cli import (
     open_model,
     sampling_options,
 )
-from inference.errors import GenerationError, ServerError, VideoError
 from inference.jsonl import repair_tail
 from inference.pipeline import pipelined
 from inference.scoring import (

@@ -28,6 +28,7 @@ from inference.scoring import (
     score_predictions,
 )
 from inference.vaubench import read_bench_csv
+from inference.vaueval import aggregate, format_judged, read_judged
 
 
 def add_resampling_args(parser: argparse.ArgumentParser) -> None:
@@ -81,8 +82,6 @@ def cmd_score(args: argparse.Namespace) -> int:
     if args.task == "description":
         if not args.judged:
             raise ValueError("descriptions are scored by the judge: run `judge`, then --judged")
-        from inference.vaueval import cmd_score_judged
-
         return cmd_score_judged(args)
     if not args.pred:
         raise ValueError(f"--pred is needed to score {args.task}")
@@ -136,3 +135,22 @@ def _score_notes(found: Any, score: Any) -> list[str]:
     if score.extra:
         notes.append(f"{score.extra} predictions are for videos not in the CSV")
     return notes
+
+
+def cmd_score_judged(args: argparse.Namespace) -> int:
+    """`score --task description --judged FILE`: print VAU-Eval (table or --json)."""
+    bench = read_bench_csv(args.csv)
+    judged = aggregate(bench.rows, read_judged(args.judged))
+    if judged.overall.n == 0:
+        raise PredictionsError(f"{args.judged}: no validly judged item matches {args.csv}")
+    if args.json:
+        print(json.dumps(judged.to_dict()))
+    else:
+        print(format_judged(judged, f"VAU-Eval ({args.judged})"))
+    if args.report:
+        from inference.judge_report import write_judged_report  # plotly only when asked
+
+        title = f"{Path(args.csv).name}: VAU-Eval ({Path(args.judged).name})"
+        for path in write_judged_report(judged, args.report, title):
+            print(f"wrote {path}", file=sys.stderr)
+    return 0

@@ -321,22 +321,3 @@ def format_judged(judged: Judged, title: str = "") -> str:
         lines.append(line(f"class {name}", group))
     lines.append(f"unscored {judged.unscored}, missing {judged.missing}, repeats {judged.repeats}")
     return "\n".join(lines)
-
-
-def cmd_score_judged(args: argparse.Namespace) -> int:
-    """`score --task description --judged FILE`: print VAU-Eval (table or --json)."""
-    bench = read_bench_csv(args.csv)
-    judged = aggregate(bench.rows, read_judged(args.judged))
-    if judged.overall.n == 0:
-        raise PredictionsError(f"{args.judged}: no validly judged item matches {args.csv}")
-    if args.json:
-        print(json.dumps(judged.to_dict()))
-    else:
-        print(format_judged(judged, f"VAU-Eval ({args.judged})"))
-    if args.report:
-        from inference.judge_report import write_judged_report  # plotly only when asked
-
-        title = f"{Path(args.csv).name}: VAU-Eval ({Path(args.judged).name})"
-        for path in write_judged_report(judged, args.report, title):
-            print(f"wrote {path}", file=sys.stderr)
-    return 0

@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from inference.errors import StudioError
+from inference.export_layout import RECIPE_FORMATS
 
 RECIPES: tuple[str, ...] = ("sft", "grpo")
 QUANTS: tuple[str, ...] = ("none", "4bit", "8bit")
@@ -109,9 +110,6 @@ def _flag(name: str) -> str:
     return "--" + name.replace("_", "-")
 
 
-EXPORT_FORMATS = {"sft": "trl-sft", "grpo": "trl-grpo"}  # the export each recipe reads
-
-
 def add_arguments(parser: argparse.ArgumentParser, recipe: str) -> None:
     """One flag per config field (defaults suppressed, so YAML values are not overridden)."""
     parser.add_argument("--config", metavar="FILE.yaml", help="read settings from a YAML file")
@@ -119,7 +117,7 @@ def add_arguments(parser: argparse.ArgumentParser, recipe: str) -> None:
         if f.name == "recipe" or (recipe != "grpo" and f.name in GRPO_ONLY):
             continue
         kind = _KINDS[str(f.type)]
-        text = f.metadata["help"].format(format=EXPORT_FORMATS[recipe])
+        text = f.metadata["help"].format(format=RECIPE_FORMATS[recipe])
         default = DEFAULT_LR[recipe] if f.name == "lr" else f.default
         help = f"{text} (default: {default})" if default != "" else text
         if kind is bool:

@@ -13,13 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from inference.cache import cached_sample_video
+from inference.export_layout import MANIFEST, RECIPE_FORMATS, TRAIN_FILE, VALIDATION_FILE
 from inference.video import Clip, SamplingOptions
 from train.config import TrainError
 
-TRAIN_FILE = "train.jsonl"
-VALIDATION_FILE = "validation.jsonl"  # written by `annotate export --split`; evaluated on
-MANIFEST = "manifest.json"
-FORMATS = {"sft": ("trl-sft", "messages"), "grpo": ("trl-grpo", "prompt")}  # recipe: format, key
+# recipe: the export format it reads, and the key of each record's chat
+FORMATS = {"sft": (RECIPE_FORMATS["sft"], "messages"), "grpo": (RECIPE_FORMATS["grpo"], "prompt")}
 
 
 @dataclass(frozen=True)

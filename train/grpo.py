@@ -77,7 +77,7 @@ def grpo(config: TrainConfig) -> Path:
     rows, records = dataset(data)
     with claimed(out):
         resume = resume_from(out)
-        loaded = load_for_training(config, resume)
+        loaded = load_for_training(config, resume.checkpoint if resume else None)
         return _train(config, data, rows, records, loaded, MetricsLog(out, resume), started)
 
 

@@ -6,29 +6,25 @@ from __future__ import annotations
 import shutil
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from inference.errors import ModelUnavailable
 from inference.model import LoadedModel, LoadOptions, load_model
 from train.config import TrainConfig, TrainError
-
-if TYPE_CHECKING:
-    from train.loop import Resume
 
 # The language model's projections; the vision tower stays frozen under LoRA.
 LORA_TARGETS = r".*language_model.*\.(q_proj|k_proj|v_proj|o_proj|gate_proj|up_proj|down_proj)"
 ADAPTER_DIR = "adapter"
 
 
-def load_for_training(config: TrainConfig, resume: Resume | None = None) -> LoadedModel:
+def load_for_training(config: TrainConfig, checkpoint: Path | None = None) -> LoadedModel:
     """The model in training mode, with adapters when `config.lora`.
 
-    A resumed full fine-tune loads the checkpoint's weights here, through the Studio's own
+    A resumed full fine-tune loads `checkpoint`'s weights here, through the Studio's own
     loading code and strictly (every parameter present, none unknown), rather than through the
     trainer, whose raw state-dict load misses transformers 5's renamed keys. Under LoRA the base
     loads as usual and the trainer loads the adapters (`loop.AdapterCheck` verifies them).
     """
-    source = str(resume.checkpoint) if resume and not config.lora else config.model
+    source = str(checkpoint) if checkpoint and not config.lora else config.model
     options = LoadOptions(model=source, quant=config.quant, device=config.device)
     try:
         loaded = load_model(replace(options, strict=source != config.model))

@@ -38,7 +38,7 @@ def sft(config: TrainConfig) -> Path:
     evaluation = {"eval_strategy": "steps", "eval_steps": config.save_steps} if held_out else {}
     with claimed(out):
         resume = resume_from(out)
-        loaded = load_for_training(config, resume)
+        loaded = load_for_training(config, resume.checkpoint if resume else None)
         args = SFTConfig(
             **trainer_arguments(config, out),
             **evaluation,
