@@ -524,10 +524,14 @@ class Store:
         query = _current_join(select(Item.id, Revision.status), annotator=clean_name(annotator))
         return self._read(lambda s: {int(i): str(status) for i, status in s.execute(query)})
 
-    def review_queue(self, *, task: str | None = None, limit: int = 100) -> list[RevisionRecord]:
-        """Submitted corrections waiting for a review, oldest first."""
+    def review_queue(
+        self, *, task: str | None = None, limit: int | None = None
+    ) -> list[tuple[ItemRecord, RevisionRecord]]:
+        """(item, revision) of every submitted correction waiting for a review, the longest
+        waiting first (by submission time, then revision id)."""
         found = self.current_revisions(statuses=("submitted",), task=task)
-        return [rev for _, rev in sorted(found, key=lambda pair: pair[1].created_at)][:limit]
+        found.sort(key=lambda pair: (pair[1].created_at, pair[1].id))
+        return found[:limit]
 
     def current_revisions(
         self,

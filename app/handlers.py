@@ -632,7 +632,7 @@ def score_description(studio: Studio, run_id: int, reviewer: str, scores: Sequen
 
 def submitted_queue(studio: Studio) -> list[tuple[ItemRecord, RevisionRecord]]:
     """Every submitted correction waiting for a review, with its item, oldest first."""
-    return studio.store.current_revisions(statuses=("submitted",))
+    return studio.store.review_queue()
 
 
 def revision_with_item(studio: Studio, revision_id: int) -> tuple[ItemRecord, RevisionRecord]:

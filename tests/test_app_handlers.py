@@ -472,3 +472,13 @@ def test_an_export_with_nothing_to_write_says_why_instead_of_offering_a_file(stu
 
     with pytest.raises(NothingToExport, match="no correction is approved"):
         handlers.export(studio, "dpo", "approved", False)
+
+
+def test_the_review_queue_is_oldest_submission_first_as_it_says(studio):
+    fall = handlers.open_item(studio, _item(studio, "sample_fall.mp4", "grounding"))
+    fire = handlers.open_item(studio, _item(studio, "sample_fire.mp4", "grounding"))
+    later_item, earlier_item = sorted([fall, fire], key=lambda s: s.item_id, reverse=True)
+    form = Form(answer="Normal")
+    _, first = handlers.save(studio, later_item, "ann", form, "submitted")
+    _, second = handlers.save(studio, earlier_item, "ann", form, "submitted")
+    assert [rev.id for _, rev in handlers.submitted_queue(studio)] == [first.id, second.id]

@@ -382,9 +382,19 @@ def test_a_review_decision_is_approved_or_rejected(store, decision):
 
 def test_the_review_queue_lists_submitted_work(store):
     _, revision = submitted(store)
-    assert [r.id for r in store.review_queue()] == [revision.id]
+    assert [r.id for _, r in store.review_queue()] == [revision.id]
     store.review(revision.id, "rita", "approved")
     assert store.review_queue() == []
+
+
+def test_the_review_queue_puts_the_longest_waiting_first_not_the_lowest_item(store):
+    early, late = make_item(store, name="a.mp4"), make_item(store, name="b.mp4")
+    assert early.id < late.id
+    edit = Edit(answer="Normal")
+    first = store.save_correction(late.id, "zoe", edit, status="submitted")  # waits longest
+    second = store.save_correction(early.id, "ann", edit, status="submitted")
+    assert [r.id for _, r in store.review_queue()] == [first.id, second.id]
+    assert [item.id for item, _ in store.review_queue(limit=1)] == [late.id]
 
 
 # --- what to do next, listing, counting -----------------------------------------------------
