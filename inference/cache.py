@@ -22,7 +22,6 @@ from inference.errors import VideoError
 from inference.video import Clip, SamplingOptions, sample_video
 
 DEFAULT_MAX_BYTES = 1 << 30  # 1 GiB: about 60 clips at the default 3584-token budget
-HASH_BLOCK = 1 << 20
 
 
 @dataclass(frozen=True)

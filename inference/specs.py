@@ -1,8 +1,8 @@
 """The task registry: what each of the four tasks means to the scorer and to training.
 
-One `TaskSpec` per task name: its default sampling rate, the kind of answer the protocol reads,
-the ground truth a VAU-Bench row gives it, the part of a parsed output its metric compares, the
-metric, and the RFT rewards that train it. Code that varies by task looks the task up here
+One `TaskSpec` per task name: the ground truth a VAU-Bench row gives it, the part of a parsed
+output its metric compares, the metric and each item's share of it, and the RFT rewards that
+train it (sampling rates are `inference.tasks.DEFAULT_FPS`, answer kinds `protocol`). Code that varies by task looks the task up here
 instead of branching on its name.
 """
 
@@ -12,9 +12,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from inference import metrics, protocol
+from inference import metrics
 from inference.parse import Result
-from inference.tasks import DEFAULT_FPS, check_task
+from inference.tasks import check_task
 from inference.vaubench import BenchRow
 
 
@@ -30,16 +30,6 @@ class TaskSpec:
     rewards: tuple[str, ...]  # names in metrics.REWARDS, summed unweighted
     # One item's share of each figure (their mean over items is the metric); None: not scored.
     item_metrics: Callable[[Any, Any], dict[str, float] | None] | None = None
-
-    @property
-    def fps(self) -> float:
-        """The default sampling rate (VAU-R1: 2 fps to locate, 1 fps to answer and explain)."""
-        return DEFAULT_FPS[self.name]
-
-    @property
-    def answer_kind(self) -> str:
-        """The answer the protocol reads for this task, in words."""
-        return protocol.ANSWER_KINDS[self.name]
 
 
 def _answer(result: Result) -> str | None:
