@@ -18,13 +18,15 @@ from inference import protocol
 from inference.export_layout import DATASET_INFO, data_file
 from inference.tasks import DEFAULT_FPS
 from inference.vaubench import BenchRow, write_bench_csv
+from inference.video import SamplingOptions
 
 if TYPE_CHECKING:
     from annotate.export_options import Example, ExportOptions
 
-# The whole-video budget VAU-R1 trained with, and the per-frame bounds (inference.video's).
-VIDEO_PIXELS = {"min_pixels": 128 * 28 * 28, "max_pixels": 768 * 28 * 28}
-TOTAL_PIXELS = 3584 * 28 * 28
+# The whole-video budget VAU-R1 trained with, and the per-frame bounds: inference.video's.
+_SAMPLING = SamplingOptions()
+VIDEO_PIXELS = {"min_pixels": _SAMPLING.min_pixels, "max_pixels": _SAMPLING.max_pixels}
+TOTAL_PIXELS = _SAMPLING.total_pixels
 DATASET_PREFIX = "vau_r1"
 
 

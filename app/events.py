@@ -33,6 +33,7 @@ from app.steps import clamp, replace_step, seek_time
 from app.timeline import timeline_figure
 from inference.errors import StudioError
 from inference.tasks import DEFAULT_FPS
+from inference.video import DEFAULT_MAX_FRAMES
 
 # Reads the player's current time into the first input of the event (for "from player").
 PLAYER_TIME_JS = """
@@ -207,7 +208,7 @@ def _run_request(task, think, fps, max_frames, question, *options) -> handlers.R
         task=task,
         think=bool(think),
         fps=float(fps) if fps else None,
-        max_frames=int(max_frames or 768),
+        max_frames=int(max_frames or DEFAULT_MAX_FRAMES),
         question=text_or_none(question),
         options=chosen or None,
     )

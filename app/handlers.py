@@ -38,7 +38,9 @@ from app.state import Form, Session
 from inference.errors import ModelUnavailable, StudioError, VideoError
 from inference.export_layout import DATASET_INFO
 from inference.parse import Result
+from inference.prompts import DEFAULT as DEFAULT_TEMPLATES
 from inference.tasks import DEFAULT_FPS, TASKS
+from inference.video import DEFAULT_MAX_FRAMES
 from train.card import list_checkpoints
 
 UPLOAD_SOURCE = "upload"
@@ -275,7 +277,7 @@ class RunRequest:
     task: str = "grounding"
     think: bool = True
     fps: float | None = None  # None or 0: the task's default (2 fps grounding, 1 fps QA, ...)
-    max_frames: int = 768
+    max_frames: int = DEFAULT_MAX_FRAMES
     question: str | None = None
     options: tuple[str, ...] | None = None
 
@@ -442,7 +444,7 @@ def _run_settings(studio: Studio, request: RunRequest, generation) -> dict:
     return {
         "task": request.task,
         "think": request.think,
-        "template": "vau-r1",
+        "template": DEFAULT_TEMPLATES,
         "fps": options.fps,  # asked for; max_frames or the pixel budget may lower it
         "sample_fps": clip.sample_fps,  # what the model was told
         "max_frames": options.max_frames,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 import gradio as gr
@@ -10,11 +9,13 @@ import gradio as gr
 from app import demo, editor, handlers, hotkeys, views
 from app.handlers import Studio
 from app.labels import ALL, ITEM_STATES, TASK_LABELS
+from app.roles import hf_sign_in, login_configured
 from app.settings import DEVICES, QUANTS
 from app.state import Session
 from app.timeline import TimelineData
 from inference.rubric import CRITERIA
 from inference.tasks import CLASSES, DEFAULT_FPS
+from inference.video import DEFAULT_MAX_FRAMES
 from train.card import SUMMARY_COLUMNS
 
 TASK_CHOICES = [(label, task) for task, label in TASK_LABELS.items()]
@@ -157,9 +158,7 @@ class Screen:
 def _header(s: Screen, studio: Studio) -> None:
     # A Space with `hf_oauth: true` in its front matter gets OAUTH_* variables from the platform;
     # elsewhere Gradio's login button would demand a local Hugging Face token.
-    on_space = os.environ.get("SYSTEM") == "spaces"  # Gradio's own test for a Space
-    hf_login = bool(on_space and os.environ.get("OAUTH_CLIENT_ID"))
-    login = studio.settings.users is not None or hf_login
+    login, hf_login = login_configured(studio.settings), hf_sign_in()
     with gr.Row(equal_height=True, elem_id="vau-top"):
         with gr.Column(scale=4):
             s.header = gr.HTML(views.header_html(studio.models.status()), label="Header")
@@ -285,7 +284,9 @@ def _run_panel(s: Screen) -> None:
             s.fps = gr.Number(
                 value=DEFAULT_FPS["grounding"], label="fps", minimum=0.1, maximum=30, step=0.5
             )
-            s.max_frames = gr.Number(value=768, label="max frames", precision=0, minimum=4)
+            s.max_frames = gr.Number(
+                value=DEFAULT_MAX_FRAMES, label="max frames", precision=0, minimum=4
+            )
     with gr.Accordion("Question and options (QA)", open=True, visible=False) as s.qa_box:
         s.question = gr.Textbox(label="Question", lines=2, elem_id="qa-question")
         s.qa_options = [gr.Textbox(label=f"Option {letter}", lines=1) for letter in "ABCD"]

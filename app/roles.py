@@ -10,7 +10,8 @@ annotator; a reviewer may also annotate, an admin may do everything.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import os
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from app.gpu import on_space
@@ -39,6 +40,13 @@ class Identity:
     name: str | None
     roles: frozenset[str]
     login: bool
+
+
+def hf_sign_in(environ: Mapping[str, str] | None = None) -> bool:
+    """True when Hugging Face sign-in can work: on a Space whose front matter turned on OAuth
+    (the platform then sets OAUTH_CLIENT_ID); elsewhere Gradio's button wants a local token."""
+    environ = os.environ if environ is None else environ
+    return on_space(environ) and bool(environ.get("OAUTH_CLIENT_ID"))
 
 
 def login_configured(settings: Settings) -> bool:

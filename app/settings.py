@@ -13,6 +13,7 @@ from app.gpu import on_space
 from inference.argparsing import ArgumentParser
 from inference.backends import BACKENDS, BackendOptions
 from inference.errors import StudioError
+from inference.generation import DEFAULT_MAX_NEW_TOKENS
 from inference.model import DEVICES, QUANTS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -102,7 +103,9 @@ class Settings:
         "and restore the latest snapshot when the store is empty at start-up",
         "VAU_BACKUP",
     )
-    max_new_tokens: int = _opt(1024, "longest model answer, in tokens", "VAU_MAX_NEW_TOKENS")
+    max_new_tokens: int = _opt(
+        DEFAULT_MAX_NEW_TOKENS, "longest model answer, in tokens", "VAU_MAX_NEW_TOKENS"
+    )
     max_upload_mb: int = _opt(500, "largest accepted upload, in megabytes", "VAU_MAX_UPLOAD_MB")
     max_video_s: float = _opt(
         0.0, "longest accepted upload, in seconds of video (0: no limit)", "VAU_MAX_VIDEO_S"

@@ -29,6 +29,7 @@ from transformers import (
 
 from inference.errors import GenerationError, first_line
 from inference.generation import (
+    DEFAULT_MAX_NEW_TOKENS,
     TURN_SEPARATOR,
     CacheEntries,
     Generation,
@@ -138,7 +139,7 @@ class Engine:
         self,
         clip: Clip,
         prompt: Prompt,
-        max_new_tokens: int = 1024,
+        max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS,
         stop: threading.Event | None = None,
     ) -> Generation:
         """Generate to the end and return the Generation."""
@@ -148,7 +149,7 @@ class Engine:
         self,
         clip: Clip,
         prompt: Prompt,
-        max_new_tokens: int = 1024,
+        max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS,
         stop: threading.Event | None = None,
     ) -> Iterator[Partial | Generation]:
         """Yield Partial(text so far) while generating, then the Generation."""

@@ -6,8 +6,10 @@ from __future__ import annotations
 import argparse
 
 from inference.backends import BACKENDS, DEFAULT_TIMEOUT_S, BackendOptions
+from inference.generation import DEFAULT_MAX_NEW_TOKENS
 from inference.model import DEVICES, QUANTS
 from inference.tasks import DEFAULT_FPS
+from inference.video import DEFAULT_MAX_FRAMES
 
 
 def add_model_args(parser: argparse.ArgumentParser) -> None:
@@ -69,11 +71,18 @@ def add_sampling_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--fps", type=float, default=None, help="frames per second to sample (default: per task)"
     )
-    parser.add_argument("--max-frames", type=int, default=768, help="cap on sampled frames")
+    parser.add_argument(
+        "--max-frames", type=int, default=DEFAULT_MAX_FRAMES, help="cap on sampled frames"
+    )
     parser.add_argument(
         "--template", default=None, help="JSON file of prompt templates replacing the default"
     )
-    parser.add_argument("--max-new-tokens", type=int, default=1024, help="generation length cap")
+    parser.add_argument(
+        "--max-new-tokens",
+        type=int,
+        default=DEFAULT_MAX_NEW_TOKENS,
+        help="generation length cap",
+    )
 
 
 def sampling_options(args: argparse.Namespace, task: str):

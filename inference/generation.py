@@ -18,6 +18,7 @@ if TYPE_CHECKING:  # only read
     from inference.prompts import Prompt
     from inference.video import Clip
 
+DEFAULT_MAX_NEW_TOKENS = 1024  # the answer budget of every engine, CLI and the Studio
 TURN_SEPARATOR = "\n\n"
 
 

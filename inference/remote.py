@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from inference.errors import GenerationError, ModelUnavailable, ServerError, first_line
 from inference.generation import (
+    DEFAULT_MAX_NEW_TOKENS,
     TURN_SEPARATOR,
     Generation,
     Partial,
@@ -140,7 +141,7 @@ class RemoteEngine:
         self,
         clip: Clip,
         prompt: Prompt,
-        max_new_tokens: int = 1024,
+        max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS,
         stop: threading.Event | None = None,
     ) -> Generation:
         """Generate to the end and return the Generation."""
@@ -150,7 +151,7 @@ class RemoteEngine:
         self,
         clip: Clip,
         prompt: Prompt,
-        max_new_tokens: int = 1024,
+        max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS,
         stop: threading.Event | None = None,
     ) -> Iterator[Partial | Generation]:
         """Yield Partial(text so far) while the server streams, then the Generation."""

@@ -2,8 +2,8 @@
 
 One `TaskSpec` per task name: the ground truth a VAU-Bench row gives it, the part of a parsed
 output its metric compares, the metric and each item's share of it, and the RFT rewards that
-train it (sampling rates are `inference.tasks.DEFAULT_FPS`, answer kinds `protocol`). Code that varies by task looks the task up here
-instead of branching on its name.
+train it (sampling rates are `inference.tasks.DEFAULT_FPS`, answer kinds `protocol`). Code
+that varies by task looks the task up here instead of branching on its name.
 """
 
 from __future__ import annotations

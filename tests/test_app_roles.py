@@ -101,3 +101,20 @@ def test_organisation_members_get_the_role_their_organisation_maps_to(orgs, top,
 def test_a_bad_organisation_rule_is_refused_at_start_up(spec):
     with pytest.raises(SettingsError, match="--org-roles entry"):
         Settings(org_roles=spec).validate()
+
+
+@pytest.mark.parametrize(
+    ("environ", "space", "sign_in"),
+    [
+        ({}, False, False),
+        ({"SPACE_ID": "acme/studio"}, True, False),
+        ({"SYSTEM": "spaces"}, True, False),  # Gradio's own test agrees with ours
+        ({"SPACES_ZERO_GPU": "1", "OAUTH_CLIENT_ID": "x"}, True, True),
+        ({"OAUTH_CLIENT_ID": "x"}, False, False),  # OAuth settings off a Space cannot sign in
+    ],
+)
+def test_on_a_space_and_hugging_face_sign_in_are_each_decided_once(environ, space, sign_in):
+    from app.gpu import on_space
+    from app.roles import hf_sign_in
+
+    assert (on_space(environ), hf_sign_in(environ)) == (space, sign_in)

@@ -17,10 +17,11 @@ import yaml
 
 from inference.errors import StudioError
 from inference.export_layout import RECIPE_FORMATS
+from inference.generation import DEFAULT_MAX_NEW_TOKENS
+from inference.model import DEVICES, QUANTS
+from inference.video import DEFAULT_MAX_FRAMES
 
 RECIPES: tuple[str, ...] = ("sft", "grpo")
-QUANTS: tuple[str, ...] = ("none", "4bit", "8bit")
-DEVICES: tuple[str, ...] = ("auto", "cpu", "cuda")
 DEFAULT_LR = {"sft": 2e-5, "grpo": 1e-6}
 
 
@@ -60,9 +61,9 @@ class TrainConfig:
     gradient_checkpointing: bool = _opt(False, "trade compute for memory")
     save_steps: int = _opt(50, "save a resumable checkpoint every N steps")
     logging_steps: int = _opt(1, "log metrics every N steps")
-    max_frames: int = _opt(768, "at most this many frames per video")
+    max_frames: int = _opt(DEFAULT_MAX_FRAMES, "at most this many frames per video")
     num_generations: int = _opt(4, "GRPO: completions per prompt")
-    max_completion_length: int = _opt(1024, "GRPO: tokens per completion")
+    max_completion_length: int = _opt(DEFAULT_MAX_NEW_TOKENS, "GRPO: tokens per completion")
     beta: float = _opt(0.04, "GRPO: KL coefficient")
     temperature: float = _opt(1.0, "GRPO: sampling temperature")
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from inference.cache import cached_sample_video
 from inference.export_layout import MANIFEST, RECIPE_FORMATS, TRAIN_FILE, VALIDATION_FILE
-from inference.video import Clip, SamplingOptions
+from inference.video import DEFAULT_MAX_FRAMES, Clip, SamplingOptions
 from train.config import TrainError
 
 # recipe: the export format it reads, and the key of each record's chat
@@ -106,7 +106,10 @@ def _record(line: str, number: int, recipe: str, max_frames: int, where: str) ->
 
 
 def read_export(
-    folder: str | Path, recipe: str, max_frames: int = 768, videos: str | Path | None = None
+    folder: str | Path,
+    recipe: str,
+    max_frames: int = DEFAULT_MAX_FRAMES,
+    videos: str | Path | None = None,
 ) -> ExportData:
     """The training (and validation) records of an export folder; TrainError if unusable.
 
