@@ -226,7 +226,7 @@ def test_eval_keeps_the_asked_number_of_requests_in_flight(server, tmp_path):
     server.script.delay_s = 0.05
     assert main(eval_flags(server, tmp_path / "pred.jsonl", "--concurrency", "3")) == 0
     assert server.script.most_in_flight == 3
-    assert len((tmp_path / "pred.jsonl").read_text().splitlines()) == 3
+    assert len((tmp_path / "pred.jsonl").read_text().splitlines()) == 4  # with the Normal one
 
 
 def test_eval_stops_when_the_server_goes_and_resumes_after(server, tmp_path, capsys):
@@ -241,8 +241,8 @@ def test_eval_stops_when_the_server_goes_and_resumes_after(server, tmp_path, cap
     assert len(out.read_text().splitlines()) == 1  # nothing half-written
     server.script.fault = None
     assert main(eval_flags(server, out)) == 0
-    assert "2 to run, 1 already in" in capsys.readouterr().err
-    assert len(out.read_text().splitlines()) == 3
+    assert "3 to run, 1 already in" in capsys.readouterr().err
+    assert len(out.read_text().splitlines()) == 4
 
 
 @pytest.mark.parametrize(
