@@ -113,8 +113,10 @@ def test_eval_with_four_in_flight_then_score(server, tmp_path, capsys):
         "sample_fall.mp4",
         "sample_fight.mp4",
         "sample_fire.mp4",
+        "sample_normal.mp4",  # run for the false-alarm rate
     ]
     assert all(r["settings"]["backend"] == "openai" for r in records)
+    assert records[0]["provenance"]["engine"]["backend"] == "openai"
     capsys.readouterr()
     assert (
         main(["score", "--csv", str(SAMPLES_CSV), "--pred", str(out), "--task", "grounding"]) == 0
