@@ -33,6 +33,7 @@ from app.settings import Settings
 from app.state import Session
 from inference import protocol
 from inference.errors import VideoError
+from inference.model import display_name
 from inference.parse import Result, parse_response
 from inference.tasks import TASKS
 
@@ -158,7 +159,7 @@ def recording_label(rec: Recording) -> str:
             "model run has been recorded for this video yet"
         )
     run, settings = rec.run, rec.run.settings
-    parts = [f"Recorded run · {task}", run.checkpoint]
+    parts = [f"Recorded run · {task}", display_name(run.checkpoint)]
     parts.append("think" if settings.get("think", True) else "no think")
     fps, frames = settings.get("sample_fps") or run.fps, settings.get("frames") or run.frames
     if fps and frames:

@@ -92,7 +92,10 @@ def open_upload(studio: Studio, path: str | None, task: str) -> Session:
     if not path:
         raise VideoError("no file was uploaded")
     source = Path(path)
-    info = probe_video(source)  # VideoError for anything that is not a readable video
+    try:
+        info = probe_video(source)  # VideoError for anything that is not a readable video
+    except VideoError as error:  # name the file by its own name, not the server's upload path
+        raise VideoError(str(error).replace(str(source), source.name)) from None
     limit = studio.settings.max_video_s
     if limit and info.duration > limit:
         raise VideoError(
@@ -684,7 +687,7 @@ def export(studio: Studio, fmt: str, status: str, with_truth: bool) -> tuple[Pat
         files.append(folder / DATASET_INFO)
     summary = (
         f"{records} records ({report.from_corrections} corrections, "
-        f"{report.from_ground_truth} ground truth) in {folder}"
+        f"{report.from_ground_truth} ground truth) in {folder.name}"
     )
     if len(files) == 1:
         return files[0], summary

@@ -13,6 +13,7 @@ from typing import Any
 from app.gpu import StopFlag
 from inference.backends import BackendOptions, open_engine
 from inference.errors import StudioError
+from inference.model import display_name
 
 
 @dataclass(frozen=True)
@@ -21,7 +22,18 @@ class ModelStatus:
 
     state: str
     name: str | None
-    message: str
+    message: str  # the whole story, for whoever loads models (a failure's reason included)
+
+    @property
+    def pill(self) -> str:
+        """The header's few words: the model that serves, by its display name; never a reason."""
+        shown = display_name(self.name)
+        return {
+            "ready": f"{shown} ready",
+            "loading": f"Loading {shown}…",
+            "failed": "No model: the last load failed",
+            "none": "No model loaded",
+        }[self.state]
 
 
 class ModelSlot:

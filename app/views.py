@@ -29,8 +29,8 @@ def status_pill(status: ModelStatus) -> str:
     """The header's model badge."""
     label = {"ready": "●", "loading": "◌", "failed": "✕", "none": "○"}[status.state]
     return (
-        f'<span class="vau-pill {status.state}" title="{html.escape(status.message)}">'
-        f"{label} {html.escape(status.message)}</span>"
+        f'<span class="vau-pill {status.state}" title="{html.escape(status.pill)}">'
+        f"{label} {html.escape(status.pill)}</span>"
     )
 
 

@@ -75,6 +75,17 @@ def _is_offline(options: LoadOptions) -> bool:
     return options.local_files_only or flag.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def display_name(name: str | None) -> str:
+    """A checkpoint as people see it: a local folder by its own name (never the server's path),
+    a hub id or an alias ("tiny") as it is."""
+    if not name:
+        return ""
+    path = Path(name).expanduser()
+    if _looks_like_path(name) or path.is_dir():
+        return path.name or name
+    return name
+
+
 def _looks_like_path(name: str) -> bool:
     # A hub id is "name" or "owner/name"; anything else that names no directory is a typo'd path.
     return name.startswith((".", "/", "~")) or name.count("/") > 1

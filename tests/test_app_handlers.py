@@ -89,6 +89,20 @@ def test_upload_of_a_non_video_is_refused_with_a_message(studio, tmp_path, name,
     assert not any(Path(studio.settings.uploads).glob("*"))
 
 
+def test_an_upload_refusal_names_the_file_by_its_own_name_not_the_servers_path(studio, tmp_path):
+    upload_cache = tmp_path / "gradio-temp" / "3f9a0c"  # where Gradio keeps an upload
+    upload_cache.mkdir(parents=True)
+    (upload_cache / "notavideo.mp4").write_text("not a video")
+    with pytest.raises(VideoError) as caught:
+        handlers.open_upload(studio, str(upload_cache / "notavideo.mp4"), "grounding")
+    assert str(caught.value).startswith("notavideo.mp4") and "gradio-temp" not in str(caught.value)
+
+
+def test_an_export_message_names_no_server_folder(studio, fight):
+    path, summary = handlers.export(studio, "trl-sft", "all", True)
+    assert summary.endswith(f"in {path.parent.name}") and studio.settings.exports not in summary
+
+
 def test_opening_an_item_brings_its_video_task_and_truth(fight):
     assert Path(fight.video).name == "sample_fight.mp4"
     assert fight.task == "grounding"

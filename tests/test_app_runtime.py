@@ -33,6 +33,14 @@ def test_a_failed_reload_keeps_the_working_model_serving_and_says_why(tmp_path):
     status = slot.load(str(tmp_path / "missing"), device="cpu")
     assert slot.engine is old and (status.state, status.name) == ("ready", "old")
     assert "did not load" in status.message and "old is still serving" in status.message
+    assert status.pill == "old ready"  # the header names what serves; the reason is the admin's
+
+
+def test_the_pill_names_a_local_checkpoint_by_its_folder_not_its_path(tiny_checkpoint):
+    status = ModelSlot().load(str(tiny_checkpoint), device="cpu")
+    assert status.pill == f"{tiny_checkpoint.name} ready" and str(tiny_checkpoint.parent) in (
+        status.message
+    )
 
 
 def test_a_successful_reload_replaces_the_model(tiny_checkpoint):

@@ -130,9 +130,24 @@ def test_half_an_interval_is_not_drawn():
     assert data.corrected is None
 
 
-def test_status_pill_escapes_the_message():
-    pill = views.status_pill(ModelStatus("failed", "x", "cannot load <model>"))
-    assert "vau-pill failed" in pill and "&lt;model&gt;" in pill
+def test_status_pill_escapes_the_name():
+    pill = views.status_pill(ModelStatus("ready", "<model>", "<model> ready"))
+    assert "vau-pill ready" in pill and "&lt;model&gt; ready" in pill and "<model>" not in pill
+
+
+@pytest.mark.parametrize(
+    ("status", "shows"),
+    [
+        (ModelStatus("ready", "/srv/ckpt/run-7", "run-7 ready. Model /srv/x did not load: no"),
+         "run-7 ready"),
+        (ModelStatus("failed", "/srv/x", "Model /srv/x did not load: no such directory"),
+         "No model: the last load failed"),
+        (ModelStatus("loading", "acme/vau-7b", "Loading acme/vau-7b…"), "Loading acme/vau-7b…"),
+    ],
+)  # fmt: skip
+def test_the_pill_names_the_serving_model_and_never_a_failure_or_a_server_path(status, shows):
+    pill = views.status_pill(status)
+    assert shows in pill and "did not load" not in pill and "/srv" not in pill
 
 
 def test_history_rows_say_who_when_and_what():

@@ -228,6 +228,19 @@ def test_a_recorded_run_is_labelled_with_checkpoint_and_settings(studio):
     assert "● RECORDED" in demo.badge_html(rec)
 
 
+def test_the_badge_names_a_local_checkpoint_by_its_folder_never_its_path(studio, tmp_path):
+    item = _item(studio, "sample_fight.mp4", "grounding")
+    folder = tmp_path / "srv" / "checkpoints" / "toy-grounding"
+    folder.mkdir(parents=True)
+    run = _run(studio, item, SCRIPTS["grounding"])
+    studio.store.record_run(item.id, checkpoint=str(folder), settings=run.settings, raw=run.raw,
+                            parsed=run.parsed, created_by=demo.RECORDER)  # fmt: skip
+    label = demo.recording_label(
+        demo.entry_for(studio.store, item.video.id).recordings["grounding"]
+    )
+    assert "toy-grounding" in label and str(folder.parent) not in label
+
+
 def test_a_reference_annotation_is_labelled_as_no_models_output(studio):
     item = _item(studio, "sample_fight.mp4", "grounding")
     rec = demo.entry_for(studio.store, item.video.id).recordings["grounding"]
