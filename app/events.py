@@ -234,10 +234,20 @@ def _run_update(
     return updates | {s.timeline: editor_html(data), s.steps: views.live_html("")}
 
 
+def _new_item_listed(s: Screen, studio: Studio, before: Session, update: dict, who, queue) -> dict:
+    """A run that made the item of an uploaded video lists it in the picker, chosen."""
+    after = update.get(s.state)
+    if before.item_id is not None or not isinstance(after, Session) or after.item_id is None:
+        return {}
+    filters = handlers.QueueFilter.from_fields(*queue)
+    choices = handlers.queue_choices(studio, who, filters, include=after.item_id)
+    return {s.picker: gr.update(choices=choices, value=after.item_id)}
+
+
 def _wire_run(s: Screen, studio: Studio) -> None:
     inputs = [s.state, s.task, s.think, s.fps, s.max_frames, s.question, *s.qa_options, s.name]
-    inputs += _fields(s)
-    outputs = [*show_outputs(s), s.run_msg]
+    inputs += [*_fields(s), s.queue_task, s.queue_source, s.queue_state, s.queue_here]
+    outputs = [*show_outputs(s), s.run_msg, s.picker]
 
     def runner(run):
         def on_run(
@@ -258,16 +268,26 @@ def _wire_run(s: Screen, studio: Studio) -> None:
             klass=None,
             reasoning=None,
             comment=None,
+            queue_task=None,
+            queue_source=None,
+            queue_state=None,
+            queue_here=True,
             request: gr.Request = None,
         ):
             stop = studio.stops.arm(request.session_hash)
             fields = (task, think, fps, frames, question, o1, o2, o3, o4)
             edits = form_from_fields(answer, start, end, klass, reasoning, comment)
             kept = edits if handlers.edited(session, edits) else None
+            queue = (queue_task, queue_source, queue_state, queue_here)
             try:
                 who = actor(studio, typed, request, "view")
                 updates = run(studio, session, _run_request(*fields), stop, who)
-                yield from _throttled(s, studio, updates, who, kept)
+                listed = False
+                for update in _throttled(s, studio, updates, who, kept):
+                    if not listed and (shown := _new_item_listed(s, studio, session, update, who,
+                                                                 queue)):  # fmt: skip
+                        listed, update = True, update | shown
+                    yield update
             except StudioError as error:
                 yield failure(s.run_msg, error)
             finally:

@@ -230,9 +230,11 @@ def queue_choices(
     filters: QueueFilter | None = None,
     limit: int = 200,
     page: int = 500,
+    include: int | None = None,
 ) -> list[tuple[str, int]]:
     """(label, item id) for the item picker: the first `limit` items the filter keeps, each
-    labelled with its state for `who` (new, draft, submitted, approved, rejected)."""
+    labelled with its state for `who` (new, draft, submitted, approved, rejected); item
+    `include` (the one just opened, e.g. an upload) is listed first if the filter left it out."""
     filters = filters or QueueFilter()
     states = studio.store.statuses_of(who) if who else {}
     choices: list[tuple[str, int]] = []
@@ -250,7 +252,12 @@ def queue_choices(
         if len(items) < page:
             break
         offset += page
-    return choices[:limit]
+    choices = choices[:limit]
+    if include is not None and all(item_id != include for _, item_id in choices):
+        item = studio.store.get_item(include)
+        state = states.get(item.id, NEW) if who else None
+        choices.insert(0, (queue_label(item, state), item.id))
+    return choices
 
 
 def item_sources(studio: Studio) -> list[str]:

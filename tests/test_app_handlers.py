@@ -496,3 +496,13 @@ def test_the_review_queue_is_oldest_submission_first_as_it_says(studio):
     _, first = handlers.save(studio, later_item, "ann", form, "submitted")
     _, second = handlers.save(studio, earlier_item, "ann", form, "submitted")
     assert [rev.id for _, rev in handlers.submitted_queue(studio)] == [first.id, second.id]
+
+
+def test_the_picker_lists_a_just_made_item_even_when_its_filter_would_not(studio):
+    session = handlers.ensure_item(studio, handlers.open_upload(studio, str(FIGHT), "grounding"))
+    samples_only = handlers.QueueFilter(source="samples")
+    listed = [item for _, item in handlers.queue_choices(studio, "ann", samples_only)]
+    assert session.item_id not in listed
+    choices = handlers.queue_choices(studio, "ann", samples_only, include=session.item_id)
+    assert choices[0][1] == session.item_id and "· new" in choices[0][0]
+    assert [item for _, item in choices[1:]] == listed

@@ -129,3 +129,19 @@ def test_uploading_a_non_video_explains_and_the_app_keeps_working(studio, tmp_pa
         _upload(page, ROOT / "assets" / "samples" / "sample_normal.mp4")
         wait_for_text(page, "save-msg", "Uploaded: 16.0 s video")
         page.wait_for_selector("#player video")
+
+
+def test_an_uploaded_video_is_in_the_picker_once_run_without_a_reload(studio):
+    _, url = studio
+    with browser_page(url) as page:
+        fill(page, "annotator", "uploader")
+        _upload(page, ROOT / "assets" / "samples" / "sample_fire.mp4")
+        wait_for_text(page, "save-msg", "Uploaded:")
+        page.click("#run-btn")
+        wait_for_text(page, "run-msg", "Done")
+        page.wait_for_function(
+            "document.querySelector('#item-picker input').value.startsWith('sample_fire-')"
+        )
+        page.click("#item-picker input")
+        listed = page.locator("ul[role=listbox] li", has_text="sample_fire-")
+        assert listed.count() == 1
