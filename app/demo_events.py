@@ -74,12 +74,16 @@ def _replayed(s: Screen, studio: Studio, video_id: int, task: str | None, key: s
     entry = _entry(studio, video_id)
     task = task if task in entry.recordings else entry.first_task
     view = demo.shown(entry, task)
+    skip = studio.stops.take_over(key)  # a replay still typing for this page ends here
     yield _opening(s, entry, task, view)
-    skip = studio.stops.arm(key)
     try:
         for text in demo.replay(view.text, studio.settings.replay_cps, skip.is_set):
+            if not studio.stops.current(key, skip):
+                return  # another pick took over: its video is on screen, leave it there
             if len(text) < len(view.text):
                 yield {s.demo_steps: views.live_html(text)}
+        if not studio.stops.current(key, skip):
+            return
     finally:
         studio.stops.release(key, skip)
     yield _steps(s, view, 0)
@@ -128,11 +132,14 @@ def _wire_gallery(s: Screen, studio: Studio) -> None:
             return
         yield from streamed(view.session.video_id, view.session.task, request)
 
-    s.demo_gallery.select(on_select, [s.demo_ids], outputs, api_visibility="undocumented", **REPLAY)
+    # "multiple": a pick during a replay runs at once (Gradio's default, "once", drops it while
+    # the replay streams) and takes the replay over.
+    again = {**REPLAY, "trigger_mode": "multiple"}
+    s.demo_gallery.select(on_select, [s.demo_ids], outputs, api_visibility="undocumented", **again)
     s.demo_task.input(
-        on_task, [s.demo_task, s.demo_session], outputs, api_name="demo_task", **REPLAY
+        on_task, [s.demo_task, s.demo_session], outputs, api_name="demo_task", **again
     )
-    s.demo_replay.click(on_replay, [s.demo_session], outputs, api_name="demo_replay", **REPLAY)
+    s.demo_replay.click(on_replay, [s.demo_session], outputs, api_name="demo_replay", **again)
 
     def on_open_video(video_id, task, request: gr.Request):
         if video_id is None:

@@ -142,6 +142,20 @@ class StopSwitches:
             self._events[session] = event
         return event
 
+    def take_over(self, session: str) -> StopFlag:
+        """A fresh switch for `session` that also ends the run it replaces (a new demo pick
+        ends the replay still typing)."""
+        with self._lock:
+            previous = self._events.get(session)
+        if previous is not None:
+            previous.set()
+        return self.arm(session)
+
+    def current(self, session: str, event: StopFlag) -> bool:
+        """True while `event` is the session's newest switch (no later run took over)."""
+        with self._lock:
+            return self._events.get(session) is event
+
     def stop(self, session: str) -> bool:
         """Set the session's Event; False when it has no run."""
         with self._lock:

@@ -92,3 +92,13 @@ def test_the_serving_name_is_the_model_in_service_not_one_being_loaded(tmp_path)
     slot.load(str(tmp_path / "missing"), device="cpu")
     assert slot.serving() == (old, "old")
     assert ModelSlot().serving() == (None, None)
+
+
+def test_taking_over_a_session_ends_its_previous_run_and_only_that():
+    switches = StopSwitches()
+    first, other = switches.arm("page"), switches.arm("another page")
+    second = switches.take_over("page")
+    assert first.is_set() and not second.is_set() and not other.is_set()
+    assert switches.current("page", second) and not switches.current("page", first)
+    switches.release("page", first)  # the old run's cleanup leaves the new switch in place
+    assert switches.current("page", second)

@@ -88,6 +88,31 @@ def test_skip_shows_the_whole_reasoning_at_once(space, monkeypatch):
         wait_for_text(page, "demo-steps", "Step 1 of 3")  # 5 chars/s would take a minute
 
 
+def test_a_pick_during_a_replay_opens_the_picked_video_at_once(space, monkeypatch):
+    demo, url = space
+    monkeypatch.setattr(demo.studio, "settings", replace_cps(demo.studio.settings, 5))
+    with browser_page(url, ready="#demo-gallery") as page:
+        wait_for_text(page, "demo-steps", "Step 1 of 3")
+        thumbnails = page.locator("#demo-gallery button.thumbnail-item")
+        thumbnails.filter(has_text="sample_fire.mp4").click()  # typed at 5 chars/s: a minute
+        page.wait_for_selector("#demo-steps .vau-live")
+        thumbnails.filter(has_text="sample_fight.mp4").click()  # while the fire's still types
+        page.wait_for_function(  # the fight's own truth: the picked video is on screen
+            "Array.from(document.querySelector('#demo-timeline .js-plotly-plot').data)"
+            ".some(t => (t.hovertext || [''])[0] == 'Ground truth: 6.0–12.0 s')",
+            timeout=10_000,
+        )
+        page.wait_for_function(
+            "document.querySelector('#demo-player video').src.includes('sample_fight')"
+        )
+        page.click("#demo-skip")  # the fight's replay, not the fire's, reaches its steps
+        wait_for_text(page, "demo-steps", "Step 1 of 3")
+        assert "Fighting" in page.inner_text("#demo-result")
+        time.sleep(1.5)  # the fire's replay, taken over, never writes again
+        assert "Fighting" in page.inner_text("#demo-result")
+        assert "Ground truth: 6.0–12.0 s" in timeline_traces(page, "demo-timeline")
+
+
 def replace_cps(settings, cps: float):
     from dataclasses import replace
 
