@@ -106,6 +106,8 @@ def test_training_json_says_what_was_trained_on_what_and_who_approved_it(trained
         ("ann", "rita", "approved")
     }
     assert card["metrics"]["train_loss"] > 0 and card["versions"]["trl"] == "1.16.0"
+    assert card["note"].startswith("toy model from the tiny random checkpoint: trained on 4 ")
+    assert "for 60 steps (loss " in card["note"] and card["note"].endswith("not a VAU-R1 model")
     logged = [json.loads(line) for line in (trained / "metrics.jsonl").read_text().splitlines()]
     assert [r["step"] for r in logged if "loss" in r] == list(range(1, 61))
 

@@ -20,7 +20,6 @@ if TYPE_CHECKING:
 
 CARD = "training.json"
 METRICS = "metrics.jsonl"
-TOY_NOTE = "toy model: memorised the bundled samples; not a VAU-R1 model"
 PACKAGES = ("torch", "transformers", "trl", "peft", "accelerate")
 
 
@@ -31,13 +30,26 @@ def _version(name: str) -> str | None:
         return None
 
 
-def toy_note(base: str) -> str | None:
-    """The toy label when the base is the tiny checkpoint or a model trained from it."""
+def is_toy(base: str) -> bool:
+    """True when the base is the tiny random checkpoint or a model trained from one."""
     folder = Path(base)
     if base == "tiny" or (folder / tiny.MARKER).is_file():
-        return TOY_NOTE
+        return True
     card = read_card(folder) if folder.is_dir() else None
-    return card.get("note") if card else None
+    return bool(card and card.get("note"))
+
+
+def toy_note(base: str, examples: int, steps: int, metrics: dict[str, Any]) -> str | None:
+    """What is known of a toy model, in words: what it started from, what it was trained on,
+    for how long, and how it ended; None for a model that did not start from the tiny one."""
+    if not is_toy(base):
+        return None
+    result = _result(metrics)
+    ended = f" ({result})" if result else ""
+    return (
+        f"toy model from the tiny random checkpoint: trained on {examples} examples for "
+        f"{steps} steps{ended}; not a VAU-R1 model"
+    )
 
 
 def write_card(
@@ -53,7 +65,7 @@ def write_card(
     card = {
         "recipe": config.recipe,
         "base_model": config.model,
-        "note": toy_note(config.model),
+        "note": toy_note(config.model, len(data.records), steps, metrics),
         "data": data.summary(),
         "config": config.to_dict(),
         "steps": steps,
