@@ -14,6 +14,9 @@ from inference.tasks import CLASSES, GROUNDING_ANSWERS, TASKS, canonical_class
 from inference.vaubench import parse_correct
 
 MAX_NAME = 128
+# The longest text a correction field takes, in characters: far above any real answer (a
+# VAU-R1 reasoning runs to a few thousand), far below what would slow every read of the item.
+MAX_TEXT = {"answer": 8_000, "reasoning": 40_000, "comment": 4_000, "class": 100}
 DURATION_SLACK_S = 0.05  # container durations are rounded; an end this close is the last frame
 SAVE_STATUSES = ("draft", "submitted")  # what an annotator may save; reviews set the others
 REVIEW_STATUSES = ("approved", "rejected")
@@ -90,6 +93,7 @@ def clean_edit(task: str, edit: Edit, status: str, duration: float | None = None
 
     `duration` (seconds, when known) bounds the interval.
     """
+    _check_texts(edit)
     interval = clean_interval(edit.interval, duration)
     class_name = clean_class(edit.class_name)
     answer = edit.answer if edit.answer is None or edit.answer.strip() else None
@@ -114,6 +118,23 @@ def clean_edit(task: str, edit: Edit, status: str, duration: float | None = None
     if status == "submitted":
         _check_complete(task, cleaned)
     return cleaned
+
+
+def _check_texts(edit: Edit) -> None:
+    """Every text field is text, and no longer than MAX_TEXT allows."""
+    fields = {"answer": edit.answer, "reasoning": edit.reasoning, "comment": edit.comment,
+              "class": edit.class_name}  # fmt: skip
+    fields |= {f"step {i + 1}": step.text for i, step in enumerate(edit.steps or ())}
+    for name, value in fields.items():
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            raise InvalidInput(f"{name}: text expected, got {type(value).__name__}")
+        limit = MAX_TEXT.get(name, MAX_TEXT["reasoning"])
+        if len(value) > limit:
+            raise InvalidInput(
+                f"{name}: {len(value):,} characters is more than the {limit:,} this field takes"
+            )
 
 
 def _letter(answer: str) -> str:

@@ -276,10 +276,10 @@ def _wire_run(s: Screen, studio: Studio) -> None:
         ):
             stop = studio.stops.arm(request.session_hash)
             fields = (task, think, fps, frames, question, o1, o2, o3, o4)
-            edits = form_from_fields(answer, start, end, klass, reasoning, comment)
-            kept = edits if handlers.edited(session, edits) else None
             queue = (queue_task, queue_source, queue_state, queue_here)
             try:
+                edits = form_from_fields(answer, start, end, klass, reasoning, comment)
+                kept = edits if handlers.edited(session, edits) else None
                 who = actor(studio, typed, request, "view")
                 updates = run(studio, session, _run_request(*fields), stop, who)
                 listed = False

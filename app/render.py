@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import replace
 
@@ -18,23 +19,36 @@ from inference.errors import StudioError
 from inference.tasks import CLASSES
 
 
-def text_or_none(value: str | None) -> str | None:
-    """Trimmed text, or None for an empty field."""
+def text_or_none(value: str | None, field: str = "text") -> str | None:
+    """Trimmed text, or None for an empty field; InvalidInput for what is not text (an API
+    caller's number or list)."""
+    if value is not None and not isinstance(value, str):
+        raise InvalidInput(f"{field}: text expected, got {type(value).__name__} {value!r:.40}")
     value = (value or "").strip()
     return value or None
 
 
-def number_or_none(value) -> float | None:
-    """A number field's value in seconds (3 decimals), or None when empty."""
-    return None if value is None or value == "" else round(float(value), 3)
+def number_or_none(value, field: str = "number") -> float | None:
+    """A number field's value in seconds (3 decimals), or None when empty; InvalidInput for
+    what is not a finite number."""
+    if value is None or value == "":
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise InvalidInput(f"{field}: a number of seconds expected, got {value!r:.40}") from None
+    if isinstance(value, bool) or not math.isfinite(number):
+        raise InvalidInput(f"{field}: a finite number of seconds expected, got {value!r:.40}")
+    return round(number, 3)
 
 
 def form_from_fields(answer, start, end, klass, reasoning, comment) -> Form:
-    """The correction fields' values as a Form."""
+    """The correction fields' values as a Form (InvalidInput naming a field of a wrong type)."""
     text, number = text_or_none, number_or_none
     return Form(
-        text(answer), number(start), number(end), text(klass), text(reasoning), text(comment)
-    )
+        text(answer, "answer"), number(start, "start"), number(end, "end"),
+        text(klass, "class"), text(reasoning, "reasoning"), text(comment, "comment"),
+    )  # fmt: skip
 
 
 def view_form(reasoning, start, end) -> Form:

@@ -81,6 +81,22 @@ def test_a_bad_correction_is_a_message_and_nothing_is_saved(studio, client):
     assert demo.studio.store.history(fire, "bad-input") == []
 
 
+@pytest.mark.parametrize(
+    ("fields", "says"),
+    [
+        (("Normal", None, None, None, "", "x" * 1_000_001), "comment: 1,000,001 characters"),
+        (("Anomaly", 1.0, 3.0, None, "y" * 50_001, ""), "reasoning: 50,001 characters is more"),
+    ],
+)
+def test_wrong_or_huge_fields_through_the_api_are_refused_by_name(studio, client, fields, says):
+    demo, _ = studio
+    fire = item_id(demo, "sample_fire.mp4", "grounding")
+    call(client, "open_item", fire, "api-input")
+    out = call(client, "save_draft", *fields, "api-input")
+    assert says in out["Save status"] and 'class="warn"' in out["Save status"]
+    assert demo.studio.store.history(fire, "api-input") == []
+
+
 def test_non_video_upload_shows_a_message_and_the_app_keeps_working(studio, client, tmp_path):
     demo, _ = studio
     text = tmp_path / "notes.txt"

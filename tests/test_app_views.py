@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -204,3 +205,20 @@ def test_a_long_step_is_abridged_as_a_caption():
     (caption,) = views.captions(views.reasoning_steps("At 3 s " + "a very long remark " * 20))
     assert len(caption.text) <= len("Step 1 · ") + views.CAPTION_CHARS
     assert caption.text.endswith("…")
+
+
+@pytest.mark.parametrize(
+    ("fields", "says"),
+    [
+        (("Anomaly", "abc", 3.0, None, None, None), "start: a number of seconds expected"),
+        (("Anomaly", 1.0, float("inf"), None, None, None), "end: a finite number"),
+        ((123, None, None, None, None, None), "answer: text expected, got int 123"),
+        (("Normal", None, None, None, None, ["a"]), "comment: text expected, got list"),
+    ],
+)
+def test_form_fields_of_a_wrong_type_are_refused_by_name(fields, says):
+    from annotate.errors import InvalidInput
+    from app.render import form_from_fields
+
+    with pytest.raises(InvalidInput, match=re.escape(says)):
+        form_from_fields(*fields)

@@ -397,6 +397,22 @@ def test_the_review_queue_puts_the_longest_waiting_first_not_the_lowest_item(sto
     assert [item.id for item, _ in store.review_queue(limit=1)] == [late.id]
 
 
+@pytest.mark.parametrize(
+    ("edit", "says"),
+    [
+        (Edit(answer=123), "answer: text expected, got int"),  # type: ignore[arg-type]
+        (Edit(answer="Normal", comment=["a", "b"]), "comment: text expected, got list"),  # type: ignore[arg-type]
+        (Edit(answer="Normal", comment="c" * 4_001), "comment: 4,001 characters"),
+        (Edit(answer="Anomaly", interval=(1, 2), reasoning="r" * 40_001), "reasoning: 40,001"),
+    ],
+)
+def test_text_fields_are_text_and_bounded(store, edit, says):
+    item = make_item(store)
+    with pytest.raises(InvalidInput, match=says):
+        store.save_correction(item.id, "ann", edit, status="draft")
+    assert store.history(item.id, "ann") == []
+
+
 # --- what to do next, listing, counting -----------------------------------------------------
 
 
