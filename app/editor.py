@@ -45,7 +45,8 @@ def editor_html(data: TimelineData) -> str:
 
 def ticks(span: float) -> list[float]:
     """Axis marks at a round step, at most MAX_TICKS of them, from 0 to `span`."""
-    step = next((s for s in NICE_STEPS if span / s <= MAX_TICKS), NICE_STEPS[-1])
+    longest = NICE_STEPS[-1] * math.ceil(span / (NICE_STEPS[-1] * MAX_TICKS))  # days-long axes
+    step = next((s for s in NICE_STEPS if span / s <= MAX_TICKS), longest)
     return [i * step for i in range(int(math.floor(span / step + 1e-9)) + 1)]
 
 
@@ -87,7 +88,11 @@ def _bar(interval: Interval, span: float, name: str, color: str | None = None) -
     """A bar; without a colour, the editable Yours bar: grips, coloured by --vt-yours."""
     grips = color is None
     start, end = sorted(interval)
-    left, width = _pct(start, span), max(_pct(end - start, span), 0.4)  # zero length stays seen
+    # Drawn within the lane whatever the times (an impossible one stays at the lane's edge);
+    # a zero length stays seen.
+    low, high = min(max(start, 0.0), span), min(max(end, 0.0), span)
+    left, width = _pct(low, span), max(_pct(high - low, span), 0.4)
+    outside = " vt-outside" if (low, high) != (start, end) else ""
     label = html.escape(f"{name}: {start:.1f}–{end:.1f} s")
     inner = (
         '<span class="vt-grip" data-edge="start" title="drag to move the start"></span>'
@@ -96,6 +101,7 @@ def _bar(interval: Interval, span: float, name: str, color: str | None = None) -
         else ""
     )
     kind, paint = (" vt-yours", "") if grips else ("", f"background:{color}")
+    kind += outside
     return (
         f'<div class="vt-bar{kind}" style="left:{left:.3f}%;width:{width:.3f}%;{paint}" '
         f'data-start="{_num(start)}" data-end="{_num(end)}" '

@@ -5,6 +5,7 @@ The Studio edits intervals on its own HTML timeline, app.editor, drawn from the 
 from __future__ import annotations
 
 import html
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -48,14 +49,22 @@ class Caption:
     text: str
 
 
+MAX_STRETCH = 2.0  # a model's interval past the video's end stretches the axis this far at most
+MAX_SPAN_S = 86_400.0  # without a known duration, an axis of a day at most
+
+
 def span_of(data: TimelineData) -> float:
-    """The x-axis length: the duration, stretched to fit any interval that runs past it."""
+    """The x-axis length: the duration, stretched to fit a model's or the truth's interval
+    that runs past it (up to MAX_STRETCH times the duration). The annotator's own interval
+    never stretches it: an impossible typed one is drawn at the lane's edge instead."""
     ends = [data.duration or 0.0]
-    for interval in (data.predicted, data.truth, data.corrected, *data.step_times):
+    for interval in (data.predicted, data.truth, *data.step_times):
         if interval:
             ends.append(max(interval))
     ends.extend(data.frame_times)
-    return max(ends) or 1.0
+    finite = [end for end in ends if math.isfinite(end)]
+    cap = data.duration * MAX_STRETCH if data.duration else MAX_SPAN_S
+    return min(max(finite, default=0.0), cap) or 1.0
 
 
 def _bar(row: str, interval: Interval, color: str, name: str, span: float) -> go.Bar:

@@ -64,8 +64,11 @@ function yoursBar() {
 function drawYours(start, end) {
   const bar = yoursBar();
   const label = `Yours: ${start.toFixed(1)}–${end.toFixed(1)} s`;
-  bar.style.left = `${(100 * start) / span()}%`;
-  bar.style.width = `${Math.max((100 * (end - start)) / span(), 0.4)}%`;
+  // An impossible interval (typed before the form refuses it) stays on the lane, at its edge.
+  const [lo, hi] = [clamp(start, 0, span()), clamp(end, 0, span())];
+  bar.style.left = `${(100 * lo) / span()}%`;
+  bar.style.width = `${Math.max((100 * (hi - lo)) / span(), 0.4)}%`;
+  bar.classList.toggle("vt-outside", lo !== start || hi !== end);
   bar.dataset.start = start;
   bar.dataset.end = end;
   bar.title = label;

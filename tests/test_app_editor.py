@@ -87,3 +87,26 @@ def test_a_long_video_draws_a_bounded_number_of_frame_ticks():
 )
 def test_axis_marks_fall_on_round_seconds(span, expected):
     assert ticks(span) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(
+    ("corrected", "left", "width"),
+    [
+        ((-5.0, 10.0), "0.000", "50.000"),
+        ((5.0, 30.0), "25.000", "75.000"),
+        ((1e12, 15.0), "75.000", "25.000"),
+    ],
+)
+def test_an_impossible_interval_is_drawn_inside_its_lane_and_marked(corrected, left, width):
+    page = editor_html(TimelineData(duration=20.0, corrected=corrected))
+    assert f'class="vt-bar vt-yours vt-outside" style="left:{left}%;width:{width}%;' in page
+
+
+def test_a_wild_time_never_makes_a_wild_axis():
+    from app.editor import MAX_TICKS
+    from app.timeline import span_of
+
+    assert len(ticks(1e12)) <= MAX_TICKS + 1  # was a loop over a billion marks
+    assert span_of(TimelineData(duration=20.0, predicted=(3.0, 1e12))) == 40.0
+    assert span_of(TimelineData(duration=20.0, corrected=(3.0, 1e12))) == 20.0
+    assert span_of(TimelineData(predicted=(0.0, float("inf")))) == 1.0

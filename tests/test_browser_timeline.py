@@ -87,6 +87,22 @@ def test_a_drag_never_leaves_the_video(studio):
         wait_for_number(page, "fix-start", 19.9)
 
 
+@pytest.mark.parametrize(("start", "end"), [("-5", "10"), ("5", "30"), ("1e12", "15")])
+def test_an_impossible_typed_interval_stays_on_its_lane(studio, start, end):
+    _, url = studio
+    with browser_page(url) as page:
+        open_item(page, f"typist{start}", "sample_fall.mp4")
+        fill(page, "fix-start", start)
+        fill(page, "fix-end", end)
+        page.wait_for_selector("#timeline .vt-yours.vt-outside")
+        track = page.locator('#timeline [data-lane="Yours"] .vt-track').bounding_box()
+        bar = page.locator("#timeline .vt-yours").bounding_box()
+        assert (
+            bar["x"] >= track["x"] - 1
+            and bar["x"] + bar["width"] <= track["x"] + track["width"] + 1
+        )
+
+
 def test_drawing_on_an_empty_lane_makes_a_new_interval(studio):
     _, url = studio
     with browser_page(url) as page:
