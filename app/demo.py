@@ -49,6 +49,7 @@ class Recording:
     item: ItemRecord
     result: Result
     run: RunRecord | None = None  # None: no model run yet, `result` is the reference annotation
+    live: bool = False  # a run this visitor just made, not a recording replayed
 
     @property
     def recorded(self) -> bool:
@@ -159,7 +160,7 @@ def recording_label(rec: Recording) -> str:
             "model run has been recorded for this video yet"
         )
     run, settings = rec.run, rec.run.settings
-    parts = [f"Recorded run · {task}", display_name(run.checkpoint)]
+    parts = [f"{'Live' if rec.live else 'Recorded'} run · {task}", display_name(run.checkpoint)]
     parts.append("think" if settings.get("think", True) else "no think")
     fps, frames = settings.get("sample_fps") or run.fps, settings.get("frames") or run.frames
     if fps and frames:
@@ -170,15 +171,18 @@ def recording_label(rec: Recording) -> str:
     if seconds:
         parts.append(f"took {seconds:.1f} s")
     when = run.created_at.strftime("%Y-%m-%d %H:%M UTC")
-    parts.append(f"recorded {when}" + (f" by {run.created_by}" if run.created_by else ""))
+    verb = "run" if rec.live else "recorded"
+    parts.append(f"{verb} {when}" + (f" by {run.created_by}" if run.created_by else ""))
     return " · ".join(parts)
 
 
 def badge_html(rec: Recording | None) -> str:
-    """The label above a replay: RECORDED or REFERENCE, then the details (escaped)."""
+    """The label above a replay: LIVE, RECORDED or REFERENCE, then the details (escaped)."""
     if rec is None:
         return '<div class="vau-badge none">Nothing recorded for this task yet.</div>'
     kind, word = ("recorded", "● RECORDED") if rec.recorded else ("reference", "REFERENCE")
+    if rec.live:
+        kind, word = "live", "● LIVE"
     return (
         f'<div class="vau-badge {kind}"><b>{word}</b> '
         f"<span>{html.escape(recording_label(rec))}</span></div>"
@@ -368,4 +372,5 @@ def recording_of_run(store: Store, session: Session) -> Recording | None:
     """The recording a finished live run became (None when it was not stored)."""
     if session.run_id is None or session.item_id is None or session.result is None:
         return None
-    return Recording(store.get_item(session.item_id), session.result, store.get_run(session.run_id))
+    item, run = store.get_item(session.item_id), store.get_run(session.run_id)
+    return Recording(item, session.result, run, live=True)

@@ -159,7 +159,8 @@ def test_a_live_run_from_the_demo_is_stored_but_replaces_nobodys_demo(live):
     before = call_streamed(client, "demo_open", video, "grounding")
     assert "REFERENCE" in before["Demo badge"]
     out = call_streamed(client, "demo_live", "stakeholder")
-    assert "Done." in out["Demo status"] and "● RECORDED" in out["Demo badge"]
+    assert "Done." in out["Demo status"] and "● LIVE" in out["Demo badge"]
+    assert "RECORDED" not in out["Demo badge"] and "Live run · Grounding" in out["Demo badge"]
     assert "scripted" in out["Demo badge"] and "Step 1 of 3" in out["Steps"]
     (run,) = demo.studio.store.runs(item_id(demo, "sample_fight.mp4", "grounding"))
     assert run.created_by == "stakeholder" and run.interval == (6.0, 12.0)
