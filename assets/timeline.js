@@ -86,7 +86,8 @@ function followFields() {
   if (!lanes() || drag) return;
   const [a, b] = [fieldValue("fix-start"), fieldValue("fix-end")];
   const bar = lanes().querySelector(".vt-yours");
-  if (Number.isFinite(a) && Number.isFinite(b)) {
+  // 0 / 0 is the protocol's Normal marker, and what empty number fields show: no interval.
+  if (Number.isFinite(a) && Number.isFinite(b) && !(a === 0 && b === 0)) {
     const [start, end] = [Math.min(a, b), Math.max(a, b)];
     if (!bar || num(bar.dataset.start) !== start || num(bar.dataset.end) !== end) {
       drawYours(start, end);

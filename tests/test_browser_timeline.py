@@ -87,6 +87,14 @@ def test_a_drag_never_leaves_the_video(studio):
         wait_for_number(page, "fix-start", 19.9)
 
 
+def test_a_fresh_page_draws_no_interval_of_yours(studio):
+    _, url = studio
+    with browser_page(url) as page:
+        page.wait_for_selector("#timeline .vt")
+        page.wait_for_timeout(500)  # the lane follows the fields every few frames
+        assert page.locator("#timeline .vt-yours").count() == 0
+
+
 @pytest.mark.parametrize(("start", "end"), [("-5", "10"), ("5", "30"), ("1e12", "15")])
 def test_an_impossible_typed_interval_stays_on_its_lane(studio, start, end):
     _, url = studio
