@@ -32,8 +32,7 @@ from app.state import Form, Session
 from app.steps import clamp, replace_step, seek_time
 from app.timeline import timeline_figure
 from inference.errors import StudioError
-from inference.tasks import DEFAULT_FPS
-from inference.video import DEFAULT_MAX_FRAMES
+from inference.tasks import DEFAULT_FPS, DEFAULT_MAX_FRAMES
 
 # Reads the player's current time into the first input of the event (for "from player").
 PLAYER_TIME_JS = """

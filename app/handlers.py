@@ -39,8 +39,7 @@ from inference.errors import ModelUnavailable, StudioError, VideoError
 from inference.export_layout import DATASET_INFO
 from inference.parse import Result
 from inference.prompts import DEFAULT as DEFAULT_TEMPLATES
-from inference.tasks import DEFAULT_FPS, TASKS
-from inference.video import DEFAULT_MAX_FRAMES
+from inference.tasks import DEFAULT_FPS, DEFAULT_MAX_FRAMES, TASKS
 from train.card import list_checkpoints
 
 UPLOAD_SOURCE = "upload"
@@ -237,6 +236,10 @@ def queue_choices(
     `include` (the one just opened, e.g. an upload) is listed first if the filter left it out."""
     filters = filters or QueueFilter()
     states = studio.store.statuses_of(who) if who else {}
+
+    def state_of(item: ItemRecord) -> str | None:
+        return states.get(item.id, NEW) if who else None
+
     choices: list[tuple[str, int]] = []
     offset = 0
     # Imported VAU-Bench rows often have no video on this machine; page past them.
@@ -246,7 +249,7 @@ def queue_choices(
         )
         for item in items:
             here = bool(item.video.path and Path(item.video.path).is_file())
-            state = states.get(item.id, NEW) if who else None
+            state = state_of(item)
             if (here or not filters.video_here) and filters.state in (None, state):
                 choices.append((queue_label(item, state), item.id))
         if len(items) < page:
@@ -255,8 +258,7 @@ def queue_choices(
     choices = choices[:limit]
     if include is not None and all(item_id != include for _, item_id in choices):
         item = studio.store.get_item(include)
-        state = states.get(item.id, NEW) if who else None
-        choices.insert(0, (queue_label(item, state), item.id))
+        choices.insert(0, (queue_label(item, state_of(item)), item.id))
     return choices
 
 

@@ -14,8 +14,7 @@ from app.settings import DEVICES, QUANTS
 from app.state import Session
 from app.timeline import TimelineData
 from inference.rubric import CRITERIA
-from inference.tasks import CLASSES, DEFAULT_FPS
-from inference.video import DEFAULT_MAX_FRAMES
+from inference.tasks import CLASSES, DEFAULT_FPS, DEFAULT_MAX_FRAMES
 from train.card import SUMMARY_COLUMNS
 
 TASK_CHOICES = [(label, task) for task, label in TASK_LABELS.items()]

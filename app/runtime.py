@@ -145,11 +145,13 @@ class StopSwitches:
     def take_over(self, session: str) -> StopFlag:
         """A fresh switch for `session` that also ends the run it replaces (a new demo pick
         ends the replay still typing)."""
+        event = StopFlag()
         with self._lock:
             previous = self._events.get(session)
+            self._events[session] = event
         if previous is not None:
             previous.set()
-        return self.arm(session)
+        return event
 
     def current(self, session: str, event: StopFlag) -> bool:
         """True while `event` is the session's newest switch (no later run took over)."""

@@ -102,6 +102,29 @@ def paired(a: Sequence[float], b: Sequence[float], options: Resampling = DEFAULT
                   permutation_p(diff, options))  # fmt: skip
 
 
+def paired_statistic(
+    statistic: Callable[[list], float], a: Sequence, b: Sequence, options: Resampling = DEFAULT
+) -> Paired:
+    """`paired` for a statistic that is not a mean of per-video values (e.g. a pooled AUC):
+    `statistic(videos)` is recomputed on each resample, and on each random swap of A and B."""
+    first, second = list(a), list(b)
+    if len(first) != len(second) or not first:
+        raise ValueError("a paired comparison needs the same videos on both sides")
+    observed = statistic(second) - statistic(first)
+    draws = np.array([statistic([second[i] for i in picks]) - statistic([first[i] for i in picks])
+                      for picks in options.indices(len(first))])  # fmt: skip
+    draws = draws[np.isfinite(draws)]
+    ci = options.bounds(draws) if draws.size else [0.0, 0.0]
+    extreme = 0
+    swaps = np.random.default_rng(options.seed + 1).random((options.resamples, len(first))) < 0.5
+    for swap in swaps:
+        one = [s if flip else f for f, s, flip in zip(first, second, swap, strict=True)]
+        other = [f if flip else s for f, s, flip in zip(first, second, swap, strict=True)]
+        extreme += abs(statistic(other) - statistic(one)) >= abs(observed) - 1e-12
+    p = (1 + extreme) / (1 + options.resamples)
+    return Paired(statistic(first), statistic(second), observed, ci, float(p))
+
+
 def permutation_p(diff: np.ndarray, options: Resampling = DEFAULT) -> float:
     """Two-sided paired permutation p-value: how often swapping A and B per video at random
     gives a mean difference at least as far from 0 as the one observed."""

@@ -16,9 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from inference.bootstrap import Paired, Resampling, paired
+from inference.bootstrap import Paired, Resampling, paired, paired_statistic
 from inference.framewise import average_precision, pooled, roc_auc
 from inference.score_command import add_resampling_args, made_by_line, resampling
 from inference.scoring import (
@@ -27,6 +25,7 @@ from inference.scoring import (
     PredictionsError,
     Score,
     check_scorable,
+    first_record,
     read_predictions,
     score_predictions,
 )
@@ -88,30 +87,16 @@ def compare_scores(a: Score, b: Score, options: Resampling) -> dict[str, Paired]
 
 
 def _frame_comparisons(a: Score, b: Score, options: Resampling) -> dict[str, Paired]:
-    """frame AUC / AP: bootstrap the difference and permute A and B per video."""
+    """frame AUC / AP over the videos both scored, recomputed per resample and swap."""
     left = {f.video: f for f in a.frames}
     right = {f.video: f for f in b.frames}
     videos = sorted(set(left) & set(right))
-    found = {}
-    for name, statistic in (("frame_auc", roc_auc), ("frame_ap", average_precision)):
-
-        def value(frames, stat=statistic) -> float:
-            return stat(*pooled(frames))
-
-        first, second = [left[v] for v in videos], [right[v] for v in videos]
-        observed = value(second) - value(first)
-        draws = np.array([value([second[i] for i in p]) - value([first[i] for i in p])
-                          for p in options.indices(len(videos))])  # fmt: skip
-        rng = np.random.default_rng(options.seed + 1)
-        extreme = 0
-        for swap in rng.random((options.resamples, len(videos))) < 0.5:
-            one = [s if flip else f for f, s, flip in zip(first, second, swap, strict=True)]
-            other = [f if flip else s for f, s, flip in zip(first, second, swap, strict=True)]
-            extreme += abs(value(other) - value(one)) >= abs(observed) - 1e-12
-        ci = options.bounds(draws[np.isfinite(draws)]) if np.isfinite(draws).any() else [0, 0]
-        p = (1 + extreme) / (1 + options.resamples)
-        found[name] = Paired(value(first), value(second), observed, ci, float(p))
-    return found
+    first, second = [left[v] for v in videos], [right[v] for v in videos]
+    return {
+        name: paired_statistic(lambda frames, stat=stat: stat(*pooled(frames)), first, second,
+                               options)
+        for name, stat in (("frame_auc", roc_auc), ("frame_ap", average_precision))
+    }  # fmt: skip
 
 
 def disagreements(a: Score, b: Score, raw: tuple[dict, dict]) -> dict[str, list[dict]]:
@@ -154,7 +139,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     for path, found in zip(args.pred, files, strict=True):
         check_scorable(found, args.task, Path(path).name)
         scores.append(score_predictions(bench.rows, found.records, args.task, args.reader))
-    first = [next(iter(found.records.values())) for found in files]
+    first = [first_record(found, args.task) for found in files]
     unfair = unfair_settings(first[0].get("settings") or {}, first[1].get("settings") or {})
     if unfair and not args.allow_mixed:
         named = ", ".join(f"{k} {a!r} vs {b!r}" for k, (a, b) in unfair.items())

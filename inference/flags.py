@@ -8,8 +8,7 @@ import argparse
 from inference.backends import BACKENDS, DEFAULT_TIMEOUT_S, BackendOptions
 from inference.generation import DEFAULT_MAX_NEW_TOKENS
 from inference.model import DEVICES, QUANTS
-from inference.tasks import DEFAULT_FPS
-from inference.video import DEFAULT_MAX_FRAMES
+from inference.tasks import DEFAULT_FPS, DEFAULT_MAX_FRAMES
 
 
 def add_model_args(parser: argparse.ArgumentParser) -> None:

@@ -20,6 +20,7 @@ from inference.scoring import (
     SCORED_TASKS,
     PredictionsError,
     check_scorable,
+    first_record,
     format_intervals,
     format_score,
     merge_predictions,
@@ -96,18 +97,18 @@ def cmd_score(args: argparse.Namespace) -> int:
     check_scorable(found, args.task, name)
     for note in _score_notes(found, score):
         print(f"note: {note}", file=sys.stderr)
+    first = first_record(found, args.task)
     ci = score_intervals(score, options)
     if args.json:
         print(json.dumps(score.to_dict(items=args.items) | {"ci": ci}))
     else:
         print(format_score(score, title=f"{Path(args.csv).name} ← {name}"))
         print(format_intervals(ci, score, options))
-        print(made_by_line(next(iter(found.records.values()))))
+        print(made_by_line(first))
     if args.report:
         from inference.report import write_report  # plotly loads only when a report is asked for
 
         title = f"{Path(args.csv).name}: {args.task} ({name})"
-        first = next(iter(found.records.values()))
         made_by = (first.get("settings") or {}) | {"provenance": first.get("provenance")}
         for path in write_report(score, args.report, title, made_by, ci):
             print(f"wrote {path}", file=sys.stderr)

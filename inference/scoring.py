@@ -18,7 +18,15 @@ from inference import protocol
 from inference.bootstrap import DEFAULT as DEFAULT_RESAMPLING
 from inference.bootstrap import Resampling, intervals, statistic_interval
 from inference.errors import StudioError
-from inference.framewise import BIN_S, VideoFrames, video_frames
+from inference.framewise import (
+    BIN_S,
+    VideoFrames,
+    average_precision,
+    frame_figures,
+    pooled,
+    roc_auc,
+    video_frames,
+)
 from inference.parse import parse_response
 from inference.specs import SPECS, scored_tasks, spec
 from inference.vaubench import BenchRow
@@ -116,12 +124,12 @@ def check_scorable(found: PredictionFile, task: str, name: str) -> None:
     """PredictionsError, in one line, when `found` cannot give one true figure for `task`:
     it holds no prediction of that task, a video twice, or predictions of mixed settings."""
     tasks = sorted({str(r.get("task", task)) for r in found.records.values()})
+    if not tasks:
+        raise PredictionsError(f"{name} holds no predictions")
     if task not in tasks:
-        held = " and ".join(tasks) or "no"
         raise PredictionsError(
-            f"{name} holds {held} predictions, not {task}: score it with --task {tasks[0]}"
-            if tasks
-            else f"{name} holds no predictions"
+            f"{name} holds {' and '.join(tasks)} predictions, not {task}: "
+            f"score it with --task {tasks[0]}"
         )
     if duplicates := found.duplicates():
         video, where = next(iter(duplicates.items()))
@@ -129,21 +137,20 @@ def check_scorable(found: PredictionFile, task: str, name: str) -> None:
             f"{len(duplicates)} videos have more than one prediction in {name}, e.g. {video} "
             f"({', '.join(where)}): were two runs joined? Keep one line per video"
         )
-    settings = {
-        json.dumps([(r.get("settings") or {}).get(k) for k in SETTING_KEYS])
-        for r in found.records.values()
-        if r.get("task", task) == task
-    }
-    if len(settings) > 1:
-        differ = [
-            key
-            for index, key in enumerate(SETTING_KEYS)
-            if len({json.dumps(json.loads(s)[index]) for s in settings}) > 1
-        ]
+    settings = [r.get("settings") or {} for r in found.records.values()
+                if r.get("task", task) == task]  # fmt: skip
+    differ = [key for key in SETTING_KEYS if len({json.dumps(s.get(key)) for s in settings}) > 1]
+    if differ:
         raise PredictionsError(
             f"{name} mixes predictions made with different settings ({', '.join(differ)}): "
             "score each run on its own"
         )
+
+
+def first_record(found: PredictionFile, task: str) -> dict[str, Any]:
+    """The first prediction of `task` in a file check_scorable accepted: its settings and
+    provenance are every line's."""
+    return next(r for r in found.records.values() if r.get("task", task) == task)
 
 
 def _prediction(line: str) -> dict[str, Any] | None:
@@ -222,8 +229,6 @@ class Score:
         result: dict[str, Any] = dict(self.metrics)
         result["format_rate"] = self.format_rate
         if self.task == "grounding":
-            from inference.framewise import frame_figures
-
             result |= {"false_alarm": self.false_alarm, "false_alarm_n": len(self.alarms)}
             result |= frame_figures(self.frames) | {"frame_bin_s": BIN_S}
         result |= {"per_class": self.per_class, "per_source": self.per_source}
@@ -359,8 +364,6 @@ def score_intervals(
         alarms = [100.0 * stated for stated in score.alarms.values()]
         found |= intervals({"false_alarm": alarms}, options)
     if score.frames:
-        from inference.framewise import average_precision, pooled, roc_auc
-
         frames = score.frames
         for name, statistic in (("frame_auc", roc_auc), ("frame_ap", average_precision)):
             picked = statistic_interval(

@@ -26,9 +26,9 @@ import numpy as np
 
 from inference.errors import VideoError
 from inference.seeking import SeekMiss, packet_index, read_seeking
+from inference.tasks import DEFAULT_MAX_FRAMES
 
 PATCH = 28  # pixels per side of one visual token (ViT patch 14, spatial merge 2)
-DEFAULT_MAX_FRAMES = 768  # VAU-R1's cap on sampled frames; the pixel budget usually binds first
 FRAME_FACTOR = 2  # frames per visual token (temporal patch 2): frame counts stay even
 MIN_BUDGET_FRAMES = 4  # the token budget never cuts a video below this many frames
 MAX_ASPECT_RATIO = 200  # Qwen's processor refuses frames more elongated than this

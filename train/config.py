@@ -19,7 +19,7 @@ from inference.errors import StudioError
 from inference.export_layout import RECIPE_FORMATS
 from inference.generation import DEFAULT_MAX_NEW_TOKENS
 from inference.model import DEVICES, QUANTS
-from inference.video import DEFAULT_MAX_FRAMES
+from inference.tasks import DEFAULT_MAX_FRAMES
 
 RECIPES: tuple[str, ...] = ("sft", "grpo")
 DEFAULT_LR = {"sft": 2e-5, "grpo": 1e-6}

@@ -14,7 +14,8 @@ from typing import Any
 
 from inference.cache import cached_sample_video
 from inference.export_layout import MANIFEST, RECIPE_FORMATS, TRAIN_FILE, VALIDATION_FILE
-from inference.video import DEFAULT_MAX_FRAMES, Clip, SamplingOptions
+from inference.tasks import DEFAULT_MAX_FRAMES
+from inference.video import Clip, SamplingOptions
 from train.config import TrainError
 
 # recipe: the export format it reads, and the key of each record's chat

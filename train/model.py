@@ -4,7 +4,6 @@ optionally wrapped in LoRA adapters, and saved back as a checkpoint the Studio l
 from __future__ import annotations
 
 import shutil
-from dataclasses import replace
 from pathlib import Path
 
 from inference.errors import ModelUnavailable
@@ -24,12 +23,13 @@ def load_for_training(config: TrainConfig, checkpoint: Path | None = None) -> Lo
     trainer, whose raw state-dict load misses transformers 5's renamed keys. Under LoRA the base
     loads as usual and the trainer loads the adapters (`loop.AdapterCheck` verifies them).
     """
-    source = str(checkpoint) if checkpoint and not config.lora else config.model
-    options = LoadOptions(model=source, quant=config.quant, device=config.device)
+    resumed = checkpoint is not None and not config.lora
+    source = str(checkpoint) if resumed else config.model
+    options = LoadOptions(model=source, quant=config.quant, device=config.device, strict=resumed)
     try:
-        loaded = load_model(replace(options, strict=source != config.model))
+        loaded = load_model(options)
     except ModelUnavailable as error:
-        if source == config.model:
+        if not resumed:
             raise
         raise TrainError(
             f"cannot resume from {source}: {error}; delete it or use another --out"
