@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import gradio as gr
 
+from annotate.export_options import FORMATS as EXPORT_FORMATS
 from app import demo, editor, handlers, hotkeys, views
 from app.handlers import Studio
 from app.labels import ALL, ITEM_STATES, TASK_LABELS
@@ -13,6 +14,7 @@ from app.roles import hf_sign_in, login_configured
 from app.settings import DEVICES, QUANTS
 from app.state import Session
 from app.timeline import TimelineData
+from inference.export_layout import RECIPE_FORMATS
 from inference.rubric import CRITERIA
 from inference.tasks import CLASSES, DEFAULT_FPS, DEFAULT_MAX_FRAMES
 from train.card import SUMMARY_COLUMNS
@@ -24,7 +26,6 @@ ANSWER_INFO = {
     "qa": "the option's letter, A to D",
     "description": "what happens in the video",
 }
-EXPORT_FORMATS = ("vau-csv", "trl-sft", "trl-grpo", "dpo", "sharegpt")
 
 
 @dataclass(slots=True, eq=False)
@@ -382,7 +383,10 @@ def _progress_tab(s: Screen) -> None:
     gr.Markdown("#### Export training data")
     with gr.Row():
         s.export_format = gr.Dropdown(
-            list(EXPORT_FORMATS), value="trl-sft", label="Format", elem_id="export-format"
+            list(EXPORT_FORMATS),
+            value=RECIPE_FORMATS["sft"],
+            label="Format",
+            elem_id="export-format",
         )
         s.export_status = gr.Dropdown(
             ["approved", "submitted", "all"],
