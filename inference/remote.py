@@ -277,13 +277,13 @@ class RemoteEngine:
 
 def make_client(options: ServerOptions) -> Any:
     """An OpenAI client for the server: its retries for refused connections and 5xx, timeouts."""
-    import httpx
     import openai
 
     return openai.OpenAI(
         base_url=options.base_url,
         api_key=options.api_key,
-        timeout=httpx.Timeout(options.timeout_s, connect=CONNECT_TIMEOUT_S),
+        # openai's own Timeout: the type of the transport it ships with (httpx2 since 3.57)
+        timeout=openai.Timeout(options.timeout_s, connect=CONNECT_TIMEOUT_S),
         max_retries=options.max_retries,
     )
 
@@ -292,19 +292,19 @@ def explain(
     error: BaseException, options: ServerOptions, mid_answer: bool = False
 ) -> GenerationError:
     """One line for any failure talking to the server (`mid_answer`: once it had answered)."""
-    import httpx
+    import httpx2  # openai's transport: a dropped stream raises its errors unwrapped
     import openai
 
     url = options.base_url
     detail = first_line(error)
-    if isinstance(error, openai.APITimeoutError | httpx.TimeoutException):
+    if isinstance(error, openai.APITimeoutError | httpx2.TimeoutException):
         return ServerError(f"{url} did not answer within {options.timeout_s:g} s")
-    if mid_answer and isinstance(error, openai.APIConnectionError | httpx.HTTPError):
+    if mid_answer and isinstance(error, openai.APIConnectionError | httpx2.HTTPError):
         return ServerError(f"the server at {url} dropped the connection mid-answer ({detail})")
     if isinstance(error, openai.APIConnectionError):
         cause = first_line(error.__cause__) if error.__cause__ else detail
         return ServerError(f"cannot reach the server at {url}: {cause}")
-    if isinstance(error, httpx.HTTPError):
+    if isinstance(error, httpx2.HTTPError):
         return ServerError(f"cannot talk to the server at {url}: {detail}")
     if isinstance(error, openai.APIStatusError):
         message = _status_message(error)
