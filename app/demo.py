@@ -27,8 +27,10 @@ from annotate.errors import InvalidInput
 from annotate.records import ItemRecord, PinRecord, RunRecord, VideoRecord
 from annotate.store import Store
 from app.gpu import on_space
-from app.handlers import RunRequest, Studio, video_of, with_run
+from app.items import video_of, with_run
 from app.labels import TASK_LABELS
+from app.runs import RunRequest
+from app.services import Studio
 from app.settings import Settings
 from app.state import Session
 from inference import protocol

@@ -10,7 +10,7 @@ on a Space) the decorator returns the function itself.
 A fork copies memory one way, once. So what must cross it after the fork does so explicitly:
 Stop is a `StopFlag` (a flag file the worker sees as soon as this process sets it), and the
 engine's caches filled in the worker come back as values that this process adopts
-(`handlers.stream_held`), to be copied into the next worker.
+(`app.runs.stream_held`), to be copied into the next worker.
 
 Duration asked of ZeroGPU (shorter requests queue sooner), in seconds:
     clamp(BASE_S + frames * PER_FRAME_S + max_new_tokens * PER_TOKEN_S, MIN_S, MAX_S)

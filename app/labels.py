@@ -15,6 +15,7 @@ TASK_LABELS = {
     "qa": "Question answering",
     "description": "Description",
 }
+TASK_CHOICES = [(label, task) for task, label in TASK_LABELS.items()]  # (shown, value) pairs
 
 
 def item_label(item: ItemRecord) -> str:

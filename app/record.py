@@ -15,12 +15,13 @@ from collections.abc import Callable, Sequence
 
 from annotate.records import RunRecord
 from annotate.store import Store
-from app import demo, handlers
-from app.handlers import RunRequest, Studio
+from app import demo, items
+from app.runs import RunRequest
 from app.runtime import ModelSlot
+from app.services import Studio
 from app.settings import from_sources
 from inference.argparsing import ArgumentParser
-from inference.errors import ModelUnavailable, StudioError
+from inference.errors import ModelUnavailable, StudioError, first_line
 from inference.tasks import TASKS
 
 
@@ -38,9 +39,9 @@ def record(
             rec = entry.recordings.get(task)
             if rec is None:
                 continue  # the video has no item for this task (e.g. no QA question)
-            session = handlers.open_item(studio, rec.item.id)
+            session = items.open_item(studio, rec.item.id)
             request = RunRequest(task, think, question=rec.item.question, options=rec.item.options)
-            updates = handlers.run_model(studio, session, request, threading.Event(), who)
+            updates = runs.run_model(studio, session, request, threading.Event(), who)
             last = deque(updates, maxlen=1)  # the finished run; the partial texts are not needed
             if not last or last[0].session.run_id is None:
                 continue
@@ -66,13 +67,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             Store(settings.db_url, allow_self_review=settings.allow_self_review),
             ModelSlot(backend=settings.backend_options),
         )
-        handlers.import_samples(studio)
+        items.import_samples(studio)
         status = studio.models.load(settings.model, settings.quant, settings.device)
         if status.state != "ready":
             raise ModelUnavailable(status.message)
         runs = record(studio, own.tasks, think=not own.no_think)
     except StudioError as error:
-        print(f"error: {handlers.message_of(error)}", file=sys.stderr)
+        print(f"error: {first_line(error)}", file=sys.stderr)
         return 2
     print(f"recorded {len(runs)} runs with {settings.model} into {studio.store.where}")
     return 0

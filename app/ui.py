@@ -9,12 +9,9 @@ import gradio as gr
 
 from annotate.backup import Backups, restore_if_empty, target_from_spec
 from annotate.store import Store
-from app import handlers, hotkeys
-from app.demo_events import wire_demo
-from app.events import wire
-from app.handlers import Studio
-from app.layout import build_layout
+from app import hotkeys, items, tabs
 from app.runtime import ModelSlot
+from app.services import Studio
 from app.settings import ROOT, Settings
 
 log = logging.getLogger("vau.studio")
@@ -59,13 +56,11 @@ def build_app(
         backups.start()
     name = _engine_name(engine, settings) if engine is not None else None
     studio = Studio(settings, store, ModelSlot(engine, name, settings.backend_options))
-    handlers.import_samples(studio)
+    items.import_samples(studio)
     if engine is None and settings.model:
         studio.models.load_in_background(settings.model, settings.quant, settings.device)
     with gr.Blocks(title="VAU-R1 Studio") as demo:
-        screen = build_layout(studio)
-        wire(screen, studio, demo)
-        wire_demo(screen, studio, demo)
+        tabs.build(studio, demo)
     demo.queue(default_concurrency_limit=4)
     demo.studio = studio  # the services, for the launcher and tests
     demo.backups = backups

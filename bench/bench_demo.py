@@ -30,8 +30,9 @@ from gradio_client import Client  # noqa: E402
 from annotate.importer import import_csv  # noqa: E402
 from annotate.store import Store  # noqa: E402
 from app import demo, record  # noqa: E402
-from app.handlers import Studio, import_samples  # noqa: E402
+from app.items import import_samples  # noqa: E402
 from app.runtime import ModelSlot  # noqa: E402
+from app.services import Studio  # noqa: E402
 from inference.tiny import make_tiny  # noqa: E402
 from tests.app_helpers import free_port, item_id, launch, studio_settings  # noqa: E402
 

@@ -35,10 +35,11 @@ def test_importing_annotate_loads_neither_torch_nor_gradio():
 
 
 def test_the_studio_service_layer_loads_no_ui_or_model_code():
-    # app.handlers is what the page and gradio_client call: no Gradio, plotly or torch in it.
+    # The tabs' work is what the page and gradio_client call: no Gradio, plotly or torch in it.
     code = (
         "import sys\n"
-        "import app.handlers, app.labels, app.state\n"
+        "import app.items, app.runs, app.corrections, app.review, app.progress\n"
+        "import app.checkpoints, app.services, app.fields, app.labels, app.state\n"
         "heavy = sorted(m for m in sys.modules if m.split('.')[0] in "
         "('torch', 'gradio', 'plotly', 'transformers'))\n"
         "print(heavy)\n"

@@ -14,8 +14,9 @@ from gradio_client import Client
 from annotate.store import Store
 from app import demo as gallery
 from app import record, views
-from app.handlers import Studio, import_samples
+from app.items import import_samples
 from app.runtime import ModelSlot
+from app.services import Studio
 from inference.parse import Result
 from inference.protocol import without_tags
 from tests.app_helpers import (

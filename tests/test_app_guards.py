@@ -7,9 +7,10 @@ import threading
 import pytest
 
 from annotate.store import Store
-from app import handlers
-from app.handlers import RunRequest, Studio
+from app import items, runs
+from app.runs import RunRequest
 from app.runtime import ModelSlot, RateLimited, RunLimiter
+from app.services import Studio
 from app.settings import Settings, SettingsError, from_sources
 from inference.errors import VideoError
 from tests.app_helpers import ROOT, ScriptedEngine
@@ -88,24 +89,24 @@ def guarded(tmp_path):
 def test_an_upload_longer_than_the_limit_is_refused_and_not_kept(guarded, tmp_path):
     studio = guarded(max_video_s=10.0)
     with pytest.raises(VideoError, match="is 18 s long; this Studio accepts videos up to 10 s"):
-        handlers.open_upload(studio, str(FIGHT), "grounding")
+        items.open_upload(studio, str(FIGHT), "grounding")
     assert not (tmp_path / "uploads").exists()
 
 
 def test_an_upload_within_the_limit_opens(guarded):
     studio = guarded(max_video_s=60.0)
-    session = handlers.open_upload(studio, str(FIGHT), "grounding")
+    session = items.open_upload(studio, str(FIGHT), "grounding")
     assert session.duration == pytest.approx(18.0, abs=0.2)
 
 
 def test_run_model_stops_a_user_at_the_hourly_limit(guarded):
     studio = guarded(runs_per_hour=1)
-    session = handlers.open_upload(studio, str(FIGHT), "grounding")
+    session = items.open_upload(studio, str(FIGHT), "grounding")
     request = RunRequest(task="grounding", max_frames=8)
-    *_, done = handlers.run_model(studio, session, request, threading.Event(), "ann")
+    *_, done = runs.run_model(studio, session, request, threading.Event(), "ann")
     assert done.done
     with pytest.raises(RateLimited):
-        list(handlers.run_model(studio, done.session, request, threading.Event(), "ann"))
+        list(runs.run_model(studio, done.session, request, threading.Event(), "ann"))
 
 
 def _quota_exhausted(*args, **kwargs):
@@ -125,16 +126,16 @@ def test_an_exhausted_gpu_quota_is_a_clear_message_and_nothing_is_stored(guarded
     from app.gpu import GpuUnavailable
 
     studio = guarded()
-    monkeypatch.setattr(handlers, "generate", _quota_exhausted)
-    session = handlers.open_upload(studio, str(FIGHT), "grounding")
+    monkeypatch.setattr(runs, "generate", _quota_exhausted)
+    session = items.open_upload(studio, str(FIGHT), "grounding")
     request = RunRequest(task="grounding", max_frames=8)
     with pytest.raises(
         GpuUnavailable, match=r"GPU quota is used up for now .*Try again in 0:07:12"
     ):
-        list(handlers.run_model(studio, session, request, threading.Event(), "ann"))
+        list(runs.run_model(studio, session, request, threading.Event(), "ann"))
     assert studio.store.counts().runs == 0
     monkeypatch.undo()  # the quota comes back: the next run works
-    *_, done = handlers.run_model(studio, session, request, threading.Event(), "ann")
+    *_, done = runs.run_model(studio, session, request, threading.Event(), "ann")
     assert done.done and studio.store.counts().runs == 1
 
 
@@ -143,7 +144,7 @@ def test_the_studio_shows_the_quota_message_in_the_run_status(tmp_path, monkeypa
 
     from tests.app_helpers import call, item_id, launch, studio_settings
 
-    monkeypatch.setattr(handlers, "generate", _quota_exhausted)
+    monkeypatch.setattr(runs, "generate", _quota_exhausted)
     demo, url = launch(studio_settings(tmp_path, model="scripted"), engine=ScriptedEngine())
     try:
         client = Client(url, verbose=False)

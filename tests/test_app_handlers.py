@@ -13,9 +13,10 @@ import pytest
 from annotate.errors import InvalidInput
 from annotate.importer import import_csv
 from annotate.store import Store
-from app import handlers
-from app.handlers import RunRequest, Studio
+from app import checkpoints, corrections, items, progress, review, runs
+from app.runs import RunRequest
 from app.runtime import ModelSlot
+from app.services import Studio
 from app.settings import Settings
 from app.state import Form, Session
 from inference.errors import ModelUnavailable, VideoError
@@ -42,11 +43,11 @@ def studio(tmp_path) -> Studio:
 
 
 def _item(studio: Studio, video: str, task: str) -> int:
-    items = studio.store.list_items(task=task, limit=None)
-    return next(i.id for i in items if i.video.name == video)
+    listed = studio.store.list_items(task=task, limit=None)
+    return next(i.id for i in listed if i.video.name == video)
 
 
-def _finish(updates) -> handlers.RunUpdate:
+def _finish(updates) -> runs.RunUpdate:
     *_, last = list(updates)
     return last
 
@@ -54,14 +55,14 @@ def _finish(updates) -> handlers.RunUpdate:
 @pytest.fixture
 def fight(studio) -> Session:
     """The fight sample's grounding item, opened."""
-    return handlers.open_item(studio, _item(studio, "sample_fight.mp4", "grounding"))
+    return items.open_item(studio, _item(studio, "sample_fight.mp4", "grounding"))
 
 
 # --- videos and items --------------------------------------------------------------------
 
 
 def test_upload_is_kept_and_registered(studio):
-    session = handlers.open_upload(studio, str(FIGHT), "grounding")
+    session = items.open_upload(studio, str(FIGHT), "grounding")
     kept = Path(session.video)
     assert kept.parent == Path(studio.settings.uploads)
     assert kept.read_bytes() == FIGHT.read_bytes()
@@ -70,8 +71,8 @@ def test_upload_is_kept_and_registered(studio):
 
 
 def test_same_upload_twice_is_one_video(studio):
-    first = handlers.open_upload(studio, str(FIGHT), "grounding")
-    second = handlers.open_upload(studio, str(FIGHT), "qa")
+    first = items.open_upload(studio, str(FIGHT), "grounding")
+    second = items.open_upload(studio, str(FIGHT), "qa")
     assert first.video_id == second.video_id
     assert second.task == "qa"
 
@@ -84,7 +85,7 @@ def test_upload_of_a_non_video_is_refused_with_a_message(studio, tmp_path, name,
     path = tmp_path / name
     path.write_bytes(content)
     with pytest.raises(VideoError) as caught:
-        handlers.open_upload(studio, str(path), "grounding")
+        items.open_upload(studio, str(path), "grounding")
     assert "\n" not in str(caught.value)
     assert not any(Path(studio.settings.uploads).glob("*"))
 
@@ -94,12 +95,12 @@ def test_an_upload_refusal_names_the_file_by_its_own_name_not_the_servers_path(s
     upload_cache.mkdir(parents=True)
     (upload_cache / "notavideo.mp4").write_text("not a video")
     with pytest.raises(VideoError) as caught:
-        handlers.open_upload(studio, str(upload_cache / "notavideo.mp4"), "grounding")
+        items.open_upload(studio, str(upload_cache / "notavideo.mp4"), "grounding")
     assert str(caught.value).startswith("notavideo.mp4") and "gradio-temp" not in str(caught.value)
 
 
 def test_an_export_message_names_no_server_folder(studio, fight):
-    path, summary = handlers.export(studio, "trl-sft", "all", True)
+    path, summary = progress.export(studio, "trl-sft", "all", True)
     assert summary.endswith(f"in {path.parent.name}") and studio.settings.exports not in summary
 
 
@@ -113,28 +114,28 @@ def test_opening_an_item_brings_its_video_task_and_truth(fight):
 
 
 def test_opening_an_item_shows_its_latest_run(studio, fight):
-    done = _finish(handlers.run_model(studio, fight, FAST, threading.Event()))
-    reopened = handlers.open_item(studio, fight.item_id)
+    done = _finish(runs.run_model(studio, fight, FAST, threading.Event()))
+    reopened = items.open_item(studio, fight.item_id)
     assert reopened.run_id == done.session.run_id
     assert reopened.result.interval == (6.0, 12.0)
     assert reopened.frame_times == done.session.frame_times
 
 
 def test_switching_task_finds_the_videos_item_for_that_task(studio, fight):
-    session = handlers.switch_task(studio, fight, "classification")
+    session = items.switch_task(studio, fight, "classification")
     assert session.item_id == _item(studio, "sample_fight.mp4", "classification")
     assert session.truth.answer == "Fighting"
 
 
 def test_switching_task_on_an_upload_starts_without_an_item(studio):
-    upload = handlers.open_upload(studio, str(FIGHT), "grounding")
-    session = handlers.switch_task(studio, upload, "classification")
+    upload = items.open_upload(studio, str(FIGHT), "grounding")
+    session = items.switch_task(studio, upload, "classification")
     assert (session.task, session.item_id, session.video) == ("classification", None, upload.video)
 
 
 def test_queue_lists_items_whose_video_is_here(studio):
     studio.store.add_item(studio.store.add_video("elsewhere.mp4", "msad").id, "grounding")
-    labels = [label for label, _ in handlers.queue_choices(studio)]
+    labels = [label for label, _ in items.queue_choices(studio)]
     assert "sample_fight.mp4 · Grounding" in labels
     assert len(labels) == 16
     assert not any("elsewhere" in label for label in labels)
@@ -147,22 +148,22 @@ def test_queue_pages_past_items_without_videos(tmp_path):
         store.add_item(video.id, "qa", question=f"q{question}", options=["a", "b"])
     import_csv(store, ROOT / "assets" / "samples.csv", videos=SAMPLES)
     studio = Studio(Settings(), store)
-    choices = handlers.queue_choices(studio, limit=5, page=10)
+    choices = items.queue_choices(studio, limit=5, page=10)
     store.close()
     assert len(choices) == 5 and all(label.startswith("sample_") for label, _ in choices)
 
 
 def test_next_item_prefers_own_drafts(studio, fight):
-    handlers.save(studio, fight, "ann", Form(answer="Anomaly", start=6, end=12), "draft")
-    assert handlers.next_item(studio, "ann").item_id == fight.item_id
-    assert handlers.next_item(studio, "bo").item_id != fight.item_id
+    corrections.save(studio, fight, "ann", Form(answer="Anomaly", start=6, end=12), "draft")
+    assert items.next_item(studio, "ann").item_id == fight.item_id
+    assert items.next_item(studio, "bo").item_id != fight.item_id
 
 
 # --- running the model -------------------------------------------------------------------
 
 
 def test_run_streams_text_then_records_the_run(studio, fight):
-    updates = list(handlers.run_model(studio, fight, FAST, threading.Event(), "ann"))
+    updates = list(runs.run_model(studio, fight, FAST, threading.Event(), "ann"))
     texts = [u.text for u in updates if u.text and not u.done]
     assert len(texts) > 5
     assert all(b.startswith(a) for a, b in itertools.pairwise(texts))
@@ -176,7 +177,7 @@ def test_run_streams_text_then_records_the_run(studio, fight):
 
 
 def test_run_uses_the_tasks_default_fps(studio, fight):
-    done = _finish(handlers.run_model(studio, fight, RunRequest("grounding"), threading.Event()))
+    done = _finish(runs.run_model(studio, fight, RunRequest("grounding"), threading.Event()))
     times = done.session.frame_times
     assert times[1] - times[0] == pytest.approx(0.5, abs=0.01)  # 2 fps for grounding
 
@@ -184,7 +185,7 @@ def test_run_uses_the_tasks_default_fps(studio, fight):
 def test_stop_keeps_the_partial_output(studio, fight):
     stop = threading.Event()
     updates = []
-    for update in handlers.run_model(studio, fight, FAST, stop):
+    for update in runs.run_model(studio, fight, FAST, stop):
         updates.append(update)
         if len(updates) == 6:
             stop.set()
@@ -197,12 +198,12 @@ def test_stop_keeps_the_partial_output(studio, fight):
 def test_run_without_a_model_says_why(studio, fight):
     studio.models = ModelSlot()
     with pytest.raises(ModelUnavailable, match="No model loaded"):
-        _finish(handlers.run_model(studio, fight, FAST, threading.Event()))
+        _finish(runs.run_model(studio, fight, FAST, threading.Event()))
 
 
 def test_run_without_a_video_asks_for_one(studio):
     with pytest.raises(InvalidInput, match="open a video first"):
-        _finish(handlers.run_model(studio, Session(), FAST, threading.Event()))
+        _finish(runs.run_model(studio, Session(), FAST, threading.Event()))
 
 
 @pytest.mark.parametrize(
@@ -226,14 +227,14 @@ def test_run_requests_are_checked(request_, message):
 
 def test_qa_with_a_new_question_is_a_new_item(studio, fight):
     ask = RunRequest("qa", max_frames=8, question="Who runs away?", options=("A", "B", "C"))
-    done = _finish(handlers.run_model(studio, fight, ask, threading.Event()))
+    done = _finish(runs.run_model(studio, fight, ask, threading.Event()))
     item = studio.store.get_item(done.session.item_id)
     assert (item.task, item.question, item.options) == ("qa", "Who runs away?", ("A", "B", "C"))
     assert done.session.result.answer == "C"
 
 
 def test_run_all_runs_every_task_then_shows_the_chosen_one(studio, fight):
-    done = _finish(handlers.run_all(studio, fight, FAST, threading.Event()))
+    done = _finish(runs.run_all(studio, fight, FAST, threading.Event()))
     tasks = [task for task, _ in studio.models.engine.calls]
     assert tasks == ["qa", "grounding", "classification", "description"]
     assert "grounding: Anomaly 6.0–12.0 s" in done.message
@@ -245,25 +246,25 @@ def test_run_all_runs_every_task_then_shows_the_chosen_one(studio, fight):
 
 
 def test_run_all_asks_the_videos_stored_qa_question(studio, fight):
-    _finish(handlers.run_all(studio, fight, FAST, threading.Event()))
-    qa = handlers.switch_task(studio, fight, "qa")
+    _finish(runs.run_all(studio, fight, FAST, threading.Event()))
+    qa = items.switch_task(studio, fight, "qa")
     (run,) = studio.store.runs(qa.item_id)
     assert run.settings["question"] == qa.question and qa.question
 
 
 def test_run_all_skips_qa_without_a_question(studio):
-    upload = handlers.open_upload(studio, str(FIGHT), "grounding")
-    done = _finish(handlers.run_all(studio, upload, FAST, threading.Event()))
+    upload = items.open_upload(studio, str(FIGHT), "grounding")
+    done = _finish(runs.run_all(studio, upload, FAST, threading.Event()))
     assert "qa: skipped (no question)" in done.message
     assert "qa" not in [task for task, _ in studio.models.engine.calls]
 
 
 def test_stop_reaches_only_the_sessions_own_run(studio):
     mine, theirs = studio.stops.arm("tab-1"), studio.stops.arm("tab-2")
-    assert handlers.stop_run(studio, "tab-1") == "Stopping after the current token…"
+    assert runs.stop_run(studio, "tab-1") == "Stopping after the current token…"
     assert mine.is_set() and not theirs.is_set()
     studio.stops.release("tab-1", mine)
-    assert handlers.stop_run(studio, "tab-1") == "Nothing is running."
+    assert runs.stop_run(studio, "tab-1") == "Nothing is running."
 
 
 # --- corrections -------------------------------------------------------------------------
@@ -271,8 +272,8 @@ def test_stop_reaches_only_the_sessions_own_run(studio):
 
 def test_draft_then_submit_are_two_revisions_in_the_store(studio, fight):
     form = Form(answer="Anomaly", start=5.5, end=12.0, reasoning="They fight from 5.5 s.")
-    handlers.save(studio, fight, "ann", form, "draft")
-    session, revision = handlers.save(studio, fight, "ann", replace(form, end=12.5), "submitted")
+    corrections.save(studio, fight, "ann", form, "draft")
+    session, revision = corrections.save(studio, fight, "ann", replace(form, end=12.5), "submitted")
     history = studio.store.history(session.item_id, "ann")
     assert [(r.number, r.status, r.interval) for r in history] == [
         (1, "draft", (5.5, 12.0)),
@@ -282,15 +283,15 @@ def test_draft_then_submit_are_two_revisions_in_the_store(studio, fight):
 
 
 def test_correction_links_the_model_run_it_started_from(studio, fight):
-    done = _finish(handlers.run_model(studio, fight, FAST, threading.Event()))
+    done = _finish(runs.run_model(studio, fight, FAST, threading.Event()))
     form = Form.from_result(done.session.result)
-    _, revision = handlers.save(studio, done.session, "ann", form, "draft")
+    _, revision = corrections.save(studio, done.session, "ann", form, "draft")
     assert revision.run_id == done.session.run_id
 
 
 def test_correction_of_an_upload_creates_its_item(studio):
-    upload = handlers.open_upload(studio, str(FIGHT), "grounding")
-    session, revision = handlers.save(studio, upload, "ann", Form(answer="Normal"), "submitted")
+    upload = items.open_upload(studio, str(FIGHT), "grounding")
+    session, revision = corrections.save(studio, upload, "ann", Form(answer="Normal"), "submitted")
     assert studio.store.get_item(session.item_id).video.id == upload.video_id
     assert revision.status == "submitted"
 
@@ -307,52 +308,52 @@ def test_correction_of_an_upload_creates_its_item(studio):
 )
 def test_bad_corrections_are_refused_with_a_message(studio, fight, form, message):
     with pytest.raises(InvalidInput, match=message):
-        handlers.save(studio, fight, "ann", form, "submitted")
+        corrections.save(studio, fight, "ann", form, "submitted")
     assert studio.store.history(fight.item_id, "ann") == []
 
 
 def test_history_is_newest_first_and_restore_makes_a_new_draft(studio, fight):
-    handlers.save(studio, fight, "ann", Form(answer="Anomaly", start=1, end=2), "draft")
-    handlers.save(studio, fight, "ann", Form(answer="Normal"), "draft")
-    restored = handlers.restore(studio, fight, "ann", 1)
+    corrections.save(studio, fight, "ann", Form(answer="Anomaly", start=1, end=2), "draft")
+    corrections.save(studio, fight, "ann", Form(answer="Normal"), "draft")
+    restored = corrections.restore(studio, fight, "ann", 1)
     assert (restored.number, restored.restored_from, restored.interval) == (3, 1, (1.0, 2.0))
-    assert [r.number for r in handlers.history(studio, fight, "ann")] == [3, 2, 1]
-    assert handlers.current_form(studio, fight, "ann") == Form("Anomaly", 1.0, 2.0)
+    assert [r.number for r in corrections.history(studio, fight, "ann")] == [3, 2, 1]
+    assert corrections.current_form(studio, fight, "ann") == Form("Anomaly", 1.0, 2.0)
 
 
 def test_restoring_a_revision_that_does_not_exist_says_so(studio, fight):
     with pytest.raises(InvalidInput, match="no revision 4"):
-        handlers.restore(studio, fight, "ann", 4)
+        corrections.restore(studio, fight, "ann", 4)
 
 
 def test_review_approves_a_submitted_correction(studio, fight):
     form = Form(answer="Anomaly", start=6, end=12)
-    _, submitted = handlers.save(studio, fight, "ann", form, "submitted")
-    approved = handlers.review(studio, submitted.id, "rev", "approved", "looks right")
+    _, submitted = corrections.save(studio, fight, "ann", form, "submitted")
+    approved = review.review(studio, submitted.id, "rev", "approved", "looks right")
     assert (approved.status, approved.reviewer, approved.annotator) == ("approved", "rev", "ann")
 
 
 def test_progress_counts_corrections_per_annotator(studio, fight):
-    handlers.save(studio, fight, "ann", Form(answer="Anomaly", start=6, end=12), "submitted")
-    other = handlers.switch_task(studio, fight, "classification")
-    handlers.save(studio, other, "ann", Form(answer="Fighting"), "draft")
-    totals, people = handlers.progress(studio)
+    corrections.save(studio, fight, "ann", Form(answer="Anomaly", start=6, end=12), "submitted")
+    other = items.switch_task(studio, fight, "classification")
+    corrections.save(studio, other, "ann", Form(answer="Fighting"), "draft")
+    totals, people = progress.progress(studio)
     assert ["items", 16] in totals and ["corrections submitted", 1] in totals
     assert people == [["ann", 1, 1, 0, 0, 2]]
 
 
 def test_export_contains_the_approved_correction(studio, fight):
     form = Form(answer="Anomaly", start=5.0, end=11.5, reasoning="A fight from 5 to 11.5 s.")
-    _, submitted = handlers.save(studio, fight, "ann", form, "submitted")
-    handlers.review(studio, submitted.id, "rev", "approved", None)
-    path, summary = handlers.export(studio, "trl-grpo", "approved", False)
+    _, submitted = corrections.save(studio, fight, "ann", form, "submitted")
+    review.review(studio, submitted.id, "rev", "approved", None)
+    path, summary = progress.export(studio, "trl-grpo", "approved", False)
     records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
     assert summary.startswith("1 records (1 corrections")
     assert len(records) == 1 and "11.5" in json.dumps(records[0])
 
 
 def test_sharegpt_export_is_one_zip_with_its_dataset_info(studio, fight):
-    path, _ = handlers.export(studio, "sharegpt", "approved", True)
+    path, _ = progress.export(studio, "sharegpt", "approved", True)
     import zipfile
 
     assert path.suffix == ".zip"
@@ -361,12 +362,12 @@ def test_sharegpt_export_is_one_zip_with_its_dataset_info(studio, fight):
 
 def test_load_model_needs_a_name(studio):
     with pytest.raises(InvalidInput, match="name a checkpoint"):
-        handlers.load_model(studio, "  ", "none", "auto")
+        checkpoints.load_model(studio, "  ", "none", "auto")
 
 
 def test_loading_a_missing_checkpoint_says_why_and_keeps_the_model_serving(studio, tmp_path):
     serving = studio.models.engine
-    status = handlers.load_model(studio, str(tmp_path / "nowhere"), "none", "cpu")
+    status = checkpoints.load_model(studio, str(tmp_path / "nowhere"), "none", "cpu")
     assert "does not exist" in status.message and "still serving" in status.message
     assert studio.models.engine is serving is not None and status.state == "ready"
 
@@ -388,7 +389,7 @@ SHOWN = Form("Anomaly", 6.0, 12.0, "Fighting", "They fight.", None)
     ],
 )
 def test_edits_are_what_differs_from_what_the_page_showed(fight, form, edited):
-    assert handlers.edited(replace(fight, shown=SHOWN), form) is edited
+    assert corrections.edited(replace(fight, shown=SHOWN), form) is edited
 
 
 def test_a_round_trip_through_the_page_is_not_an_edit():
@@ -400,7 +401,7 @@ def test_a_round_trip_through_the_page_is_not_an_edit():
 
 def test_leaving_with_edits_saves_them_as_a_draft(studio, fight):
     edits = Form("Anomaly", 5.0, 12.5, None, None, "before moving on")
-    note = handlers.keep_edits(studio, fight, "ann", edits)
+    note = corrections.keep_edits(studio, fight, "ann", edits)
     assert note == f"Your edits on item {fight.item_id} were saved as draft revision 1. "
     revision = studio.store.current(fight.item_id, "ann")
     assert (revision.status, revision.interval, revision.comment) == (
@@ -423,13 +424,13 @@ def test_leaving_with_edits_saves_them_as_a_draft(studio, fight):
 )
 def test_edits_that_cannot_be_kept_stop_the_move(studio, fight, who, form, says):
     with pytest.raises(InvalidInput, match=says):
-        handlers.keep_edits(studio, fight, who, form)
+        corrections.keep_edits(studio, fight, who, form)
     assert studio.store.current(fight.item_id, "ann") is None
 
 
 def test_no_edits_nothing_saved(studio, fight):
-    assert handlers.keep_edits(studio, fight, "ann", None) == ""
-    assert handlers.keep_edits(studio, fight, "ann", Form()) == ""
+    assert corrections.keep_edits(studio, fight, "ann", None) == ""
+    assert corrections.keep_edits(studio, fight, "ann", Form()) == ""
     assert studio.store.current(fight.item_id, "ann") is None
 
 
@@ -437,11 +438,11 @@ def test_no_edits_nothing_saved(studio, fight):
 
 
 def test_queue_labels_carry_the_annotators_state(studio, fight):
-    handlers.save(studio, fight, "ann", Form(answer="Anomaly", start=6, end=12), "submitted")
-    labels = dict((i, label) for label, i in handlers.queue_choices(studio, "ann"))
+    corrections.save(studio, fight, "ann", Form(answer="Anomaly", start=6, end=12), "submitted")
+    labels = dict((i, label) for label, i in items.queue_choices(studio, "ann"))
     assert labels[fight.item_id] == "sample_fight.mp4 · Grounding · submitted"
     assert labels[_item(studio, "sample_fall.mp4", "grounding")].endswith(" · new")
-    anonymous = dict((i, label) for label, i in handlers.queue_choices(studio))
+    anonymous = dict((i, label) for label, i in items.queue_choices(studio))
     assert anonymous[fight.item_id] == "sample_fight.mp4 · Grounding"
 
 
@@ -457,26 +458,26 @@ def test_queue_labels_carry_the_annotators_state(studio, fight):
     ],
 )
 def test_queue_filters_by_task_source_and_state(studio, fight, fields, count):
-    handlers.save(studio, fight, "ann", Form(answer="Normal"), "submitted")
-    filters = handlers.QueueFilter.from_fields(*fields)
-    assert len(handlers.queue_choices(studio, "ann", filters)) == count
+    corrections.save(studio, fight, "ann", Form(answer="Normal"), "submitted")
+    filters = items.QueueFilter.from_fields(*fields)
+    assert len(items.queue_choices(studio, "ann", filters)) == count
 
 
 def test_queue_can_list_items_whose_video_is_elsewhere(studio):
     studio.store.add_item(studio.store.add_video("elsewhere.mp4", "msad").id, "grounding")
-    filters = handlers.QueueFilter.from_fields("all", "all", "all", False)
-    assert len(handlers.queue_choices(studio, "ann", filters)) == 17
+    filters = items.QueueFilter.from_fields("all", "all", "all", False)
+    assert len(items.queue_choices(studio, "ann", filters)) == 17
 
 
 def test_next_never_offers_the_item_on_screen(studio, fight):
-    handlers.save(studio, fight, "ann", Form(comment="draft"), "draft")  # drafts come first
-    assert handlers.next_item(studio, "ann", fight).item_id != fight.item_id
+    corrections.save(studio, fight, "ann", Form(comment="draft"), "draft")  # drafts come first
+    assert items.next_item(studio, "ann", fight).item_id != fight.item_id
 
 
 def test_skipped_items_are_passed_until_the_session_ends(studio, fight):
-    first = handlers.next_item(studio, "ann", fight, skip=True)
+    first = items.next_item(studio, "ann", fight, skip=True)
     assert first.skipped == (fight.item_id,)
-    second = handlers.next_item(studio, "ann", first, skip=True)
+    second = items.next_item(studio, "ann", first, skip=True)
     assert second.item_id not in (fight.item_id, first.item_id)
     assert second.skipped == (fight.item_id, first.item_id)
 
@@ -485,24 +486,24 @@ def test_an_export_with_nothing_to_write_says_why_instead_of_offering_a_file(stu
     from annotate.errors import NothingToExport
 
     with pytest.raises(NothingToExport, match="no correction is approved"):
-        handlers.export(studio, "dpo", "approved", False)
+        progress.export(studio, "dpo", "approved", False)
 
 
 def test_the_review_queue_is_oldest_submission_first_as_it_says(studio):
-    fall = handlers.open_item(studio, _item(studio, "sample_fall.mp4", "grounding"))
-    fire = handlers.open_item(studio, _item(studio, "sample_fire.mp4", "grounding"))
+    fall = items.open_item(studio, _item(studio, "sample_fall.mp4", "grounding"))
+    fire = items.open_item(studio, _item(studio, "sample_fire.mp4", "grounding"))
     later_item, earlier_item = sorted([fall, fire], key=lambda s: s.item_id, reverse=True)
     form = Form(answer="Normal")
-    _, first = handlers.save(studio, later_item, "ann", form, "submitted")
-    _, second = handlers.save(studio, earlier_item, "ann", form, "submitted")
-    assert [rev.id for _, rev in handlers.submitted_queue(studio)] == [first.id, second.id]
+    _, first = corrections.save(studio, later_item, "ann", form, "submitted")
+    _, second = corrections.save(studio, earlier_item, "ann", form, "submitted")
+    assert [rev.id for _, rev in review.submitted_queue(studio)] == [first.id, second.id]
 
 
 def test_the_picker_lists_a_just_made_item_even_when_its_filter_would_not(studio):
-    session = handlers.ensure_item(studio, handlers.open_upload(studio, str(FIGHT), "grounding"))
-    samples_only = handlers.QueueFilter(source="samples")
-    listed = [item for _, item in handlers.queue_choices(studio, "ann", samples_only)]
+    session = items.ensure_item(studio, items.open_upload(studio, str(FIGHT), "grounding"))
+    samples_only = items.QueueFilter(source="samples")
+    listed = [item for _, item in items.queue_choices(studio, "ann", samples_only)]
     assert session.item_id not in listed
-    choices = handlers.queue_choices(studio, "ann", samples_only, include=session.item_id)
+    choices = items.queue_choices(studio, "ann", samples_only, include=session.item_id)
     assert choices[0][1] == session.item_id and "· new" in choices[0][0]
     assert [item for _, item in choices[1:]] == listed

@@ -8,7 +8,7 @@ import gradio as gr
 import pytest
 from starlette.requests import Request as StarletteRequest
 
-from app.render import signed_in_orgs, signed_in_user, who_is
+from app.guard import signed_in_orgs, signed_in_user, who_is
 from app.settings import Settings
 from app.ui import build_app
 

@@ -218,7 +218,7 @@ def test_a_long_step_is_abridged_as_a_caption():
 )
 def test_form_fields_of_a_wrong_type_are_refused_by_name(fields, says):
     from annotate.errors import InvalidInput
-    from app.render import form_from_fields
+    from app.fields import form_from_fields
 
     with pytest.raises(InvalidInput, match=re.escape(says)):
         form_from_fields(*fields)

@@ -12,8 +12,9 @@ import pytest
 
 from annotate.store import Store
 from app import record
-from app.handlers import Studio, import_samples
+from app.items import import_samples
 from app.runtime import ModelSlot
+from app.services import Studio
 from tests.app_helpers import SCRIPTED, ScriptedEngine, launch, studio_settings
 from tests.browser import (
     NEEDS_BROWSER,

@@ -12,8 +12,9 @@ import pytest
 from annotate.errors import InvalidInput
 from annotate.records import GroundTruth
 from app import demo
-from app.handlers import Studio, import_samples
+from app.items import import_samples
 from app.runtime import ModelSlot
+from app.services import Studio
 from inference import protocol
 from tests.app_helpers import SCRIPTS, studio_settings
 
@@ -266,7 +267,7 @@ def test_a_reference_replay_shows_no_model_result(studio):
 
 
 def test_pin_and_unpin_through_the_handlers(studio):
-    from app.handlers import open_item
+    from app.items import open_item
 
     session = open_item(studio, _item(studio, "sample_fall.mp4", "qa").id)
     assert "Pinned item" in demo.pin(studio, session, "ann")
@@ -288,7 +289,7 @@ def test_a_visitors_live_run_never_replaces_the_demos_run(studio):
 
 
 def test_the_run_an_admin_pins_is_the_one_the_demo_replays(studio):
-    from app.handlers import open_item, with_run
+    from app.items import open_item, with_run
 
     item = _item(studio, "sample_fight.mp4", "grounding")
     _run(studio, item, SCRIPTS["grounding"])

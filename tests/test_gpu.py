@@ -103,15 +103,15 @@ def test_on_a_space_spaces_gpu_gets_the_computed_duration(monkeypatch) -> None:
 
 
 def test_the_generation_entry_streams_and_asks_for_frames_and_tokens() -> None:
-    from app import handlers
+    from app import runs
 
-    assert inspect.isgeneratorfunction(handlers.generate)  # inert here: a plain generator
+    assert inspect.isgeneratorfunction(runs.generate)  # inert here: a plain generator
     clip = SimpleNamespace(num_frames=64)
-    assert handlers._gpu_seconds(1, clip, None, 1024) == generation_seconds(64, 1024)
+    assert runs._gpu_seconds(1, clip, None, 1024) == generation_seconds(64, 1024)
 
 
 def test_the_generation_entry_passes_the_held_engine_and_stop() -> None:
-    from app import handlers
+    from app import runs
 
     seen = []
 
@@ -124,7 +124,7 @@ def test_the_generation_entry_passes_the_held_engine_and_stop() -> None:
     stop = threading.Event()
     key = gpu.hold(Engine(), stop)
     try:
-        assert list(handlers.generate(key, "clip", "prompt", 7)) == ["partial", "done"]
+        assert list(runs.generate(key, "clip", "prompt", 7)) == ["partial", "done"]
     finally:
         gpu.release(key)
     assert seen == [("clip", "prompt", 7, stop)]

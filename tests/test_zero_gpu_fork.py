@@ -2,7 +2,7 @@
 
 On a ZeroGPU Space, `spaces.GPU` runs each call in a process forked from the Studio's and streams
 the yields back. `ForkingSpaces` does the same with multiprocessing's fork start method around
-the Studio's own wrapper (`app.gpu.gpu_task` over `handlers.stream_held`); the engine is the
+the Studio's own wrapper (`app.gpu.gpu_task` over `runs.stream_held`); the engine is the
 tiny checkpoint through the real loading code, and the store is a real SQLite file.
 """
 
@@ -21,9 +21,10 @@ import pytest
 
 from annotate.importer import import_csv
 from annotate.store import Store
-from app import gpu, handlers
-from app.handlers import RunRequest, Studio
+from app import gpu, items, runs
+from app.runs import RunRequest
 from app.runtime import ModelSlot
+from app.services import Studio
 from app.settings import Settings
 from inference.engine import Engine
 from inference.model import LoadOptions, load_model
@@ -85,9 +86,7 @@ def spaces(monkeypatch) -> ForkingSpaces:
     monkeypatch.setenv("SPACES_ZERO_GPU", "true")
     monkeypatch.setitem(sys.modules, "spaces", fake)
     # The Studio's wrapper, applied as on a Space (the module applied it off a Space at import).
-    monkeypatch.setattr(
-        handlers, "generate", gpu.gpu_task(handlers._gpu_seconds)(handlers.stream_held)
-    )
+    monkeypatch.setattr(runs, "generate", gpu.gpu_task(runs._gpu_seconds)(runs.stream_held))
     return fake
 
 
@@ -111,15 +110,13 @@ def studio(tmp_path, loaded):
 
 
 def opened(studio: Studio, video: str, task: str = "grounding"):
-    items = studio.store.list_items(task=task, limit=None)
-    item = next(i for i in items if i.video.name == video)
-    return handlers.open_item(studio, item.id)
+    listed = studio.store.list_items(task=task, limit=None)
+    item = next(i for i in listed if i.video.name == video)
+    return items.open_item(studio, item.id)
 
 
 def test_a_run_streams_from_a_forked_worker_and_is_recorded(spaces, studio):
-    *_, done = handlers.run_model(
-        studio, opened(studio, "sample_fight.mp4"), QUICK, threading.Event()
-    )
+    *_, done = runs.run_model(studio, opened(studio, "sample_fight.mp4"), QUICK, threading.Event())
     assert done.done and studio.store.get_run(done.session.run_id) is not None
     assert spaces.workers and os.getpid() not in spaces.workers
 
@@ -127,12 +124,12 @@ def test_a_run_streams_from_a_forked_worker_and_is_recorded(spaces, studio):
 def test_a_second_question_on_the_video_hits_the_cache_the_worker_filled(spaces, studio):
     engine = studio.models.engine
     fight = opened(studio, "sample_fight.mp4")
-    for _ in handlers.run_model(studio, fight, QUICK, threading.Event()):
+    for _ in runs.run_model(studio, fight, QUICK, threading.Event()):
         pass
     assert engine.prefix_stats == {"hits": 0, "misses": 1}  # the worker's count, brought back
     other = RunRequest(task="classification", max_frames=4, think=False)
     fight = opened(studio, "sample_fight.mp4", "classification")
-    *_, done = handlers.run_model(studio, fight, other, threading.Event())
+    *_, done = runs.run_model(studio, fight, other, threading.Event())
     assert done.done
     assert len(spaces.workers) == 2  # two runs, two workers
     assert engine.prefix_stats == {"hits": 1, "misses": 1}  # the second worker found the prefix
@@ -141,7 +138,7 @@ def test_a_second_question_on_the_video_hits_the_cache_the_worker_filled(spaces,
 def test_stop_ends_the_generation_in_the_worker_within_a_second(spaces, studio):
     studio.settings = replace(studio.settings, max_new_tokens=100_000)  # would run for minutes
     stop = studio.stops.arm("stopper")
-    updates = handlers.run_model(studio, opened(studio, "sample_fall.mp4"), QUICK, stop)
+    updates = runs.run_model(studio, opened(studio, "sample_fall.mp4"), QUICK, stop)
     stopped_at = None
     for update in updates:
         if update.text and stopped_at is None:  # the worker is generating

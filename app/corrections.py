@@ -1,0 +1,92 @@
+"""Corrections: saving the form as revisions, unsaved edits, the history and restoring.
+
+No Gradio here; a refusal is an InvalidInput naming the problem.
+"""
+
+from __future__ import annotations
+
+from annotate.errors import InvalidInput
+from annotate.records import Edit, RevisionRecord
+from app.items import ensure_item
+from app.services import Studio
+from app.state import Form, Session
+
+
+def save(
+    studio: Studio, session: Session, who: str, form: Form, status: str
+) -> tuple[Session, RevisionRecord]:
+    """Save the form as a new revision (draft or submitted) of who's correction."""
+    if form.interval is not None and None in form.interval:
+        raise InvalidInput("give both the start and the end of the interval, or neither")
+    session = ensure_item(studio, session)
+    edit = Edit(
+        answer=form.answer,
+        reasoning=form.reasoning,
+        interval=form.interval,
+        class_name=form.class_name,
+        comment=form.comment,
+    )
+    run_id = session.run_id
+    revision = studio.store.save_correction(
+        session.item_id, who, edit, status=status, run_id=run_id
+    )
+    return session, revision
+
+
+def edited(session: Session, form: Form | None) -> bool:
+    """True when `form` (the fields as the annotator left them) holds edits the page did not
+    put there, and is not blank."""
+    return form is not None and not form.blank and form != session.shown
+
+
+def keep_edits(studio: Studio, session: Session, who: str | None, form: Form | None) -> str:
+    """Before the form is replaced: save unsaved edits as a draft; the note saying so.
+
+    A refusal (no name, an impossible interval) is an InvalidInput naming the problem, so the
+    caller stays on the item with the edits as typed.
+    """
+    if (session.item_id is None and session.video is None) or not edited(session, form):
+        return ""
+    where = f"item {session.item_id}" if session.item_id is not None else "this video"
+    if not who:
+        raise InvalidInput(f"your edits on {where} are unsaved: enter your name to keep them")
+    try:
+        session, revision = save(studio, session, who, form, "draft")
+    except InvalidInput as error:
+        raise InvalidInput(
+            f"your edits on {where} are not saved ({error}): fix them, or press Discard edits"
+        ) from None
+    return f"Your edits on item {session.item_id} were saved as draft revision {revision.number}. "
+
+
+def current_form(studio: Studio, session: Session, who: str | None) -> Form | None:
+    """Who's current revision of the item as a form, or None when they have none."""
+    if not who or session.item_id is None:
+        return None
+    revision = studio.store.current(session.item_id, who)
+    return Form.from_revision(revision) if revision else None
+
+
+def initial_form(studio: Studio, session: Session, who: str | None) -> Form:
+    """What the correction fields start from: own revision, else truth, else the model."""
+    form = current_form(studio, session, who)
+    if form is not None:
+        return form
+    if session.truth.known:
+        return Form.from_truth(session.truth, session.task)
+    return Form.from_result(session.result) if session.result else Form()
+
+
+def history(studio: Studio, session: Session, who: str | None) -> list[RevisionRecord]:
+    """Every revision of who's correction of the current item, newest first."""
+    if not who or session.item_id is None:
+        return []
+    return list(reversed(studio.store.history(session.item_id, who)))
+
+
+def restore(studio: Studio, session: Session, who: str, number: int) -> RevisionRecord:
+    """Make revision `number` of who's correction current again (as a new draft)."""
+    revisions = {r.number: r for r in history(studio, session, who)}
+    if number not in revisions:
+        raise InvalidInput(f"your correction of this item has no revision {number}")
+    return studio.store.restore(revisions[number].id, by=who)

@@ -1,0 +1,89 @@
+"""The Model tab: load a checkpoint (admins), and the checkpoints trained here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import gradio as gr
+
+from app import checkpoints, views
+from app.guard import Guard
+from app.services import MODEL, UI, Studio
+from app.settings import DEVICES, QUANTS
+from app.tabs.page import Page
+from train.card import SUMMARY_COLUMNS
+
+
+@dataclass(slots=True, eq=False)
+class ModelTab:
+    """The Model tab's components."""
+
+    name: gr.Textbox = None
+    quant: gr.Dropdown = None
+    device: gr.Dropdown = None
+    load: gr.Button = None
+    msg: gr.HTML = None
+    table: gr.Dataframe = None
+    refresh: gr.Button = None
+
+
+def build(studio: Studio) -> ModelTab:
+    """The tab's components, inside the current gr.Tabs."""
+    t, settings = ModelTab(), studio.settings
+    with gr.Tab("Model", id="model"):
+        gr.Markdown(
+            "Load a Qwen2.5-VL or Qwen2-VL checkpoint: a hub id (cached locally when offline), "
+            "a local directory, or `tiny` (a random-weight test model built on this machine)."
+        )
+        with gr.Row():
+            t.name = gr.Textbox(
+                value=settings.model or "", label="Checkpoint", scale=3, elem_id="model-name"
+            )
+            t.quant = gr.Dropdown(list(QUANTS), value=settings.quant, label="Quantization")
+            t.device = gr.Dropdown(list(DEVICES), value=settings.device, label="Device")
+        t.load = gr.Button("Load model", variant="primary", elem_id="load-btn")
+        t.msg = gr.HTML(views.message_html(""), elem_id="model-msg", label="Model status")
+        gr.Markdown(
+            f"Checkpoints trained here (`python -m train ... --out {settings.checkpoints}/NAME`); "
+            "pick one to load it. Each stored run names the checkpoint it came from, so the "
+            "History compares old and new models on the same item."
+        )
+        t.table = gr.Dataframe(
+            value=checkpoints.checkpoint_rows(studio),
+            headers=list(SUMMARY_COLUMNS),
+            interactive=False,
+            wrap=True,
+            label="Local checkpoints",
+            elem_id="checkpoints",
+        )
+        t.refresh = gr.Button("Refresh the list", size="sm")
+    return t
+
+
+def wire(t: ModelTab, page: Page, studio: Studio) -> None:
+    """Loading (one at a time, in the model's group), listing, and picking a checkpoint."""
+    guard = Guard(studio)
+
+    @guard("load_model", t.msg)
+    def on_load(name, quant, device, request: gr.Request):
+        status = checkpoints.load_model(studio, name, quant, device)
+        ok = status.state == "ready" and status.name == (name or "").strip()  # not the old one
+        return {
+            page.header: views.header_html(status),
+            t.msg: views.message_html(status.message, ok=ok),
+        }
+
+    inputs = [t.name, t.quant, t.device]
+    t.load.click(on_load, inputs, [page.header, t.msg], api_name="load_model", **MODEL)
+
+    @guard("load_model")
+    def on_refresh(request: gr.Request):
+        return checkpoints.checkpoint_rows(studio)
+
+    t.refresh.click(on_refresh, None, [t.table], api_name="checkpoints")
+
+    def on_pick(evt: gr.SelectData):
+        row = evt.row_value or []
+        return row[-1] if row else gr.skip()  # the path column
+
+    t.table.select(on_pick, None, [t.name], api_name=False, **UI)

@@ -1,0 +1,103 @@
+"""The Progress & export tab: counts by status and annotator, what is next, and exports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import gradio as gr
+
+from annotate.export_options import FORMATS as EXPORT_FORMATS
+from app import items, progress, views
+from app.guard import Guard, signed_in_user
+from app.services import STORE, Studio
+from app.tabs.page import Page
+from inference.export_layout import RECIPE_FORMATS
+
+
+@dataclass(slots=True, eq=False)
+class ProgressTab:
+    """The Progress & export tab's components."""
+
+    tab: gr.Tab = None
+    counts: gr.Dataframe = None
+    by_annotator: gr.Dataframe = None
+    next_up: gr.Markdown = None
+    refresh: gr.Button = None
+    export_format: gr.Dropdown = None
+    export_status: gr.Dropdown = None
+    export_truth: gr.Checkbox = None
+    export_btn: gr.Button = None
+    export_msg: gr.HTML = None
+    export_file: gr.File = None
+
+
+def build(studio: Studio) -> ProgressTab:
+    """The tab's components, inside the current gr.Tabs."""
+    t = ProgressTab()
+    with gr.Tab("Progress & export", id="progress") as t.tab:
+        with gr.Row():
+            t.counts = gr.Dataframe(
+                headers=["what", "count"], interactive=False, scale=1, label="Totals"
+            )
+            t.by_annotator = gr.Dataframe(
+                headers=views.PROGRESS_HEADERS, interactive=False, scale=2, label="Per annotator"
+            )
+        t.next_up = gr.Markdown(elem_id="next-up")
+        t.refresh = gr.Button("Refresh", size="sm")
+        gr.Markdown("#### Export training data")
+        with gr.Row():
+            t.export_format = gr.Dropdown(
+                list(EXPORT_FORMATS),
+                value=RECIPE_FORMATS["sft"],
+                label="Format",
+                elem_id="export-format",
+            )
+            t.export_status = gr.Dropdown(
+                ["approved", "submitted", "all"],
+                value="approved",
+                label="Corrections",
+                elem_id="export-status",
+            )
+            t.export_truth = gr.Checkbox(label="Include imported ground truth", value=False)
+        t.export_btn = gr.Button("Export", variant="primary", elem_id="export-btn")
+        t.export_msg = gr.HTML(views.message_html(""), label="Export status")
+        t.export_file = gr.File(
+            label="Download", interactive=False, elem_id="export-file", height=90
+        )
+    return t
+
+
+def _updates(t: ProgressTab, studio: Studio, who: str | None) -> dict:
+    counts, annotators = progress.progress(studio)
+    return {
+        t.counts: counts,
+        t.by_annotator: annotators,
+        t.next_up: views.next_up_markdown(items.peek_next(studio, who), who),
+    }
+
+
+def wire(t: ProgressTab, page: Page, studio: Studio, blocks: gr.Blocks) -> None:
+    """Refreshing the counts (on the tab, the button and page load) and exporting."""
+    guard = Guard(studio)
+    outputs = [t.counts, t.by_annotator, t.next_up]
+
+    @guard("view", otherwise={t.next_up: gr.skip()})  # a dict of updates, even an empty one
+    def on_refresh(who, request: gr.Request):
+        return _updates(t, studio, who)
+
+    t.refresh.click(on_refresh, [page.name], outputs, api_name="progress", **STORE)
+    t.tab.select(on_refresh, [page.name], outputs, api_name=False, **STORE)
+
+    def on_page(request: gr.Request):
+        return _updates(t, studio, signed_in_user(request))
+
+    blocks.load(on_page, None, outputs, api_visibility="undocumented", **STORE)
+
+    # Records no name: the login decides.
+    @guard("export", t.export_msg, also=lambda _: {t.export_file: None})
+    def on_export(fmt, status, with_truth, request: gr.Request):
+        path, summary = progress.export(studio, fmt, status, bool(with_truth))
+        return {t.export_file: str(path), t.export_msg: views.message_html(summary)}
+
+    inputs = [t.export_format, t.export_status, t.export_truth]
+    t.export_btn.click(on_export, inputs, [t.export_file, t.export_msg], api_name="export", **STORE)
