@@ -39,7 +39,7 @@ app: $(STAMP)
 
 ## A local vLLM server for `--backend openai` (CPU; the tiny vLLM-shaped checkpoint by default).
 vllm-server: $(VLLM_STAMP) $(STAMP)
-	$(PY) -m inference.serve $(or $(ARGS),--model tiny-vllm)
+	$(PY) -m inference.backends.serve $(or $(ARGS),--model tiny-vllm)
 
 $(VLLM_STAMP): requirements-vllm.txt
 	test -x $(VLLM_VENV)/bin/python || $(PYTHON) -m venv $(VLLM_VENV)

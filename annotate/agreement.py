@@ -17,7 +17,7 @@ from statistics import fmean
 from typing import Any
 
 from annotate.records import Interval, ItemRecord, RevisionRecord
-from inference.metrics import iou
+from inference.core.metrics import iou
 
 COMPARED_STATUSES = ("submitted", "approved")  # finished work; drafts may be half-done
 

@@ -19,8 +19,8 @@ from annotate.importer import ImportReport, import_csv
 from annotate.stats import gather, render
 from annotate.store import Store
 from inference.argparsing import ArgumentParser
+from inference.core.tasks import TASKS
 from inference.errors import StudioError
-from inference.tasks import TASKS
 
 
 def _add_db(parser: argparse.ArgumentParser) -> None:
@@ -186,7 +186,7 @@ def run_export(args: argparse.Namespace, store: Store) -> int:
 
 def run_export_rubric(args: argparse.Namespace, store: Store) -> int:
     """One line per (run, reviewer): the description as `judge --pred` reads it, the scores."""
-    from inference.judge_agreement import text_digest
+    from inference.eval.judge_agreement import text_digest
 
     records = store.rubric_scores()
     args.out.parent.mkdir(parents=True, exist_ok=True)

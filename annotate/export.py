@@ -29,7 +29,7 @@ from annotate.export_options import (  # noqa: F401  # re-exported: the export's
 from annotate.records import ItemRecord, RevisionRecord, RunRecord
 from annotate.store import Store
 from annotate.validate import readable_reasoning
-from inference.export_layout import data_file
+from inference.core.export_layout import data_file
 
 
 @dataclass

@@ -10,7 +10,7 @@ from pathlib import Path
 from annotate.errors import InvalidInput
 from annotate.records import Interval, ItemRecord, RevisionRecord, RunRecord
 from annotate.validate import check_task, clean_name
-from inference.export_layout import MANIFEST, SPLITS  # noqa: F401  # re-exported
+from inference.core.export_layout import MANIFEST, SPLITS  # noqa: F401  # re-exported
 
 FORMATS: tuple[str, ...] = ("vau-csv", "trl-sft", "trl-grpo", "dpo", "sharegpt")
 STATUS_CHOICES: dict[str, tuple[str, ...]] = {

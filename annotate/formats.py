@@ -14,16 +14,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from inference import protocol
-from inference.export_layout import DATASET_INFO, data_file
-from inference.tasks import DEFAULT_FPS
-from inference.vaubench import BenchRow, write_bench_csv
-from inference.video import SamplingOptions
+from inference.core import protocol
+from inference.core.export_layout import DATASET_INFO, data_file
+from inference.core.tasks import DEFAULT_FPS
+from inference.core.vaubench import BenchRow, write_bench_csv
+from inference.video.sampling import SamplingOptions
 
 if TYPE_CHECKING:
     from annotate.export_options import Example, ExportOptions
 
-# The whole-video budget VAU-R1 trained with, and the per-frame bounds: inference.video's.
+# The whole-video budget VAU-R1 trained with, and the per-frame bounds: inference.video.sampling's.
 _SAMPLING = SamplingOptions()
 VIDEO_PIXELS = {"min_pixels": _SAMPLING.min_pixels, "max_pixels": _SAMPLING.max_pixels}
 TOTAL_PIXELS = _SAMPLING.total_pixels
@@ -68,8 +68,8 @@ def message(role: str, *parts: dict[str, Any]) -> dict[str, Any]:
 
 
 def prompt_of(example: Example, think: bool) -> Any:
-    """The prompt the model sees for this item (inference.prompts, default templates)."""
-    from inference.prompts import build_prompt
+    """The prompt the model sees for this item (inference.core.prompts, default templates)."""
+    from inference.core.prompts import build_prompt
 
     item = example.item
     think = think and item.task != "description"  # description is exported as plain prose
@@ -140,7 +140,7 @@ def sft_record(example: Example, options: ExportOptions) -> dict[str, Any]:
 
 
 def grpo_record(example: Example, options: ExportOptions) -> dict[str, Any]:
-    """TRL GRPO: `prompt` plus the columns inference.metrics' rewards read."""
+    """TRL GRPO: `prompt` plus the columns inference.core.metrics' rewards read."""
     task = example.item.task
     if task == "description":
         raise Skip("description has no RFT reward")

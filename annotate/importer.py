@@ -1,6 +1,6 @@
 """VAU-Bench CSV import: each usable row becomes up to four items (one per task).
 
-Row reading, sentinels and normalisation are `inference.vaubench`'s; this module decides which
+Row reading, sentinels and normalisation are `inference.core.vaubench`'s; this module decides which
 tasks a row can serve, attaches the row's ground truth, optionally finds the videos on disk,
 probes each found video's duration (so corrections can be checked against it), and upserts
 everything in one transaction, so importing the same file again changes nothing.
@@ -21,9 +21,9 @@ from annotate.records import GroundTruth, ItemSpec
 from annotate.store import Store
 from annotate.validate import clean_interval
 from annotate.videos import VideoIndex, content_hash
+from inference.core.vaubench import BenchRow, Problem, read_bench_csv
 from inference.errors import VideoError
-from inference.vaubench import BenchRow, Problem, read_bench_csv
-from inference.video import probe_video
+from inference.video.sampling import probe_video
 
 BENCH_KEY = "vau-bench"  # Item.key of imported items: one per (video, task)
 

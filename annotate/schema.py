@@ -29,7 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from inference.tasks import TASKS
+from inference.core.tasks import TASKS
 
 STATUSES: tuple[str, ...] = ("draft", "submitted", "approved", "rejected")
 

@@ -42,7 +42,7 @@ from annotate.validate import (
     clean_edit,
     clean_name,
 )
-from inference.tasks import find_class
+from inference.core.tasks import find_class
 
 T = TypeVar("T")
 DEFAULT_KEY = "default"  # the key of an item created without a question
@@ -266,7 +266,7 @@ class Store:
         created_by: str | None = None,
     ) -> RunRecord:
         """Store one inference: `settings` (fps, frames, pixels, quant, template, ...) as given,
-        `parsed` as `inference.parse.Result.to_dict()`, `timings` as `Timings.to_dict()`."""
+        `parsed` as `inference.core.parse.Result.to_dict()`, `timings` as `Timings.to_dict()`."""
         parsed, timings = parsed or {}, timings or {}
         for what, value in (("settings", settings), ("parsed", parsed), ("timings", timings)):
             _check_json(what, value)
@@ -326,7 +326,7 @@ class Store:
 
     def score_description(self, run_id: int, reviewer: str, scores: dict) -> RubricRecord:
         """Store a reviewer's five VAU-Eval scores for a description run (a new row each time)."""
-        from inference.rubric import ReplyError, check_scores
+        from inference.core.rubric import ReplyError, check_scores
 
         reviewer = clean_name(reviewer, "reviewer")
         try:

@@ -8,10 +8,10 @@ from dataclasses import replace
 from annotate.errors import InvalidInput
 from annotate.records import Edit, Interval, StepText
 from annotate.schema import STATUSES
-from inference import protocol
-from inference.steps import split_steps
-from inference.tasks import CLASSES, GROUNDING_ANSWERS, TASKS, canonical_class
-from inference.vaubench import parse_correct
+from inference.core import protocol
+from inference.core.steps import split_steps
+from inference.core.tasks import CLASSES, GROUNDING_ANSWERS, TASKS, canonical_class
+from inference.core.vaubench import parse_correct
 
 MAX_NAME = 128
 # The longest text a correction field takes, in characters: far above any real answer (a

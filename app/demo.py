@@ -33,11 +33,11 @@ from app.runs import RunRequest
 from app.services import Studio
 from app.settings import Settings
 from app.state import Session
-from inference import protocol
+from inference.core import protocol
+from inference.core.parse import Result, parse_response
+from inference.core.tasks import TASKS
 from inference.errors import VideoError
-from inference.model import display_name
-from inference.parse import Result, parse_response
-from inference.tasks import TASKS
+from inference.models.loading import display_name
 
 RECORDER = "demo-recorder"  # who app.record's runs are by: the demo's runs when none is pinned
 TICK_S = 0.1  # how often a replay shows more text
@@ -332,7 +332,7 @@ def unpin(studio: Studio, session: Session, who: str) -> str:
 
 @functools.lru_cache(maxsize=256)
 def _still(path: str, mtime_ns: int, size: int, seconds: float) -> np.ndarray:
-    from inference.video import read_frame
+    from inference.video.sampling import read_frame
 
     return read_frame(path, seconds, THUMB_SIDE)
 

@@ -17,8 +17,8 @@ from annotate.videos import content_hash
 from app.labels import ALL, NEW, queue_label
 from app.services import Studio
 from app.state import Session
+from inference.core.parse import Result
 from inference.errors import StudioError, VideoError, first_line
-from inference.parse import Result
 
 UPLOAD_SOURCE = "upload"
 log = logging.getLogger("vau.studio")
@@ -46,7 +46,7 @@ def import_samples(studio: Studio) -> None:
 
 def open_upload(studio: Studio, path: str | None, task: str) -> Session:
     """Check an uploaded file is a video, keep a copy, and register it in the store."""
-    from inference.video import probe_video
+    from inference.video.sampling import probe_video
 
     if not path:
         raise VideoError("no file was uploaded")
@@ -91,7 +91,7 @@ def open_item(studio: Studio, item_id: int) -> Session:
 
 def video_of(item: ItemRecord) -> tuple[str | None, float | None, float | None]:
     """The item's video file, duration and frame rate; no file when it is not on this machine."""
-    from inference.video import probe_video
+    from inference.video.sampling import probe_video
 
     video = item.video
     path = video.path

@@ -9,7 +9,7 @@ from pathlib import Path
 from annotate.schema import STATUSES
 from app.labels import count_rows
 from app.services import Studio
-from inference.export_layout import DATASET_INFO
+from inference.core.export_layout import DATASET_INFO
 
 
 def progress(studio: Studio) -> tuple[list[list], list[list]]:

@@ -21,8 +21,8 @@ from app.runtime import ModelSlot
 from app.services import Studio
 from app.settings import from_sources
 from inference.argparsing import ArgumentParser
+from inference.core.tasks import TASKS
 from inference.errors import ModelUnavailable, StudioError, first_line
-from inference.tasks import TASKS
 
 
 def record(

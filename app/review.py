@@ -31,7 +31,7 @@ def description_runs(studio: Studio, limit: int = 200) -> list[tuple[str, int]]:
 
 def score_description(studio: Studio, run_id: int, reviewer: str, scores: Sequence) -> str:
     """Store a reviewer's five VAU-Eval scores (in CRITERIA order); the confirmation line."""
-    from inference.rubric import KEYS
+    from inference.core.rubric import KEYS
 
     values = [int(v) if isinstance(v, float) and v.is_integer() else v for v in scores]
     record = studio.store.score_description(

@@ -26,10 +26,10 @@ from app.items import ensure_item, switch_task, with_run
 from app.runtime import ModelSlot
 from app.services import Studio
 from app.state import Session
+from inference.core.parse import Result
+from inference.core.prompts import DEFAULT as DEFAULT_TEMPLATES
+from inference.core.tasks import DEFAULT_FPS, DEFAULT_MAX_FRAMES, TASKS
 from inference.errors import ModelUnavailable, VideoError
-from inference.parse import Result
-from inference.prompts import DEFAULT as DEFAULT_TEMPLATES
-from inference.tasks import DEFAULT_FPS, DEFAULT_MAX_FRAMES, TASKS
 
 
 @dataclass(frozen=True)
@@ -126,10 +126,10 @@ def run_model(
     who: str | None = None,
 ) -> Iterator[RunUpdate]:
     """Sample, prompt and stream one task; the finished run is recorded in the store."""
-    from inference.cache import cached_sample_video
-    from inference.generation import CacheEntries, Generation, Partial
-    from inference.prompts import build_prompt
-    from inference.video import SamplingOptions
+    from inference.backends.generation import CacheEntries, Generation, Partial
+    from inference.core.prompts import build_prompt
+    from inference.video.cache import cached_sample_video
+    from inference.video.sampling import SamplingOptions
 
     request = request.checked()
     session = _item_for_run(studio, session, request)

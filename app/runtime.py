@@ -13,7 +13,7 @@ from typing import Any
 from app.gpu import StopFlag
 from inference.backends import BackendOptions, open_engine
 from inference.errors import StudioError
-from inference.model import display_name
+from inference.models.loading import display_name
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,9 @@ from pathlib import Path
 from app.gpu import on_space
 from inference.argparsing import ArgumentParser
 from inference.backends import BACKENDS, BackendOptions
+from inference.backends.generation import DEFAULT_MAX_NEW_TOKENS
 from inference.errors import StudioError
-from inference.generation import DEFAULT_MAX_NEW_TOKENS
-from inference.model import DEVICES, QUANTS
+from inference.models.loading import DEVICES, QUANTS
 
 ROOT = Path(__file__).resolve().parents[1]
 LANDINGS = ("demo", "studio")

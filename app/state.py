@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from annotate.records import GroundTruth, ItemRecord, RevisionRecord
-from inference.parse import Result
-from inference.tasks import CLASSES
+from inference.core.parse import Result
+from inference.core.tasks import CLASSES
 
 Interval = tuple[float, float]
 

@@ -9,7 +9,7 @@ from typing import Protocol
 
 
 class StepLike(Protocol):
-    """The parts of `inference.parse.Step` the view reads."""
+    """The parts of `inference.core.parse.Step` the view reads."""
 
     index: int
     title: str | None

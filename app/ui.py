@@ -42,8 +42,9 @@ def build_app(
 ) -> gr.Blocks:
     """The Studio as a gr.Blocks: opens the store, starts loading the model, wires the UI.
 
-    Pass `engine` (an inference.engine.Engine) or `store` to use ones already made. Launch it
-    with `demo.launch(**launch_options(settings))` for the theme, CSS, shortcuts and login.
+    Pass `engine` (an inference.backends.engine.Engine) or `store` to use ones already made.
+    Launch it with `demo.launch(**launch_options(settings))` for the theme, CSS, shortcuts and
+    login.
     """
     settings = (settings or Settings()).validate()
     backups = _restore_then_schedule(settings) if store is None and settings.backup else None

@@ -11,9 +11,9 @@ from app.runtime import ModelStatus
 from app.state import Form, Session
 from app.steps import clamp, step_html
 from app.timeline import Caption, TimelineData
-from inference.protocol import without_tags
-from inference.steps import Step, split_steps
-from inference.tasks import CLASSES, GROUNDING_ANSWERS
+from inference.core.protocol import without_tags
+from inference.core.steps import Step, split_steps
+from inference.core.tasks import CLASSES, GROUNDING_ANSWERS
 
 
 def answer_choices(task: str) -> list[str]:

@@ -29,8 +29,8 @@ import av
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from inference.steps import SECTIONS  # noqa: E402
-from inference.vaubench import COLUMNS  # noqa: E402
+from inference.core.steps import SECTIONS  # noqa: E402
+from inference.core.vaubench import COLUMNS  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 WIDTH, HEIGHT, FPS = 320, 240, 10

@@ -1,6 +1,6 @@
 """In-process transformers vs a vLLM server, on the same tiny checkpoint and the same videos.
 
-One run, both backends, the same `inference.pipeline` that `eval` uses (videos decoded ahead):
+One run, both backends, the same `inference.eval.pipeline` that `eval` uses (videos decoded ahead):
 1. eval throughput in items per minute at concurrency 1 and 8 (`--items` grounding prompts over
    the bundled samples, `--tokens` new tokens at most), with sampling (as `eval` runs) and
    without (the clips sampled beforehand: the backends alone);
@@ -25,12 +25,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from inference import serve  # noqa: E402
-from inference.backends import BackendOptions, open_engine  # noqa: E402
-from inference.pipeline import pipelined  # noqa: E402
-from inference.prompts import build_prompt  # noqa: E402
-from inference.tiny import ensure_tiny  # noqa: E402
-from inference.video import SamplingOptions, sample_video  # noqa: E402
+from inference.backends import (  # noqa: E402
+    BackendOptions,
+    open_engine,
+    serve,  # noqa: E402
+)
+from inference.core.prompts import build_prompt  # noqa: E402
+from inference.eval.pipeline import pipelined  # noqa: E402
+from inference.models.tiny import ensure_tiny  # noqa: E402
+from inference.video.sampling import SamplingOptions, sample_video  # noqa: E402
 
 SAMPLES = Path(__file__).resolve().parents[1] / "assets" / "samples"
 SAMPLING = SamplingOptions(fps=1.0, max_frames=16)

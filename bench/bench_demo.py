@@ -33,7 +33,7 @@ from app import demo, record  # noqa: E402
 from app.items import import_samples  # noqa: E402
 from app.runtime import ModelSlot  # noqa: E402
 from app.services import Studio  # noqa: E402
-from inference.tiny import make_tiny  # noqa: E402
+from inference.models.tiny import make_tiny  # noqa: E402
 from tests.app_helpers import free_port, item_id, launch, studio_settings  # noqa: E402
 
 

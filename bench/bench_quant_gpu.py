@@ -32,7 +32,7 @@ import torch  # noqa: E402
 import transformers  # noqa: E402
 from transformers import BitsAndBytesConfig, Qwen2VLVideoProcessor  # noqa: E402
 
-from inference.video import SamplingOptions, sample_video  # noqa: E402
+from inference.video.sampling import SamplingOptions, sample_video  # noqa: E402
 from tests.videos import write_video  # noqa: E402
 
 NEW_TOKENS = 256

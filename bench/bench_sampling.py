@@ -1,4 +1,4 @@
-"""Frame sampling: inference.video against qwen-vl-utils' decord reader, and the frame cache.
+"""Frame sampling: inference.video.sampling against qwen-vl-utils' decord reader, and the cache.
 
 Both pipelines read the same synthetic 720p, 5-minute video and return the same frames (checked:
 every frame shows its index as a bit pattern) at the same size; the script prints seconds for
@@ -25,8 +25,8 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from qwen_vl_utils.vision_process import fetch_video  # noqa: E402
 
-from inference.cache import FrameCache  # noqa: E402
-from inference.video import SamplingOptions, plan_sampling, probe_video, sample_video  # noqa: E402
+from inference.video.cache import FrameCache  # noqa: E402
+from inference.video.sampling import SamplingOptions, plan_sampling, probe_video, sample_video  # noqa: E402
 from tests.videos import frame_index, write_video  # noqa: E402
 
 SCENARIOS = {
@@ -75,7 +75,7 @@ def compare(path: Path, name: str, options: SamplingOptions, repeats: int) -> No
     print(f"\n[{name}] {nframes} frames at {width}x{height} ({plan.visual_tokens} visual tokens)")
     ours, ours_s = best_of(repeats, sample_video, path, options)
     theirs, theirs_s = best_of(repeats, reference_frames, path, nframes, height, width)
-    print(f"  inference.video.sample_video        {ours_s:8.2f} s")
+    print(f"  inference.video.sampling.sample_video        {ours_s:8.2f} s")
     print(f"  qwen_vl_utils fetch_video (decord)  {theirs_s:8.2f} s")
     print(f"  reference / ours                    {theirs_s / ours_s:8.2f} x")
     print(f"  same frames, same size              {same_frames(ours.frames, theirs)}")

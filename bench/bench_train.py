@@ -25,7 +25,7 @@ from annotate.export import ExportOptions, export  # noqa: E402
 from annotate.importer import import_csv  # noqa: E402
 from annotate.store import Store  # noqa: E402
 from bench.bench_ttft import make_mid  # noqa: E402
-from inference.tiny import make_tiny  # noqa: E402
+from inference.models.tiny import make_tiny  # noqa: E402
 from train.card import read_card  # noqa: E402
 from train.config import TrainConfig  # noqa: E402
 from train.grpo import grpo  # noqa: E402

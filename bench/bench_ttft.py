@@ -27,13 +27,13 @@ import torch  # noqa: E402
 import transformers  # noqa: E402
 from transformers import AutoConfig, AutoProcessor, GenerationConfig  # noqa: E402
 
-from inference.cache import FrameCache  # noqa: E402
-from inference.engine import Engine  # noqa: E402
-from inference.generation import Generation  # noqa: E402
-from inference.model import LoadOptions, load_model  # noqa: E402
-from inference.prompts import build_prompt  # noqa: E402
-from inference.tiny import TEXT_CONFIG, VISION_CONFIGS, make_tiny  # noqa: E402
-from inference.video import SamplingOptions, sample_video  # noqa: E402
+from inference.backends.engine import Engine  # noqa: E402
+from inference.backends.generation import Generation  # noqa: E402
+from inference.core.prompts import build_prompt  # noqa: E402
+from inference.models.loading import LoadOptions, load_model  # noqa: E402
+from inference.models.tiny import TEXT_CONFIG, VISION_CONFIGS, make_tiny  # noqa: E402
+from inference.video.cache import FrameCache  # noqa: E402
+from inference.video.sampling import SamplingOptions, sample_video  # noqa: E402
 from tests.videos import write_video  # noqa: E402
 
 FIRST = build_prompt("qa", False, "What happens?", ["A fight", "Rain", "A fire", "Nothing"])

@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable, Sequence
 
 from inference.argparsing import ArgumentParser
+from inference.core.tasks import TASKS
 from inference.errors import StudioError
 from inference.flags import (
     add_model_args,
@@ -18,7 +19,6 @@ from inference.flags import (
     open_model,
     sampling_options,
 )
-from inference.tasks import TASKS
 
 
 def _register_run(sub: argparse._SubParsersAction) -> None:
@@ -35,9 +35,9 @@ def _register_run(sub: argparse._SubParsersAction) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Sample the video, build the prompt, load the model, stream, print the result."""
-    from inference.generation import Partial
-    from inference.prompts import build_prompt
-    from inference.video import sample_video
+    from inference.backends.generation import Partial
+    from inference.core.prompts import build_prompt
+    from inference.video.sampling import sample_video
 
     # Validate cheap inputs before the slow model load.
     options = sampling_options(args, args.task)
@@ -104,7 +104,7 @@ def cmd_make_tiny(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from inference.errors import ModelUnavailable
-    from inference.tiny import holds_other_checkpoint, make_tiny
+    from inference.models.tiny import holds_other_checkpoint, make_tiny
 
     if holds_other_checkpoint(Path(args.directory)) and not args.force:
         raise ModelUnavailable(
@@ -119,7 +119,7 @@ def cmd_make_tiny(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The full `python -m inference` parser, with every module's subcommands."""
-    from inference import compare, evaluate, judge_agreement, score_command, vaueval
+    from inference.eval import compare, evaluate, judge_agreement, score_command, vaueval
 
     parser = ArgumentParser(prog="python -m inference", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)

@@ -6,9 +6,9 @@ from __future__ import annotations
 import argparse
 
 from inference.backends import BACKENDS, DEFAULT_TIMEOUT_S, BackendOptions
-from inference.generation import DEFAULT_MAX_NEW_TOKENS
-from inference.model import DEVICES, QUANTS
-from inference.tasks import DEFAULT_FPS, DEFAULT_MAX_FRAMES
+from inference.backends.generation import DEFAULT_MAX_NEW_TOKENS
+from inference.core.tasks import DEFAULT_FPS, DEFAULT_MAX_FRAMES
+from inference.models.loading import DEVICES, QUANTS
 
 
 def add_model_args(parser: argparse.ArgumentParser) -> None:
@@ -86,7 +86,7 @@ def add_sampling_args(parser: argparse.ArgumentParser) -> None:
 
 def sampling_options(args: argparse.Namespace, task: str):
     """Build SamplingOptions from parsed flags, validating the numbers."""
-    from inference.video import SamplingOptions
+    from inference.video.sampling import SamplingOptions
 
     fps = DEFAULT_FPS[task] if args.fps is None else args.fps
     if fps <= 0:
@@ -100,6 +100,6 @@ def load_templates_arg(path: str | None):
     """Return the Templates a --template flag names, or None for the default."""
     if path is None:
         return None
-    from inference.prompts import load_templates
+    from inference.core.prompts import load_templates
 
     return load_templates(path)

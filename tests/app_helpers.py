@@ -13,8 +13,8 @@ from gradio_client import Client
 
 from app.settings import Settings
 from app.ui import build_app, launch_options
-from inference.generation import Generation, Partial, Timings
-from inference.parse import parse_response
+from inference.backends.generation import Generation, Partial, Timings
+from inference.core.parse import parse_response
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -23,7 +23,7 @@ def _isolated_home(tmp_path_factory) -> None:
 @pytest.fixture(scope="session")
 def tiny_checkpoint(tmp_path_factory) -> Path:
     """The tiny random-weight Qwen2.5-VL checkpoint, built once per test session."""
-    from inference.tiny import make_tiny
+    from inference.models.tiny import make_tiny
 
     return make_tiny(tmp_path_factory.mktemp("tiny") / "tiny-qwen2.5-vl")
 

@@ -11,7 +11,7 @@ import pytest
 from gradio_client import Client, handle_file
 
 from annotate.store import Store
-from inference.tasks import DEFAULT_FPS
+from inference.core.tasks import DEFAULT_FPS
 from tests.app_helpers import ROOT, call, item_id, launch, studio_settings
 
 SAMPLES = ROOT / "assets" / "samples"

@@ -17,8 +17,8 @@ from app import record, views
 from app.items import import_samples
 from app.runtime import ModelSlot
 from app.services import Studio
-from inference.parse import Result
-from inference.protocol import without_tags
+from inference.core.parse import Result
+from inference.core.protocol import without_tags
 from tests.app_helpers import (
     ScriptedEngine,
     call,

@@ -11,7 +11,7 @@ from annotate.records import GroundTruth, ItemRecord, RevisionRecord, VideoRecor
 from app import views
 from app.runtime import ModelStatus
 from app.state import Form, Session
-from inference.parse import parse_response
+from inference.core.parse import parse_response
 
 GROUNDING = "<think>1. At 3 s a car stops.\n2. From 4 to 9 s it burns.</think><answer>Anomaly</answer><glue>[4.0, 9.0]</glue>"  # noqa: E501
 NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)

@@ -10,10 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import inference.cache as cache_module
-from inference.cache import FrameCache, cache_key, cached_sample_video, file_digest
+import inference.video.cache as cache_module
 from inference.errors import VideoError
-from inference.video import SamplingOptions, sample_video
+from inference.video.cache import FrameCache, cache_key, cached_sample_video, file_digest
+from inference.video.sampling import SamplingOptions, sample_video
 from tests.videos import write_video
 
 OPTIONS = SamplingOptions(fps=2.0)

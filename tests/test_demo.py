@@ -15,7 +15,7 @@ from app import demo
 from app.items import import_samples
 from app.runtime import ModelSlot
 from app.services import Studio
-from inference import protocol
+from inference.core import protocol
 from tests.app_helpers import SCRIPTS, studio_settings
 
 
@@ -35,7 +35,7 @@ def _item(studio, video: str, task: str):
 
 
 def _run(studio, item, raw: str, **settings):
-    from inference.parse import parse_response
+    from inference.core.parse import parse_response
 
     parsed = parse_response(raw, item.task).to_dict()
     values = {"think": True, "sample_fps": 2.0, "frames": 40, **settings}

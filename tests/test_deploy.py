@@ -87,7 +87,7 @@ def test_requirement_name(line: str, name: str | None) -> None:
 
 @pytest.mark.parametrize(
     "path",
-    ["app.py", "app/ui.py", "app/gpu.py", "inference/engine.py", "annotate/backup.py"],
+    ["app.py", "app/ui.py", "app/gpu.py", "inference/backends/engine.py", "annotate/backup.py"],
 )
 def test_the_code_is_copied(space: Path, path: str) -> None:
     assert (space / path).is_file()

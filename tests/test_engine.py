@@ -11,14 +11,14 @@ import numpy as np
 import pytest
 import torch
 
-from inference.engine import Engine
+from inference.backends.engine import Engine
+from inference.backends.generation import Generation, Partial, Timings, build_messages
+from inference.core.parse import parse_response
+from inference.core.prompts import build_prompt
 from inference.errors import GenerationError
-from inference.generation import Generation, Partial, Timings, build_messages
-from inference.model import LoadOptions, load_model
-from inference.parse import parse_response
-from inference.prompts import build_prompt
-from inference.tiny import make_tiny
-from inference.video import Clip, SamplingOptions, VideoInfo, sample_video
+from inference.models.loading import LoadOptions, load_model
+from inference.models.tiny import make_tiny
+from inference.video.sampling import Clip, SamplingOptions, VideoInfo, sample_video
 from tests.videos import write_video
 
 POSITIVE_TIMINGS = ("preprocess_s", "first_token_s", "generate_s", "tokens_per_s")

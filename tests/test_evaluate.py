@@ -13,12 +13,12 @@ from types import SimpleNamespace
 
 import pytest
 
-from inference import evaluate
 from inference.cli import main
+from inference.core.parse import parse_response
+from inference.core.vaubench import COLUMNS
 from inference.errors import VideoError
-from inference.parse import parse_response
-from inference.scoring import PredictionsError
-from inference.vaubench import COLUMNS
+from inference.eval import evaluate
+from inference.eval.scoring import PredictionsError
 from tests.conftest import ROOT, SAMPLES_CSV, SAMPLES_DIR, SHARED_BENCH
 
 needs_bench = pytest.mark.skipif(not SHARED_BENCH.is_dir(), reason="shared VAU-Bench CSVs missing")

@@ -14,9 +14,9 @@ from annotate.importer import import_csv
 from annotate.records import Edit
 from annotate.store import Store
 from annotate.validate import readable_reasoning
-from inference import protocol
-from inference.metrics import accuracy_reward, format_reward, temporal_iou_reward
-from inference.vaubench import read_bench_csv
+from inference.core import protocol
+from inference.core.metrics import accuracy_reward, format_reward, temporal_iou_reward
+from inference.core.vaubench import read_bench_csv
 from tests import pg
 from tests.conftest import SAMPLES_CSV, SAMPLES_DIR, SHARED_BENCH
 from tests.test_import import GOOD, row, write_csv

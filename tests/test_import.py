@@ -12,8 +12,8 @@ import pytest
 from annotate.importer import import_csv
 from annotate.records import Edit
 from annotate.store import Store
+from inference.core.vaubench import COLUMNS
 from inference.errors import StudioError
-from inference.vaubench import COLUMNS
 from tests import pg
 from tests.conftest import SAMPLES_DIR, SHARED_BENCH
 

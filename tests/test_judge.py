@@ -6,11 +6,11 @@ import json
 
 import pytest
 
+from inference.backends.remote import ServerOptions
 from inference.cli import main
 from inference.errors import ServerError
-from inference.judge import KEYS, Judge, Reference, ReplyError, parse_scores
-from inference.remote import ServerOptions
-from inference.vaueval import aggregate
+from inference.eval.judge import KEYS, Judge, Reference, ReplyError, parse_scores
+from inference.eval.vaueval import aggregate
 from tests.fake_openai import MODEL, FakeServer
 from tests.test_evaluate import bench_csv
 from tests.test_scoring import row

@@ -9,8 +9,8 @@ import pytest
 from annotate.cli import main as annotate_main
 from annotate.store import Store
 from inference.cli import main
-from inference.judge_agreement import ranks, spearman, weighted_kappa
-from inference.rubric import KEYS
+from inference.core.rubric import KEYS
+from inference.eval.judge_agreement import ranks, spearman, weighted_kappa
 from tests.conftest import SAMPLES_CSV
 from tests.fake_openai import MODEL, FakeServer
 

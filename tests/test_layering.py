@@ -1,6 +1,7 @@
 """The layout shows the architecture: no import circles in the four packages, and each layer
 imports only what it may (inference knows no Gradio or SQL; annotate no torch or Gradio; train
-no Gradio or SQL). Every import counts, at the top or inside a function, typing-only included."""
+no Gradio or SQL; inference's sub-packages only those below them). Every import counts, at the
+top or inside a function, typing-only included."""
 
 from __future__ import annotations
 
@@ -16,6 +17,15 @@ FORBIDDEN = {
     "inference": ("gradio", "sqlalchemy", "alembic", "app", "annotate", "train"),
     "annotate": ("torch", "gradio", "transformers", "app", "train"),
     "train": ("gradio", "sqlalchemy", "alembic", "app", "annotate"),
+}
+# inference's sub-packages, each over the ones it may import (its top-level modules, errors and
+# the command-line helpers, sit beside them): the protocol at the bottom, evaluation on top.
+BELOW = {
+    "core": (),
+    "video": ("core",),
+    "models": ("core",),
+    "backends": ("core", "video", "models"),
+    "eval": ("core", "video", "models", "backends"),
 }
 
 
@@ -100,6 +110,17 @@ def test_each_layer_imports_only_what_it_may(layer):
             continue
         names = imports_of(path)
         bad = sorted(n for n in names for f in FORBIDDEN[layer] if n == f or n.startswith(f + "."))
+        if bad:
+            wrong[str(path.relative_to(ROOT))] = bad
+    assert wrong == {}
+
+
+@pytest.mark.parametrize("sub", sorted(BELOW))
+def test_each_inference_sub_package_imports_only_those_below_it(sub):
+    wrong = {}
+    for path in (ROOT / "inference" / sub).rglob("*.py"):
+        others = {n.split(".")[1] for n in imports_of(path) if n.startswith("inference.")}
+        bad = sorted(o for o in others & set(BELOW) if o != sub and o not in BELOW[sub])
         if bad:
             wrong[str(path.relative_to(ROOT))] = bad
     assert wrong == {}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from inference.metrics import (
+from inference.core.metrics import (
     REWARDS,
     accuracy_reward,
     classification_scores,

@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from inference.errors import ModelUnavailable
-from inference.model import (
+from inference.models.loading import (
     MAX_PIXELS,
     MIN_PIXELS,
     LoadOptions,
@@ -20,7 +20,7 @@ from inference.model import (
     model_type_of,
     resolve_model,
 )
-from inference.tiny import make_tiny
+from inference.models.tiny import make_tiny
 
 no_cuda = pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
 

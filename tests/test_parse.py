@@ -1,4 +1,4 @@
-"""inference.parse: messy model outputs, the format rule, times, steps, and real VAU-Bench text."""
+"""inference.core.parse: messy model outputs, the format rule, times, steps, real VAU-Bench text."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ import random
 
 import pytest
 
-from inference.parse import Result, parse_response
-from inference.protocol import format_ok
-from inference.steps import SECTIONS, Step, split_steps
-from inference.tasks import TASKS
-from inference.times import find_times, parse_time
+from inference.core.parse import Result, parse_response
+from inference.core.protocol import format_ok
+from inference.core.steps import SECTIONS, Step, split_steps
+from inference.core.tasks import TASKS
+from inference.core.times import find_times, parse_time
 from tests.conftest import SHARED_BENCH
 
 BENCH = SHARED_BENCH

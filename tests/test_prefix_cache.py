@@ -11,12 +11,12 @@ import numpy as np
 import pytest
 import torch
 
-from inference.engine import PREFIX_CACHE_ENTRIES, Engine
-from inference.generation import build_messages
-from inference.model import LoadOptions, load_model
-from inference.prompts import build_prompt
-from inference.tasks import TASKS
-from inference.video import Clip, SamplingOptions, VideoInfo
+from inference.backends.engine import PREFIX_CACHE_ENTRIES, Engine
+from inference.backends.generation import build_messages
+from inference.core.prompts import build_prompt
+from inference.core.tasks import TASKS
+from inference.models.loading import LoadOptions, load_model
+from inference.video.sampling import Clip, SamplingOptions, VideoInfo
 
 TOKENS = 16
 OPTIONS = ["A fight", "Rain", "A fire", "Nothing"]

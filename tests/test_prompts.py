@@ -1,4 +1,4 @@
-"""inference.prompts: every task renders with its tags and options; templates are editable data."""
+"""inference.core.prompts: every task renders with its tags and options; templates are data."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from inference.parse import parse_response
-from inference.prompts import (
+from inference.core.parse import parse_response
+from inference.core.prompts import (
     DEFAULT,
     TEMPLATES,
     Prompt,
@@ -17,7 +17,7 @@ from inference.prompts import (
     load_templates,
     main,
 )
-from inference.tasks import CLASSES, TASKS
+from inference.core.tasks import CLASSES, TASKS
 
 QUESTION = "What does the man in red do?"
 OPTIONS = ["He runs away", "He falls", "He sits down", "Nothing happens"]
@@ -255,4 +255,4 @@ def test_module_prints_the_default_as_json(capsys):
 
 def test_module_rejects_an_unknown_name(capsys):
     assert main(["nope"]) == 2
-    assert re.search(r"usage: python -m inference.prompts", capsys.readouterr().err)
+    assert re.search(r"usage: python -m inference.core.prompts", capsys.readouterr().err)

@@ -1,4 +1,4 @@
-"""inference.protocol: the writer, the format rule, and one rule for parser, rewards and scorer."""
+"""inference.core.protocol: the writer, the format rule, one rule for parser, rewards, scorer."""
 
 from __future__ import annotations
 
@@ -8,13 +8,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from inference import protocol
-from inference.metrics import accuracy_reward, format_reward, temporal_iou_reward
-from inference.parse import parse_response
-from inference.scoring import score_predictions
-from inference.specs import SPECS, scored_tasks, spec
-from inference.tasks import CLASSES, DEFAULT_FPS, GROUNDING_ANSWERS, TASKS
-from inference.vaubench import BenchRow
+from inference.core import protocol
+from inference.core.metrics import accuracy_reward, format_reward, temporal_iou_reward
+from inference.core.parse import parse_response
+from inference.core.specs import SPECS, scored_tasks, spec
+from inference.core.tasks import CLASSES, DEFAULT_FPS, GROUNDING_ANSWERS, TASKS
+from inference.core.vaubench import BenchRow
+from inference.eval.scoring import score_predictions
 from tests.test_parse import ATOMS, OUTPUTS
 
 # --- the writer -------------------------------------------------------------------------------
@@ -224,7 +224,7 @@ def test_every_task_has_a_spec_and_a_default_fps():
 
 
 def test_the_rewards_of_a_spec_are_known_rewards():
-    from inference.metrics import REWARDS
+    from inference.core.metrics import REWARDS
 
     assert all(set(s.rewards) <= set(REWARDS) for s in SPECS.values())
     assert spec("grounding").rewards == ("format", "accuracy", "iou")

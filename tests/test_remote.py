@@ -12,11 +12,11 @@ import pytest
 from PIL import Image
 
 from inference.backends import BackendOptions, open_engine
+from inference.backends.generation import Generation, Partial
+from inference.backends.remote import RemoteEngine, ServerOptions, chat_messages, encode_frames
+from inference.core.prompts import build_prompt
 from inference.errors import GenerationError, ModelUnavailable, ServerError
-from inference.generation import Generation, Partial
-from inference.prompts import build_prompt
-from inference.remote import RemoteEngine, ServerOptions, chat_messages, encode_frames
-from inference.video import SamplingOptions, sample_video
+from inference.video.sampling import SamplingOptions, sample_video
 from tests.fake_openai import MODEL, FakeServer
 
 
@@ -96,7 +96,9 @@ def test_a_description_sends_each_turn_with_the_answers_before_it(server, clip):
 
 def test_the_clip_is_encoded_once_for_all_its_turns(server, clip, monkeypatch):
     calls = []
-    monkeypatch.setattr("inference.remote.encode_frames", lambda c: calls.append(c) or "data:x")
+    monkeypatch.setattr(
+        "inference.backends.remote.encode_frames", lambda c: calls.append(c) or "data:x"
+    )
     engine = engine_for(server)
     engine.run(clip, build_prompt("description", think=True))
     engine.run(clip, grounding())

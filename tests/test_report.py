@@ -6,9 +6,9 @@ import re
 
 import pytest
 
-from inference.report import confusion_matrix, interval_chart, iou_histogram, write_report
-from inference.scoring import score_predictions
-from inference.vaubench import BenchRow
+from inference.core.vaubench import BenchRow
+from inference.eval.report import confusion_matrix, interval_chart, iou_histogram, write_report
+from inference.eval.scoring import score_predictions
 
 HOSTILE = "</script><script>alert(1)</script>|x.mp4"
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from inference.tasks import CLASSES
-from inference.vaubench import COLUMNS, read_bench_csv
-from inference.video import probe_video
+from inference.core.tasks import CLASSES
+from inference.core.vaubench import COLUMNS, read_bench_csv
+from inference.video.sampling import probe_video
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "assets" / "make_samples.py"

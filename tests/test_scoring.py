@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from inference.scoring import (
+from inference.core.vaubench import BenchRow, read_bench_csv
+from inference.eval.scoring import (
     PredictionsError,
     format_score,
     read_predictions,
     score_predictions,
     task_truth,
 )
-from inference.vaubench import BenchRow, read_bench_csv
 from tests.conftest import SHARED_BENCH
 
 needs_bench = pytest.mark.skipif(not SHARED_BENCH.is_dir(), reason="shared VAU-Bench CSVs missing")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import av
 import pytest
 
-from inference import seeking
-from inference.video import PyAVSource, SamplingOptions, sample_video
+from inference.video import seeking
+from inference.video.sampling import PyAVSource, SamplingOptions, sample_video
 from tests.videos import frame_index, write_video
 
 INDEX_SETS = {
@@ -57,7 +57,7 @@ def test_a_misleading_index_falls_back_to_decoding_in_order(video, monkeypatch):
     def miss(*args):
         raise seeking.SeekMiss("frame at pts 30 is missing")
 
-    monkeypatch.setattr("inference.video.read_seeking", miss)
+    monkeypatch.setattr("inference.video.sampling.read_seeking", miss)
     frames = PyAVSource(video).read([0, 150, 299], 48, 64)
     assert [frame_index(f) for f in frames] == [0, 150, 299]
 

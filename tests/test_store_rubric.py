@@ -6,7 +6,7 @@ import pytest
 
 from annotate.errors import InvalidInput, NotFound
 from annotate.store import Store
-from inference.rubric import KEYS
+from inference.core.rubric import KEYS
 from tests import pg
 from tests.test_store import BACKENDS, make_item
 

@@ -9,7 +9,7 @@ import pytest
 from transformers import AutoProcessor
 
 from inference.errors import ModelUnavailable
-from inference.tiny import MARKER, SPECIAL_TOKENS, TINY_VERSION, ensure_tiny, make_tiny
+from inference.models.tiny import MARKER, SPECIAL_TOKENS, TINY_VERSION, ensure_tiny, make_tiny
 
 ID_FIELDS = {
     "bos_token_id": "<|endoftext|>",

@@ -9,7 +9,7 @@ from trl import GRPOConfig, GRPOTrainer
 from annotate.export import ExportOptions, export
 from annotate.importer import import_csv
 from annotate.store import Store
-from inference.model import LoadOptions, load_model
+from inference.models.loading import LoadOptions, load_model
 from tests.conftest import SAMPLES_CSV, SAMPLES_DIR
 from train.data import read_export
 from train.grpo import dataset, task_reward

@@ -20,11 +20,11 @@ from annotate.export import ExportOptions, export
 from annotate.importer import import_csv
 from annotate.records import Edit
 from annotate.store import Store
-from inference.engine import Engine
-from inference.metrics import grounding_scores, iou
-from inference.model import LoadOptions, load_model
-from inference.prompts import build_prompt
-from inference.video import SamplingOptions, sample_video
+from inference.backends.engine import Engine
+from inference.core.metrics import grounding_scores, iou
+from inference.core.prompts import build_prompt
+from inference.models.loading import LoadOptions, load_model
+from inference.video.sampling import SamplingOptions, sample_video
 from tests.conftest import ROOT, SAMPLES_CSV, SAMPLES_DIR
 from train.card import read_card
 from train.cli import main

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from inference.model import LoadOptions, load_model
+from inference.models.loading import LoadOptions, load_model
 from tests.conftest import SAMPLES_DIR
 from train.cli import parser
 from train.collate import IGNORE, AssistantMask

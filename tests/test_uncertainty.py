@@ -8,9 +8,9 @@ import math
 import numpy as np
 import pytest
 
-from inference.bootstrap import Resampling, intervals, paired, permutation_p
-from inference.framewise import average_precision, frame_figures, roc_auc, video_frames
-from inference.scoring import score_intervals, score_predictions, vau_r1_interval
+from inference.eval.bootstrap import Resampling, intervals, paired, permutation_p
+from inference.eval.framewise import average_precision, frame_figures, roc_auc, video_frames
+from inference.eval.scoring import score_intervals, score_predictions, vau_r1_interval
 from tests.test_scoring import answer, glue, needs_bench, perfect, rows_of
 
 # --- the bootstrap --------------------------------------------------------------------------
@@ -149,7 +149,7 @@ def test_each_figure_is_the_mean_of_its_videos_shares_and_lies_in_its_interval(n
     ],
 )
 def test_the_script_reader_reads_only_what_the_script_reads(raw, studio, script):
-    from inference.parse import parse_response
+    from inference.core.parse import parse_response
 
     assert parse_response(raw, "grounding").interval == studio
     assert vau_r1_interval(raw) == script

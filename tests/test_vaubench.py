@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from inference.errors import StudioError
-from inference.vaubench import (
+from inference.core.vaubench import (
     COLUMNS,
     BenchFormatError,
     BenchRow,
@@ -17,6 +16,7 @@ from inference.vaubench import (
     read_bench_csv,
     write_bench_csv,
 )
+from inference.errors import StudioError
 from tests.conftest import SHARED_BENCH
 
 BENCH = SHARED_BENCH

@@ -1,4 +1,4 @@
-"""inference.video: which frames are sampled, when, at what size, and how bad files fail."""
+"""inference.video.sampling: which frames are sampled, when, at what size, how bad files fail."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from inference import video
 from inference.errors import VideoError
-from inference.video import (
+from inference.video import sampling as video
+from inference.video.sampling import (
     PATCH,
     PyAVSource,
     SamplingOptions,

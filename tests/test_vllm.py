@@ -14,17 +14,16 @@ import time
 import pytest
 from gradio_client import Client
 
-from inference import serve
-from inference.backends import BackendOptions, open_engine
+from inference.backends import BackendOptions, open_engine, serve
+from inference.backends.engine import Engine
+from inference.backends.generation import Partial
 from inference.cli import main
-from inference.engine import Engine
+from inference.core.prompts import build_prompt
+from inference.core.tasks import TASKS
 from inference.errors import ModelUnavailable, ServerError
-from inference.generation import Partial
-from inference.model import LoadOptions, load_model
-from inference.prompts import build_prompt
-from inference.tasks import TASKS
-from inference.tiny import make_tiny
-from inference.video import SamplingOptions, sample_video
+from inference.models.loading import LoadOptions, load_model
+from inference.models.tiny import make_tiny
+from inference.video.sampling import SamplingOptions, sample_video
 from tests.app_helpers import ROOT, call, item_id, launch, studio_settings
 from tests.conftest import SAMPLES_CSV
 

@@ -26,8 +26,8 @@ from app.runs import RunRequest
 from app.runtime import ModelSlot
 from app.services import Studio
 from app.settings import Settings
-from inference.engine import Engine
-from inference.model import LoadOptions, load_model
+from inference.backends.engine import Engine
+from inference.models.loading import LoadOptions, load_model
 from tests.app_helpers import ROOT
 
 SAMPLES = ROOT / "assets" / "samples"

@@ -12,7 +12,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from inference import tiny
+from inference.models import tiny
 
 if TYPE_CHECKING:
     from train.config import TrainConfig

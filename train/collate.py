@@ -1,7 +1,7 @@
 """Batches for training: the chat template, the processor over the project's own frames, labels.
 
-The processor is called through `inference.engine.video_inputs`, the function inference uses,
-so the model trains on the frames, sizes and `second_per_grid_ts` it is later shown.
+The processor is called through `inference.backends.engine.video_inputs`, the function inference
+uses, so the model trains on the frames, sizes and `second_per_grid_ts` it is later shown.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from typing import Any
 
 import torch
 
-from inference.engine import video_inputs
+from inference.backends.engine import video_inputs
 from train.data import Record
 
 IGNORE = -100  # the loss skips these label positions

@@ -15,11 +15,11 @@ from typing import Any
 
 import yaml
 
+from inference.backends.generation import DEFAULT_MAX_NEW_TOKENS
+from inference.core.export_layout import RECIPE_FORMATS
+from inference.core.tasks import DEFAULT_MAX_FRAMES
 from inference.errors import StudioError
-from inference.export_layout import RECIPE_FORMATS
-from inference.generation import DEFAULT_MAX_NEW_TOKENS
-from inference.model import DEVICES, QUANTS
-from inference.tasks import DEFAULT_MAX_FRAMES
+from inference.models.loading import DEVICES, QUANTS
 
 RECIPES: tuple[str, ...] = ("sft", "grpo")
 DEFAULT_LR = {"sft": 2e-5, "grpo": 1e-6}

@@ -1,7 +1,8 @@
 """Read an `annotate export` folder: its records, their videos, and how each was sampled.
 
 The export records the sampling options in each video part (fps, min / max / total pixels), so
-training samples every video exactly as inference does (`inference.video`), frames included.
+training samples every video exactly as inference does (`inference.video.sampling`), frames
+included.
 """
 
 from __future__ import annotations
@@ -12,10 +13,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from inference.cache import cached_sample_video
-from inference.export_layout import MANIFEST, RECIPE_FORMATS, TRAIN_FILE, VALIDATION_FILE
-from inference.tasks import DEFAULT_MAX_FRAMES
-from inference.video import Clip, SamplingOptions
+from inference.core.export_layout import MANIFEST, RECIPE_FORMATS, TRAIN_FILE, VALIDATION_FILE
+from inference.core.tasks import DEFAULT_MAX_FRAMES
+from inference.video.cache import cached_sample_video
+from inference.video.sampling import Clip, SamplingOptions
 from train.config import TrainError
 
 # recipe: the export format it reads, and the key of each record's chat

@@ -17,9 +17,9 @@ from typing import Any
 from datasets import Dataset
 from trl import GRPOConfig
 
-from inference import protocol
-from inference.metrics import REWARDS
-from inference.specs import spec
+from inference.core import protocol
+from inference.core.metrics import REWARDS
+from inference.core.specs import spec
 from train.config import TrainConfig, TrainError
 from train.data import ExportData, read_export
 from train.loop import (

@@ -16,7 +16,7 @@ from typing import Any
 import torch
 from transformers import TrainerCallback
 
-from inference.model import LoadedModel
+from inference.models.loading import LoadedModel
 from train.card import METRICS, write_card
 from train.config import TrainConfig, TrainError
 from train.data import ExportData

@@ -1,4 +1,4 @@
-"""The model a recipe trains: loaded by `inference.model` (the Studio's own loading code),
+"""The model a recipe trains: loaded by `inference.models.loading` (the Studio's own loading code),
 optionally wrapped in LoRA adapters, and saved back as a checkpoint the Studio loads."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 from inference.errors import ModelUnavailable
-from inference.model import LoadedModel, LoadOptions, load_model
+from inference.models.loading import LoadedModel, LoadOptions, load_model
 from train.config import TrainConfig, TrainError
 
 # The language model's projections; the vision tower stays frozen under LoRA.

@@ -5,8 +5,8 @@ sees the video, the old / reference / loss passes do not. This subclass (pinned 
 changes two methods:
 
 - `_tokenize_prompts` renders each prompt with the chat template, samples its video with the
-  project's sampler, calls the processor through `inference.engine.video_inputs`, and keeps the
-  video tensors (`pixel_values_videos`, `video_grid_thw`, `second_per_grid_ts`) under the
+  project's sampler, calls the processor through `inference.backends.engine.video_inputs`, and
+  keeps the video tensors (`pixel_values_videos`, `video_grid_thw`, `second_per_grid_ts`) under the
   prompt's token ids; TRL hands them to `generate` with the per-token `mm_token_type_ids`.
 - `_get_per_token_logps_and_entropies` finds each row's prompt, adds the same tensors and the
   row's `mm_token_type_ids`, and runs the model as TRL does.
@@ -22,7 +22,7 @@ from typing import Any
 import torch
 from trl import GRPOTrainer
 
-from inference.engine import modality_ids, video_inputs
+from inference.backends.engine import modality_ids, video_inputs
 from train.data import Record
 
 VIDEO_KEYS = ("pixel_values_videos", "video_grid_thw", "second_per_grid_ts")

@@ -11,7 +11,7 @@ from app import items, progress, views
 from app.guard import Guard, signed_in_user
 from app.services import STORE, Studio
 from app.tabs.page import Page
-from inference.export_layout import RECIPE_FORMATS
+from inference.core.export_layout import RECIPE_FORMATS
 
 
 @dataclass(slots=True, eq=False)

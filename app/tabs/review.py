@@ -16,7 +16,7 @@ from app.services import STORE, UI, Studio
 from app.state import Form, Session
 from app.tabs.page import Page
 from app.timeline import timeline_figure
-from inference.rubric import CRITERIA
+from inference.core.rubric import CRITERIA
 
 
 @dataclass(slots=True, eq=False)

@@ -10,7 +10,7 @@ from app import editor, hotkeys, views
 from app.labels import ALL, ITEM_STATES, TASK_CHOICES
 from app.state import Session
 from app.timeline import TimelineData
-from inference.tasks import CLASSES, DEFAULT_FPS, DEFAULT_MAX_FRAMES
+from inference.core.tasks import CLASSES, DEFAULT_FPS, DEFAULT_MAX_FRAMES
 
 ANSWER_INFO = {
     "grounding": "Anomaly or Normal",

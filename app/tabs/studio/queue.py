@@ -19,7 +19,7 @@ from app.state import Session
 from app.tabs.page import Page
 from app.tabs.studio.components import StudioTab
 from app.tabs.studio.render import open_updates, show, show_outputs
-from inference.tasks import DEFAULT_FPS
+from inference.core.tasks import DEFAULT_FPS
 
 
 def wire(s: StudioTab, page: Page, studio: Studio, blocks: gr.Blocks) -> None:

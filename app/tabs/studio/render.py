@@ -12,7 +12,7 @@ from app.services import Studio
 from app.state import Form, Session
 from app.steps import step_source
 from app.tabs.studio.components import ANSWER_INFO, StudioTab
-from inference.tasks import CLASSES
+from inference.core.tasks import CLASSES
 
 
 def form_updates(s: StudioTab, task: str, form: Form) -> dict:

@@ -16,7 +16,7 @@ from app.state import Form, Session
 from app.tabs.page import Page
 from app.tabs.studio.components import StudioTab
 from app.tabs.studio.render import show, show_outputs
-from inference.tasks import DEFAULT_MAX_FRAMES
+from inference.core.tasks import DEFAULT_MAX_FRAMES
 
 THROTTLE_S = 0.15  # the fastest a streamed run updates the page
 

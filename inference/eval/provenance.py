@@ -14,11 +14,11 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from inference.model import WEIGHT_PATTERNS
+from inference.models.loading import WEIGHT_PATTERNS
 
 PACKAGES = ("torch", "transformers", "accelerate", "bitsandbytes", "openai", "vllm")
 EDGE_BYTES = 1 << 20
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def weights_fingerprint(directory: str | Path) -> str | None:
@@ -43,7 +43,7 @@ def weights_fingerprint(directory: str | Path) -> str | None:
 
 def template_digest(templates: Any | None) -> str:
     """A short digest of the prompt wording used (the default templates when None)."""
-    from inference.prompts import DEFAULT, TEMPLATES
+    from inference.core.prompts import DEFAULT, TEMPLATES
 
     text = (templates or TEMPLATES[DEFAULT]).to_json()
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]

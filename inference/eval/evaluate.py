@@ -1,7 +1,7 @@
 """`python -m inference eval` and `score`: run a checkpoint over VAU-Bench, then measure it.
 
 `eval` writes one JSON line per item as it goes and resumes where it stopped; `score` computes
-the paper's metrics from such a file (see `inference.scoring`), optionally with a report.
+the paper's metrics from such a file (see `inference.eval.scoring`), optionally with a report.
 """
 
 from __future__ import annotations
@@ -17,8 +17,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from inference import protocol
+from inference.core import protocol
+from inference.core.tasks import TASKS
+from inference.core.vaubench import BenchRow, read_bench_csv
 from inference.errors import GenerationError, ServerError, VideoError
+from inference.eval.pipeline import pipelined
+from inference.eval.scoring import (
+    SETTING_KEYS,
+    PredictionsError,
+    read_predictions,
+    rows_by_video,
+    task_truth,
+)
 from inference.flags import (
     add_model_args,
     add_sampling_args,
@@ -28,16 +38,6 @@ from inference.flags import (
     sampling_options,
 )
 from inference.jsonl import repair_tail
-from inference.pipeline import pipelined
-from inference.scoring import (
-    SETTING_KEYS,
-    PredictionsError,
-    read_predictions,
-    rows_by_video,
-    task_truth,
-)
-from inference.tasks import TASKS
-from inference.vaubench import BenchRow, read_bench_csv
 
 VIDEO_EXTENSIONS: tuple[str, ...] = (".mp4", ".avi", ".mkv", ".webm")
 SOURCE_PREFIXES: tuple[str, ...] = ("msad_", "ucf_", "ecva_")
@@ -208,15 +208,15 @@ class Runner:
         self.stop = threading.Event()  # set on Ctrl-C so generations in flight end promptly
 
     def made_by(self) -> dict[str, Any]:
-        """What every line records of what made it (`inference.provenance`)."""
-        from inference.provenance import provenance
+        """What every line records of what made it (`inference.eval.provenance`)."""
+        from inference.eval.provenance import provenance
 
         return provenance(self.engine.facts(), self.templates, self.options)
 
     def sample(self, item: tuple[BenchRow, Path]) -> tuple[Any, Any]:
         """The item's prompt and sampled clip (VideoError for an unreadable video)."""
-        from inference.prompts import build_prompt
-        from inference.video import sample_video
+        from inference.core.prompts import build_prompt
+        from inference.video.sampling import sample_video
 
         row, path = item
         task = self.args.task

@@ -12,9 +12,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from inference import protocol
+from inference.core import protocol
+from inference.core.tasks import canonical_class
 from inference.errors import StudioError
-from inference.tasks import canonical_class
 
 COLUMNS: tuple[str, ...] = (
     "Video Name",

@@ -1,7 +1,7 @@
 """Read untrusted model output into a Result: think, answer, interval, format check, steps.
 
 `parse_response` returns a Result for any input and never raises on the text; the rules it
-applies are `inference.protocol`'s readers (the tests spell each one out):
+applies are `inference.core.protocol`'s readers (the tests spell each one out):
 
 - Tags are found case-insensitively and with missing closing tags; a lone `</think>` (a template
   that pre-fills `<think>`) makes everything before it the think.
@@ -23,10 +23,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from inference import protocol
-from inference.steps import Step, split_steps
-from inference.tasks import check_task
-from inference.times import Interval
+from inference.core import protocol
+from inference.core.steps import Step, split_steps
+from inference.core.tasks import check_task
+from inference.core.times import Interval
 
 
 @dataclass(frozen=True)

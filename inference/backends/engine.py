@@ -27,8 +27,7 @@ from transformers import (
     TextIteratorStreamer,
 )
 
-from inference.errors import GenerationError, first_line
-from inference.generation import (
+from inference.backends.generation import (
     DEFAULT_MAX_NEW_TOKENS,
     TURN_SEPARATOR,
     CacheEntries,
@@ -39,12 +38,13 @@ from inference.generation import (
     finished,
     last_generation,
 )
-from inference.model import LoadedModel
-from inference.video import clip_identity
+from inference.errors import GenerationError, first_line
+from inference.models.loading import LoadedModel
+from inference.video.sampling import clip_identity
 
 if TYPE_CHECKING:  # the engine only reads their fields
-    from inference.prompts import Prompt
-    from inference.video import Clip
+    from inference.core.prompts import Prompt
+    from inference.video.sampling import Clip
 
 VISION_END = "<|vision_end|>"
 PREFIX_CACHE_ENTRIES = 2  # KV caches kept per engine; each holds a whole video's prefill

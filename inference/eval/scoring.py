@@ -14,11 +14,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from inference import protocol
-from inference.bootstrap import DEFAULT as DEFAULT_RESAMPLING
-from inference.bootstrap import Resampling, intervals, statistic_interval
+from inference.core import protocol
+from inference.core.parse import parse_response
+from inference.core.specs import SPECS, scored_tasks, spec
+from inference.core.vaubench import BenchRow
 from inference.errors import StudioError
-from inference.framewise import (
+from inference.eval.bootstrap import DEFAULT as DEFAULT_RESAMPLING
+from inference.eval.bootstrap import Resampling, intervals, statistic_interval
+from inference.eval.framewise import (
     BIN_S,
     VideoFrames,
     average_precision,
@@ -27,9 +30,6 @@ from inference.framewise import (
     roc_auc,
     video_frames,
 )
-from inference.parse import parse_response
-from inference.specs import SPECS, scored_tasks, spec
-from inference.vaubench import BenchRow
 
 SCORED_TASKS: tuple[str, ...] = scored_tasks()
 NO_CLASS = "(no class)"
@@ -356,7 +356,7 @@ def _frames(video, truth, guess, record) -> list[VideoFrames]:
 def score_intervals(
     score: Score, options: Resampling = DEFAULT_RESAMPLING
 ) -> dict[str, list[float]]:
-    """Each figure's bootstrap interval over videos (`inference.bootstrap`): the metrics, and
+    """Each figure's bootstrap interval over videos (`inference.eval.bootstrap`): the metrics, and
     for grounding the false-alarm rate and the frame-level AUC and AP."""
     found = intervals({name: list(values.values()) for name, values in score.item_values.items()},
                       options)  # fmt: skip

@@ -13,12 +13,12 @@ from pathlib import Path
 
 import plotly.graph_objects as go
 
-from inference.scoring import Score
+from inference.eval.scoring import Score
 
 NONE_LABEL = "(none)"  # no prediction, or nothing parsable in it
 MAX_LISTED = 50
 PLOTLY_JS = "plotly.min.js"
-# How `score` reads an interval or an answer out of the raw text (inference.parse).
+# How `score` reads an interval or an answer out of the raw text (inference.core.parse).
 INTERVAL_READER = "the Studio's parser (sorts swapped ends, reads times written in prose)"
 MADE_BY = ("model", "backend", "quant", "device", "think", "fps", "max_frames", "template",
            "max_new_tokens")  # fmt: skip

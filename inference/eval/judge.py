@@ -5,7 +5,8 @@ by default, greedy (temperature 0); repeats that measure the judge's noise sampl
 temperature, each with its own seed. Where the server takes one, a JSON-schema response format
 is asked for; the reply must hold five integers 0-10. A reply that never validates within the
 allowed attempts is recorded as unscored with its reason: never a crash, never a zero. The
-client, its retries, timeouts and error lines are the `openai` backend's (`inference.remote`).
+client, its retries, timeouts and error lines are the `openai` backend's
+(`inference.backends.remote`).
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from inference.backends.remote import ServerOptions, explain, make_client
+from inference.core.rubric import CRITERIA, KEYS, MAX_SCORE, ReplyError, check_scores
 from inference.errors import GenerationError
-from inference.remote import ServerOptions, explain, make_client
-from inference.rubric import CRITERIA, KEYS, MAX_SCORE, ReplyError, check_scores
 
 DEFAULT_SEED = 0
 DEFAULT_ATTEMPTS = 3

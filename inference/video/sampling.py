@@ -24,9 +24,9 @@ import av
 import decord
 import numpy as np
 
+from inference.core.tasks import DEFAULT_MAX_FRAMES
 from inference.errors import VideoError
-from inference.seeking import SeekMiss, packet_index, read_seeking
-from inference.tasks import DEFAULT_MAX_FRAMES
+from inference.video.seeking import SeekMiss, packet_index, read_seeking
 
 PATCH = 28  # pixels per side of one visual token (ViT patch 14, spatial merge 2)
 FRAME_FACTOR = 2  # frames per visual token (temporal patch 2): frame counts stay even
@@ -291,7 +291,7 @@ class DecordSource:
 
 
 class PyAVSource:
-    """PyAV reader: seeks to the wanted frames' keyframes (inference.seeking), else decodes in
+    """PyAV reader: seeks to the wanted frames' keyframes (inference.video.seeking), else decodes in
     order and keeps the wanted frames."""
 
     name = "pyav"

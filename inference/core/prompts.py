@@ -2,7 +2,7 @@
 
 The wording lives in `inference/templates/*.json` (one registry entry per file, "vau-r1" the
 default). A user whose checkpoint was trained on other wording copies the default
-(`python -m inference.prompts > mine.json`), edits it, and passes the file to `load_templates`;
+(`python -m inference.core.prompts > mine.json`), edits it, and passes the file to `load_templates`;
 keys left out keep the default wording. Every value is a `str.format` string: write `{{` and
 `}}` for literal braces. Placeholders:
 
@@ -28,7 +28,7 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from inference.tasks import CLASSES, GROUNDING_ANSWERS, check_task
+from inference.core.tasks import CLASSES, GROUNDING_ANSWERS, check_task
 
 DEFAULT = "vau-r1"
 TEMPLATE_DIR = Path(__file__).with_name("templates")
@@ -257,11 +257,11 @@ def build_prompt(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """`python -m inference.prompts [NAME]`: print a built-in template set as JSON."""
+    """`python -m inference.core.prompts [NAME]`: print a built-in template set as JSON."""
     args = list(sys.argv[1:] if argv is None else argv)
     name = args[0] if args else DEFAULT
     if name not in TEMPLATES or len(args) > 1:
-        print(f"usage: python -m inference.prompts [{' | '.join(TEMPLATES)}]", file=sys.stderr)
+        print(f"usage: python -m inference.core.prompts [{' | '.join(TEMPLATES)}]", file=sys.stderr)
         return 2
     sys.stdout.write(TEMPLATES[name].to_json())
     return 0

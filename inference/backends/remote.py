@@ -23,8 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from inference.errors import GenerationError, ModelUnavailable, ServerError, first_line
-from inference.generation import (
+from inference.backends.generation import (
     DEFAULT_MAX_NEW_TOKENS,
     TURN_SEPARATOR,
     Generation,
@@ -34,11 +33,12 @@ from inference.generation import (
     finished,
     last_generation,
 )
-from inference.video import clip_identity
+from inference.errors import GenerationError, ModelUnavailable, ServerError, first_line
+from inference.video.sampling import clip_identity
 
 if TYPE_CHECKING:  # only read
-    from inference.prompts import Prompt
-    from inference.video import Clip
+    from inference.core.prompts import Prompt
+    from inference.video.sampling import Clip
 
 JPEG_QUALITY = 95  # visually lossless; the server decodes each frame back to RGB
 CONNECT_TIMEOUT_S = 10.0

@@ -15,8 +15,8 @@ import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 
+from inference.core.tasks import CLASSES, GROUNDING_ANSWERS
 from inference.errors import ModelUnavailable
-from inference.tasks import CLASSES, GROUNDING_ANSWERS
 
 # Bump when the checkpoint's layout changes so `ensure_tiny` rebuilds stale copies.
 TINY_VERSION = "vau-tiny-1"

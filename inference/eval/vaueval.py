@@ -23,14 +23,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from inference.core.rubric import KEYS
+from inference.core.vaubench import BenchRow, read_bench_csv
 from inference.errors import ServerError, StudioError
+from inference.eval.judge import Judge, Reference, Verdict
+from inference.eval.judge_agreement import text_digest
+from inference.eval.pipeline import pipelined
+from inference.eval.scoring import PredictionsError, read_predictions, rows_by_video
 from inference.jsonl import repair_tail
-from inference.judge import Judge, Reference, Verdict
-from inference.judge_agreement import text_digest
-from inference.pipeline import pipelined
-from inference.rubric import KEYS
-from inference.scoring import PredictionsError, read_predictions, rows_by_video
-from inference.vaubench import BenchRow, read_bench_csv
 
 TOTAL = "total"
 REPEAT_TEMPERATURE = 0.7  # several repeats at temperature 0 would be one judgement K times
@@ -76,7 +76,7 @@ def judge_temperature(repeats: int, temperature: float | None) -> float:
 
 def cmd_judge(args: argparse.Namespace) -> int:
     """Judge every (description prediction, repeat) not yet in --out, one line each."""
-    from inference.remote import ServerOptions, api_key_from
+    from inference.backends.remote import ServerOptions, api_key_from
 
     if args.repeats < 1 or args.concurrency < 1:
         raise ValueError("--repeats and --concurrency must be at least 1")

@@ -24,9 +24,18 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from inference.steps import strip_span
-from inference.tasks import CLASSES, GROUNDING_ANSWERS, canonical_class, check_task, find_class
-from inference.times import BRACKET, NUM, RANGE, TOKEN, UNIT, Interval, is_time_range, pair_seconds
+from inference.core.steps import strip_span
+from inference.core.tasks import CLASSES, GROUNDING_ANSWERS, canonical_class, check_task, find_class
+from inference.core.times import (
+    BRACKET,
+    NUM,
+    RANGE,
+    TOKEN,
+    UNIT,
+    Interval,
+    is_time_range,
+    pair_seconds,
+)
 
 TAGS: tuple[str, ...] = ("think", "answer", "glue")
 NO_ANOMALY: Interval = (-1.0, -1.0)  # what the model writes for Normal; VAU-Bench: "not annotated"

@@ -2,7 +2,7 @@
 
 One `TaskSpec` per task name: the ground truth a VAU-Bench row gives it, the part of a parsed
 output its metric compares, the metric and each item's share of it, and the RFT rewards that
-train it (sampling rates are `inference.tasks.DEFAULT_FPS`, answer kinds `protocol`). Code
+train it (sampling rates are `inference.core.tasks.DEFAULT_FPS`, answer kinds `protocol`). Code
 that varies by task looks the task up here instead of branching on its name.
 """
 
@@ -12,10 +12,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from inference import metrics
-from inference.parse import Result
-from inference.tasks import check_task
-from inference.vaubench import BenchRow
+from inference.core import metrics
+from inference.core.parse import Result
+from inference.core.tasks import check_task
+from inference.core.vaubench import BenchRow
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,9 @@
 """`python -m inference score`: the paper's metrics for a predictions file, with intervals.
 
 One true figure or a one-line refusal (`scoring.check_scorable`); each figure with its
-bootstrap interval over videos (`inference.bootstrap`); for grounding also the false-alarm rate
-on Normal videos and the frame-level AUC / AP (`inference.framewise`); optionally a report.
-Descriptions are scored from the judge's file (`inference.vaueval`).
+bootstrap interval over videos (`inference.eval.bootstrap`); for grounding also the false-alarm rate
+on Normal videos and the frame-level AUC / AP (`inference.eval.framewise`); optionally a report.
+Descriptions are scored from the judge's file (`inference.eval.vaueval`).
 """
 
 from __future__ import annotations
@@ -14,8 +14,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from inference.bootstrap import DEFAULT_LEVEL, DEFAULT_RESAMPLES, DEFAULT_SEED, Resampling
-from inference.scoring import (
+from inference.core.vaubench import read_bench_csv
+from inference.eval.bootstrap import DEFAULT_LEVEL, DEFAULT_RESAMPLES, DEFAULT_SEED, Resampling
+from inference.eval.scoring import (
     READERS,
     SCORED_TASKS,
     PredictionsError,
@@ -28,8 +29,7 @@ from inference.scoring import (
     score_intervals,
     score_predictions,
 )
-from inference.vaubench import read_bench_csv
-from inference.vaueval import aggregate, format_judged, read_judged
+from inference.eval.vaueval import aggregate, format_judged, read_judged
 
 
 def add_resampling_args(parser: argparse.ArgumentParser) -> None:
@@ -106,7 +106,9 @@ def cmd_score(args: argparse.Namespace) -> int:
         print(format_intervals(ci, score, options))
         print(made_by_line(first))
     if args.report:
-        from inference.report import write_report  # plotly loads only when a report is asked for
+        from inference.eval.report import (
+            write_report,  # plotly loads only when a report is asked for
+        )
 
         title = f"{Path(args.csv).name}: {args.task} ({name})"
         made_by = (first.get("settings") or {}) | {"provenance": first.get("provenance")}
@@ -149,7 +151,7 @@ def cmd_score_judged(args: argparse.Namespace) -> int:
     else:
         print(format_judged(judged, f"VAU-Eval ({args.judged})"))
     if args.report:
-        from inference.judge_report import write_judged_report  # plotly only when asked
+        from inference.eval.judge_report import write_judged_report  # plotly only when asked
 
         title = f"{Path(args.csv).name}: VAU-Eval ({Path(args.judged).name})"
         for path in write_judged_report(judged, args.report, title):

@@ -3,7 +3,7 @@
 summary.md holds the table `score` prints (overall, per source, per class); report.html adds,
 per criterion, the distribution of the items' scores (box and points), so a mean of 6 made of
 3s and 9s is told apart from one made of 6s. plotly.js is read from a copy beside the page
-(`inference.report.figures_html`): the page opens offline and stays small.
+(`inference.eval.report.figures_html`): the page opens offline and stays small.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from pathlib import Path
 
 import plotly.graph_objects as go
 
-from inference.report import figures_html
-from inference.rubric import KEYS
-from inference.vaueval import TOTAL, Group, Judged
+from inference.core.rubric import KEYS
+from inference.eval.report import figures_html
+from inference.eval.vaueval import TOTAL, Group, Judged
 
 
 def write_judged_report(judged: Judged, directory: str | Path, title: str) -> list[Path]:

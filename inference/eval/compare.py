@@ -3,7 +3,7 @@
 Both predictions files are scored as `score` scores them (same CSV, task and interval reader).
 Each figure is compared video by video: A, B, B - A, the paired bootstrap interval of the
 difference (the same videos resampled for both) and a paired permutation p-value
-(`inference.bootstrap`); the frame-level AUC / AP the same way, recomputed on each resample.
+(`inference.eval.bootstrap`); the frame-level AUC / AP the same way, recomputed on each resample.
 The items where the two disagree most come with both raw answers, so a reader sees why.
 Files whose settings make the comparison unfair are refused unless `--allow-mixed`.
 """
@@ -16,10 +16,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from inference.bootstrap import Paired, Resampling, paired, paired_statistic
-from inference.framewise import average_precision, pooled, roc_auc
-from inference.score_command import add_resampling_args, made_by_line, resampling
-from inference.scoring import (
+from inference.core.vaubench import read_bench_csv
+from inference.eval.bootstrap import Paired, Resampling, paired, paired_statistic
+from inference.eval.framewise import average_precision, pooled, roc_auc
+from inference.eval.score_command import add_resampling_args, made_by_line, resampling
+from inference.eval.scoring import (
     READERS,
     SCORED_TASKS,
     PredictionsError,
@@ -29,7 +30,6 @@ from inference.scoring import (
     read_predictions,
     score_predictions,
 )
-from inference.vaubench import read_bench_csv
 
 # Settings under which two files answer different questions: refused unless --allow-mixed.
 FAIR_KEYS = ("fps", "max_frames", "template", "think", "max_new_tokens")

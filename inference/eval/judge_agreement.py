@@ -17,8 +17,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from inference.rubric import KEYS, MAX_SCORE
-from inference.scoring import PredictionsError
+from inference.core.rubric import KEYS, MAX_SCORE
+from inference.eval.scoring import PredictionsError
 
 TOTAL = "total"
 

@@ -11,12 +11,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 
+from inference.core.parse import Result, parse_response
 from inference.errors import GenerationError
-from inference.parse import Result, parse_response
 
 if TYPE_CHECKING:  # only read
-    from inference.prompts import Prompt
-    from inference.video import Clip
+    from inference.core.prompts import Prompt
+    from inference.video.sampling import Clip
 
 DEFAULT_MAX_NEW_TOKENS = 1024  # the answer budget of every engine, CLI and the Studio
 TURN_SEPARATOR = "\n\n"

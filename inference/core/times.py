@@ -1,7 +1,7 @@
 """Times in model output and reasoning: "12.5 s", "01:05", "from 3 to 5 seconds", "[1.0, 2.5]".
 
 `parse_time` reads one time; `find_times` finds every time reference in prose. The patterns
-(`NUM`, `TOKEN`, `UNIT`, `RANGE`, `BRACKET`) are shared with `inference.protocol`, which reads
+(`NUM`, `TOKEN`, `UNIT`, `RANGE`, `BRACKET`) are shared with `inference.core.protocol`, which reads
 the `<glue>` interval with them.
 """
 

@@ -13,8 +13,9 @@ DEFAULT_FPS: dict[str, float] = {
     "classification": 2.0,
     "description": 1.0,
 }
-# VAU-R1's cap on sampled frames; the pixel budget (inference.video) usually binds first. Here,
-# beside the frame rates, so that the command lines read it without loading the video readers.
+# VAU-R1's cap on sampled frames; the pixel budget (inference.video.sampling) usually binds
+# first. Here, beside the frame rates, so that the command lines read it without loading the
+# video readers.
 DEFAULT_MAX_FRAMES = 768
 
 CLASSES: tuple[str, ...] = (

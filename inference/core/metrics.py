@@ -12,9 +12,9 @@ from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from inference import protocol
-from inference.parse import parse_response
-from inference.tasks import canonical_class
+from inference.core import protocol
+from inference.core.parse import parse_response
+from inference.core.tasks import canonical_class
 
 THRESHOLDS: tuple[float, ...] = (0.3, 0.5, 0.7)
 

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from inference.times import Interval, find_times
+from inference.core.times import Interval, find_times
 
 SECTIONS: tuple[str, ...] = (
     "Specific Anomaly Type",

@@ -48,8 +48,8 @@ class BackendSpec:
 def _open_transformers(
     model: str, quant: str, device: str, options: BackendOptions, prefix_cache: bool
 ) -> Any:
-    from inference.engine import Engine
-    from inference.model import LoadOptions, load_model, resolve_model
+    from inference.backends.engine import Engine
+    from inference.models.loading import LoadOptions, load_model, resolve_model
 
     loaded = load_model(LoadOptions(model=resolve_model(model), quant=quant, device=device))
     return Engine(loaded, prefix_cache=prefix_cache)
@@ -58,7 +58,7 @@ def _open_transformers(
 def _open_openai(
     model: str, quant: str, device: str, options: BackendOptions, prefix_cache: bool
 ) -> Any:
-    from inference.remote import RemoteEngine, ServerOptions, api_key_from
+    from inference.backends.remote import RemoteEngine, ServerOptions, api_key_from
 
     server = ServerOptions(
         base_url=options.base_url or "",

@@ -63,7 +63,7 @@ class LoadedModel:
 
 def resolve_model(name: str) -> str:
     """Map a model name to what `from_pretrained` takes; "tiny", "tiny-vllm" build offline."""
-    from inference.tiny import VARIANTS, ensure_tiny
+    from inference.models.tiny import VARIANTS, ensure_tiny
 
     if name in VARIANTS:
         return str(ensure_tiny(variant=name))

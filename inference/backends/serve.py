@@ -1,4 +1,4 @@
-"""Start a local vLLM server the way the `openai` backend needs it: `python -m inference.serve`.
+"""A local vLLM server the way the `openai` backend needs it: `python -m inference.backends.serve`.
 
 vLLM runs from its own environment (`.venv-vllm`, built by the Makefile; `VAU_VLLM_PYTHON`
 names another interpreter). The flags that matter to the Studio: one video per prompt, and
@@ -23,7 +23,7 @@ from pathlib import Path
 from inference.argparsing import ArgumentParser
 from inference.errors import ModelUnavailable
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 VLLM_PYTHON = ROOT / ".venv-vllm" / "bin" / "python"
 READY_TIMEOUT_S = 300.0
 KV_CACHE_GIB = 1  # the CPU build's KV cache; plenty for the tiny model, raise it for a real one
@@ -124,7 +124,7 @@ def start(
     model: str, *, name: str | None = None, port: int = 0, cache_dir: Path | None = None
 ) -> Server:
     """Start vLLM serving `model` (a name `resolve_model` knows) and return once it answers."""
-    from inference.model import resolve_model
+    from inference.models.loading import resolve_model
 
     python = vllm_python()
     port = port or free_port()
@@ -146,7 +146,7 @@ def start(
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Serve until Ctrl-C, printing the flags that point the Studio and the CLI at it."""
-    parser = ArgumentParser(prog="python -m inference.serve", description=__doc__)
+    parser = ArgumentParser(prog="python -m inference.backends.serve", description=__doc__)
     parser.add_argument("--model", default="tiny-vllm", help="hub id, directory, or tiny-vllm")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--cache-dir", default=None, help="vLLM's caches and log (var/vllm)")

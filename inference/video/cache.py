@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from inference.errors import VideoError
-from inference.video import Clip, SamplingOptions, sample_video
+from inference.video.sampling import Clip, SamplingOptions, sample_video
 
 DEFAULT_MAX_BYTES = 1 << 30  # 1 GiB: about 60 clips at the default 3584-token budget
 
