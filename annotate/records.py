@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-Interval = tuple[float, float]
+from inference.core.times import Interval
 
 
 @dataclass(frozen=True)

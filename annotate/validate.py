@@ -18,6 +18,7 @@ MAX_NAME = 128
 # VAU-R1 reasoning runs to a few thousand), far below what would slow every read of the item.
 MAX_TEXT = {"answer": 8_000, "reasoning": 40_000, "comment": 4_000, "class": 100}
 DURATION_SLACK_S = 0.05  # container durations are rounded; an end this close is the last frame
+SECONDS_DECIMALS = 3  # a corrected time is kept to the millisecond, far finer than a frame
 SAVE_STATUSES = ("draft", "submitted")  # what an annotator may save; reviews set the others
 REVIEW_STATUSES = ("approved", "rejected")
 
@@ -54,13 +55,21 @@ def check_task(task: str) -> str:
     return task
 
 
+def seconds(value: float) -> float:
+    """A time as the store keeps it (SECONDS_DECIMALS places)."""
+    return round(float(value), SECONDS_DECIMALS)
+
+
 def clean_interval(interval: object, duration: float | None = None) -> Interval | None:
-    """Two finite times 0 <= start < end, within the video when its duration is known.
+    """Two finite times 0 <= start < end, within the video when its duration is known, kept to
+    the millisecond.
 
     A Normal marker (`[-1, -1]`, `[0, 0]`) means no interval. Refusals start with the field.
     """
     if interval is None:
         return None
+    if isinstance(interval, tuple | list) and len(interval) == 2 and interval.count(None) == 1:
+        raise InvalidInput("give both the start and the end of the interval, or neither")
     try:
         start, end = (float(x) for x in interval)  # type: ignore[union-attr]
     except (TypeError, ValueError):
@@ -75,6 +84,9 @@ def clean_interval(interval: object, duration: float | None = None) -> Interval 
         raise InvalidInput(f"interval: start {start:g} s must come before end {end:g} s")
     if duration is not None and end > duration + DURATION_SLACK_S:
         raise InvalidInput(f"interval: end {end:g} s is after the video ends ({duration:g} s)")
+    start, end = seconds(start), seconds(end)
+    if not start < end:  # closer than a millisecond
+        raise InvalidInput(f"interval: start {start:g} s must come before end {end:g} s")
     return (start, end)
 
 

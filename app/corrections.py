@@ -7,39 +7,32 @@ from __future__ import annotations
 
 from annotate.errors import InvalidInput
 from annotate.records import Edit, RevisionRecord
+from annotate.validate import clean_interval
 from app.items import ensure_item
 from app.services import Studio
-from app.state import Form, Session
+from app.state import Session, as_shown, from_result, from_revision, from_truth, is_blank
 
 
 def save(
-    studio: Studio, session: Session, who: str, form: Form, status: str
+    studio: Studio, session: Session, who: str, form: Edit, status: str
 ) -> tuple[Session, RevisionRecord]:
-    """Save the form as a new revision (draft or submitted) of who's correction."""
-    if form.interval is not None and None in form.interval:
-        raise InvalidInput("give both the start and the end of the interval, or neither")
+    """Save the form as a new revision (draft or submitted) of who's correction; the store
+    validates it (an impossible interval is refused before an upload's item is made)."""
+    clean_interval(form.interval)
     session = ensure_item(studio, session)
-    edit = Edit(
-        answer=form.answer,
-        reasoning=form.reasoning,
-        interval=form.interval,
-        class_name=form.class_name,
-        comment=form.comment,
-    )
-    run_id = session.run_id
     revision = studio.store.save_correction(
-        session.item_id, who, edit, status=status, run_id=run_id
+        session.item_id, who, form, status=status, run_id=session.run_id
     )
     return session, revision
 
 
-def edited(session: Session, form: Form | None) -> bool:
+def edited(session: Session, form: Edit | None) -> bool:
     """True when `form` (the fields as the annotator left them) holds edits the page did not
     put there, and is not blank."""
-    return form is not None and not form.blank and form != session.shown
+    return form is not None and not is_blank(form) and as_shown(form) != session.shown
 
 
-def keep_edits(studio: Studio, session: Session, who: str | None, form: Form | None) -> str:
+def keep_edits(studio: Studio, session: Session, who: str | None, form: Edit | None) -> str:
     """Before the form is replaced: save unsaved edits as a draft; the note saying so.
 
     A refusal (no name, an impossible interval) is an InvalidInput naming the problem, so the
@@ -59,22 +52,22 @@ def keep_edits(studio: Studio, session: Session, who: str | None, form: Form | N
     return f"Your edits on item {session.item_id} were saved as draft revision {revision.number}. "
 
 
-def current_form(studio: Studio, session: Session, who: str | None) -> Form | None:
+def current_form(studio: Studio, session: Session, who: str | None) -> Edit | None:
     """Who's current revision of the item as a form, or None when they have none."""
     if not who or session.item_id is None:
         return None
     revision = studio.store.current(session.item_id, who)
-    return Form.from_revision(revision) if revision else None
+    return from_revision(revision) if revision else None
 
 
-def initial_form(studio: Studio, session: Session, who: str | None) -> Form:
+def initial_form(studio: Studio, session: Session, who: str | None) -> Edit:
     """What the correction fields start from: own revision, else truth, else the model."""
     form = current_form(studio, session, who)
     if form is not None:
         return form
     if session.truth.known:
-        return Form.from_truth(session.truth, session.task)
-    return Form.from_result(session.result) if session.result else Form()
+        return from_truth(session.truth, session.task)
+    return from_result(session.result) if session.result else Edit()
 
 
 def history(studio: Studio, session: Session, who: str | None) -> list[RevisionRecord]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 
 from annotate.errors import InvalidInput
-from app.state import Form
+from annotate.records import Edit
 
 
 def text_or_none(value: str | None, field: str = "text") -> str | None:
@@ -22,8 +22,8 @@ def text_or_none(value: str | None, field: str = "text") -> str | None:
 
 
 def number_or_none(value, field: str = "number") -> float | None:
-    """A number field's value in seconds (3 decimals), or None when empty; InvalidInput for
-    what is not a finite number."""
+    """A number field's value in seconds, or None when empty; InvalidInput for what is not a
+    finite number. (The store keeps it to the millisecond: annotate.validate.seconds.)"""
     if value is None or value == "":
         return None
     try:
@@ -32,23 +32,35 @@ def number_or_none(value, field: str = "number") -> float | None:
         raise InvalidInput(f"{field}: a number of seconds expected, got {value!r:.40}") from None
     if isinstance(value, bool) or not math.isfinite(number):
         raise InvalidInput(f"{field}: a finite number of seconds expected, got {value!r:.40}")
-    return round(number, 3)
+    return number
 
 
-def form_from_fields(answer, start, end, klass, reasoning, comment) -> Form:
-    """The correction fields' values as a Form (InvalidInput naming a field of a wrong type)."""
-    text, number = text_or_none, number_or_none
-    return Form(
-        text(answer, "answer"), number(start, "start"), number(end, "end"),
-        text(klass, "class"), text(reasoning, "reasoning"), text(comment, "comment"),
-    )  # fmt: skip
+def interval_of(start, end) -> tuple | None:
+    """The Start and End fields as one interval: None when both are empty, else the pair as
+    typed (half of one is the store's to refuse, by name)."""
+    start, end = number_or_none(start, "start"), number_or_none(end, "end")
+    return None if start is None and end is None else (start, end)
 
 
-def view_form(reasoning, start, end) -> Form:
-    """The fields the step view and the timeline depend on."""
-    return Form(
-        reasoning=text_or_none(reasoning), start=number_or_none(start), end=number_or_none(end)
+def interval_fields(interval: tuple | None) -> tuple[float | None, float | None]:
+    """An interval as the Start and End fields show it."""
+    return tuple(interval) if interval is not None else (None, None)
+
+
+def form_from_fields(answer, start, end, klass, reasoning, comment) -> Edit:
+    """The correction fields' values as an Edit (InvalidInput naming a field of a wrong type)."""
+    return Edit(
+        answer=text_or_none(answer, "answer"),
+        reasoning=text_or_none(reasoning, "reasoning"),
+        interval=interval_of(start, end),
+        class_name=text_or_none(klass, "class"),
+        comment=text_or_none(comment, "comment"),
     )
+
+
+def view_form(reasoning, start, end) -> Edit:
+    """The fields the step view and the timeline depend on."""
+    return Edit(reasoning=text_or_none(reasoning), interval=interval_of(start, end))
 
 
 def record_id(value, what: str = "item") -> int:

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 
 from annotate.records import RunRecord
 from annotate.store import Store
-from app import demo, items
+from app import demo, items, runs
 from app.runs import RunRequest
 from app.runtime import ModelSlot
 from app.services import Studio
@@ -33,7 +33,7 @@ def record(
     say: Callable[[str], None] = print,
 ) -> list[RunRecord]:
     """Run and store each task of each gallery video; returns the stored runs."""
-    runs = []
+    recorded = []
     for entry in demo.gallery(studio.store, studio.settings):
         for task in tasks:
             rec = entry.recordings.get(task)
@@ -46,10 +46,10 @@ def record(
             if not last or last[0].session.run_id is None:
                 continue
             update = last[0]
-            runs.append(studio.store.get_run(update.session.run_id))
-            answer = " ".join((runs[-1].answer or "no answer").split())[:60]
+            recorded.append(studio.store.get_run(update.session.run_id))
+            answer = " ".join((recorded[-1].answer or "no answer").split())[:60]
             say(f"{entry.video.name} · {task}: {update.message} ({answer})")
-    return runs
+    return recorded
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -71,11 +71,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         status = studio.models.load(settings.model, settings.quant, settings.device)
         if status.state != "ready":
             raise ModelUnavailable(status.message)
-        runs = record(studio, own.tasks, think=not own.no_think)
+        recorded = record(studio, own.tasks, think=not own.no_think)
     except StudioError as error:
         print(f"error: {first_line(error)}", file=sys.stderr)
         return 2
-    print(f"recorded {len(runs)} runs with {settings.model} into {studio.store.where}")
+    print(f"recorded {len(recorded)} runs with {settings.model} into {studio.store.where}")
     return 0
 
 

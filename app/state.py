@@ -1,14 +1,15 @@
-"""What one browser session is looking at, kept in gr.State (small: no frames, no models)."""
+"""What one browser session is looking at, kept in gr.State (small: no frames, no models), and
+the correction form as `annotate.records.Edit`: the one correction type from the page to the
+store."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from annotate.records import GroundTruth, ItemRecord, RevisionRecord
+from annotate.records import Edit, GroundTruth, ItemRecord, RevisionRecord
+from annotate.validate import seconds
 from inference.core.parse import Result
 from inference.core.tasks import CLASSES
-
-Interval = tuple[float, float]
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,7 @@ class Session:
     stopped: bool = False
     # The form as the page last filled it (from the store, the truth or the model): fields that
     # differ from it are the annotator's unsaved edits, which nothing may overwrite silently.
-    shown: Form | None = None
+    shown: Edit | None = None
     skipped: tuple[int, ...] = ()  # items skipped in this browser session; Next passes them
 
     @classmethod
@@ -53,70 +54,54 @@ class Session:
         )
 
 
-@dataclass(frozen=True)
-class Form:
-    """The correction fields as the annotator left them (None = empty)."""
+def as_shown(edit: Edit) -> Edit:
+    """The correction as the page's fields hold it: trimmed text, seconds as the store keeps
+    them, a class only when it is one of the list's, no steps (the page edits the reasoning
+    whole). Two forms that compare equal here hold the same edits."""
 
-    answer: str | None = None
-    start: float | None = None
-    end: float | None = None
-    class_name: str | None = None
-    reasoning: str | None = None
-    comment: str | None = None
+    def text(value: str | None) -> str | None:
+        return (value or "").strip() or None
 
-    def as_shown(self) -> Form:
-        """The form as the page's fields hold it: trimmed text, seconds to 3 decimals, and a
-        class only when it is one of the list's (what a round trip through the page gives)."""
+    interval = edit.interval
+    if interval is not None:
+        interval = tuple(None if t is None else seconds(t) for t in interval)
+        interval = None if interval == (None, None) else interval
+    known = edit.class_name if edit.class_name in CLASSES else None
+    return Edit(
+        answer=text(edit.answer),
+        reasoning=text(edit.reasoning),
+        interval=interval,
+        class_name=known,
+        comment=text(edit.comment),
+    )
 
-        def text(value: str | None) -> str | None:
-            return (value or "").strip() or None
 
-        def seconds(value: float | None) -> float | None:
-            return None if value is None else round(float(value), 3)
+def is_blank(edit: Edit) -> bool:
+    """True when every field is empty (there is nothing to lose)."""
+    return as_shown(edit) == Edit()
 
-        known = self.class_name if self.class_name in CLASSES else None
-        return Form(
-            text(self.answer),
-            seconds(self.start),
-            seconds(self.end),
-            known,
-            text(self.reasoning),
-            text(self.comment),
-        )
 
-    @property
-    def blank(self) -> bool:
-        """True when every field is empty (there is nothing to lose)."""
-        return self == Form()
+def from_result(result: Result) -> Edit:
+    """The model's answer as a correction to start from."""
+    class_name = result.answer if result.task == "classification" else None
+    # Without <think> tags (no-think runs, messy output) the whole output is the reasoning.
+    reasoning = result.think or result.raw.strip() or None
+    return Edit(
+        answer=result.answer, reasoning=reasoning, interval=result.interval, class_name=class_name
+    )
 
-    @property
-    def interval(self) -> Interval | None:
-        """(start, end) when both are set; None when both are empty."""
-        if self.start is None and self.end is None:
-            return None
-        return (self.start, self.end)  # type: ignore[return-value]
 
-    @classmethod
-    def from_result(cls, result: Result) -> Form:
-        """A form pre-filled with the model's answer, to correct."""
-        start, end = result.interval if result.interval else (None, None)
-        answer = result.answer
-        class_name = result.answer if result.task == "classification" else None
-        # Without <think> tags (no-think runs, messy output) the whole output is the reasoning.
-        reasoning = result.think or result.raw.strip() or None
-        return cls(answer, start, end, class_name, reasoning)
+def from_revision(revision: RevisionRecord) -> Edit:
+    """A stored revision as the form shows it (the reasoning whole, its steps re-derived)."""
+    return replace(revision.edit, steps=None)
 
-    @classmethod
-    def from_revision(cls, revision: RevisionRecord) -> Form:
-        """A form showing a stored revision."""
-        start, end = revision.interval if revision.interval else (None, None)
-        return cls(
-            revision.answer, start, end, revision.class_name, revision.reasoning, revision.comment
-        )
 
-    @classmethod
-    def from_truth(cls, truth: GroundTruth, task: str) -> Form:
-        """A form pre-filled with the dataset's ground truth, to refine."""
-        start, end = truth.interval if truth.interval else (None, None)
-        class_name = truth.class_name if task in ("classification", "grounding") else None
-        return cls(truth.answer, start, end, class_name, truth.reasoning)
+def from_truth(truth: GroundTruth, task: str) -> Edit:
+    """The dataset's ground truth as a correction to refine."""
+    class_name = truth.class_name if task in ("classification", "grounding") else None
+    return Edit(
+        answer=truth.answer,
+        reasoning=truth.reasoning,
+        interval=truth.interval,
+        class_name=class_name,
+    )

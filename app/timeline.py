@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import plotly.graph_objects as go
 
-Interval = tuple[float, float]
+from inference.core.times import Interval
 
 # Rows from top to bottom; plotly draws categories bottom-up, hence the reversed axis below.
 ROWS = ("Model", "Yours", "Truth", "Step", "Frames")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import html
 
-from annotate.records import ItemRecord, RevisionRecord
+from annotate.records import Edit, ItemRecord, RevisionRecord
 from annotate.schema import STATUSES
 from app.labels import item_label
 from app.runtime import ModelStatus
-from app.state import Form, Session
+from app.state import Session
 from app.steps import clamp, step_html
 from app.timeline import Caption, TimelineData
 from inference.core.protocol import without_tags
@@ -126,8 +126,9 @@ def timings_line(session: Session) -> str:
     return " · ".join(parts)
 
 
-def timeline_data(session: Session, form: Form | None, steps: list[Step], index: int):
-    """What the timeline shows for the session, the correction in progress and the step."""
+def timeline_data(session: Session, form: Edit | None, steps: list[Step], index: int):
+    """What the timeline shows for the session, the correction in progress (drawn once both
+    its times are given) and the step."""
     step = steps[clamp(index, len(steps))] if steps else None
     corrected = form.interval if form and form.interval and None not in form.interval else None
     return TimelineData(

@@ -12,13 +12,14 @@ import pytest
 
 from annotate.errors import InvalidInput
 from annotate.importer import import_csv
+from annotate.records import Edit
 from annotate.store import Store
 from app import checkpoints, corrections, items, progress, review, runs
 from app.runs import RunRequest
 from app.runtime import ModelSlot
 from app.services import Studio
 from app.settings import Settings
-from app.state import Form, Session
+from app.state import Session, as_shown, from_result
 from inference.errors import ModelUnavailable, VideoError
 from tests.app_helpers import ROOT, ScriptedEngine
 
@@ -154,7 +155,7 @@ def test_queue_pages_past_items_without_videos(tmp_path):
 
 
 def test_next_item_prefers_own_drafts(studio, fight):
-    corrections.save(studio, fight, "ann", Form(answer="Anomaly", start=6, end=12), "draft")
+    corrections.save(studio, fight, "ann", Edit(answer="Anomaly", interval=(6, 12)), "draft")
     assert items.next_item(studio, "ann").item_id == fight.item_id
     assert items.next_item(studio, "bo").item_id != fight.item_id
 
@@ -271,9 +272,11 @@ def test_stop_reaches_only_the_sessions_own_run(studio):
 
 
 def test_draft_then_submit_are_two_revisions_in_the_store(studio, fight):
-    form = Form(answer="Anomaly", start=5.5, end=12.0, reasoning="They fight from 5.5 s.")
+    form = Edit(answer="Anomaly", reasoning="They fight from 5.5 s.", interval=(5.5, 12.0))
     corrections.save(studio, fight, "ann", form, "draft")
-    session, revision = corrections.save(studio, fight, "ann", replace(form, end=12.5), "submitted")
+    session, revision = corrections.save(
+        studio, fight, "ann", replace(form, interval=(5.5, 12.5)), "submitted"
+    )
     history = studio.store.history(session.item_id, "ann")
     assert [(r.number, r.status, r.interval) for r in history] == [
         (1, "draft", (5.5, 12.0)),
@@ -284,14 +287,14 @@ def test_draft_then_submit_are_two_revisions_in_the_store(studio, fight):
 
 def test_correction_links_the_model_run_it_started_from(studio, fight):
     done = _finish(runs.run_model(studio, fight, FAST, threading.Event()))
-    form = Form.from_result(done.session.result)
+    form = from_result(done.session.result)
     _, revision = corrections.save(studio, done.session, "ann", form, "draft")
     assert revision.run_id == done.session.run_id
 
 
 def test_correction_of_an_upload_creates_its_item(studio):
     upload = items.open_upload(studio, str(FIGHT), "grounding")
-    session, revision = corrections.save(studio, upload, "ann", Form(answer="Normal"), "submitted")
+    session, revision = corrections.save(studio, upload, "ann", Edit(answer="Normal"), "submitted")
     assert studio.store.get_item(session.item_id).video.id == upload.video_id
     assert revision.status == "submitted"
 
@@ -299,11 +302,11 @@ def test_correction_of_an_upload_creates_its_item(studio):
 @pytest.mark.parametrize(
     ("form", "message"),
     [
-        (Form(answer="Anomaly", start=4.0), "give both the start and the end"),
-        (Form(answer="Anomaly", start=9.0, end=3.0), "interval: start 9 s must come before"),
-        (Form(answer="Anomaly", start=10.0, end=45.0), "interval: end 45 s is after the video"),
-        (Form(answer="Maybe"), "Anomaly or Normal"),
-        (Form(answer="Anomaly"), "without its interval"),
+        (Edit(answer="Anomaly", interval=(4.0, None)), "give both the start and the end"),
+        (Edit(answer="Anomaly", interval=(9.0, 3.0)), "interval: start 9 s must come before"),
+        (Edit(answer="Anomaly", interval=(10.0, 45.0)), "interval: end 45 s is after the video"),
+        (Edit(answer="Maybe"), "Anomaly or Normal"),
+        (Edit(answer="Anomaly"), "without its interval"),
     ],
 )
 def test_bad_corrections_are_refused_with_a_message(studio, fight, form, message):
@@ -313,12 +316,14 @@ def test_bad_corrections_are_refused_with_a_message(studio, fight, form, message
 
 
 def test_history_is_newest_first_and_restore_makes_a_new_draft(studio, fight):
-    corrections.save(studio, fight, "ann", Form(answer="Anomaly", start=1, end=2), "draft")
-    corrections.save(studio, fight, "ann", Form(answer="Normal"), "draft")
+    corrections.save(studio, fight, "ann", Edit(answer="Anomaly", interval=(1, 2)), "draft")
+    corrections.save(studio, fight, "ann", Edit(answer="Normal"), "draft")
     restored = corrections.restore(studio, fight, "ann", 1)
     assert (restored.number, restored.restored_from, restored.interval) == (3, 1, (1.0, 2.0))
     assert [r.number for r in corrections.history(studio, fight, "ann")] == [3, 2, 1]
-    assert corrections.current_form(studio, fight, "ann") == Form("Anomaly", 1.0, 2.0)
+    assert corrections.current_form(studio, fight, "ann") == Edit(
+        answer="Anomaly", interval=(1.0, 2.0)
+    )
 
 
 def test_restoring_a_revision_that_does_not_exist_says_so(studio, fight):
@@ -327,23 +332,23 @@ def test_restoring_a_revision_that_does_not_exist_says_so(studio, fight):
 
 
 def test_review_approves_a_submitted_correction(studio, fight):
-    form = Form(answer="Anomaly", start=6, end=12)
+    form = Edit(answer="Anomaly", interval=(6, 12))
     _, submitted = corrections.save(studio, fight, "ann", form, "submitted")
     approved = review.review(studio, submitted.id, "rev", "approved", "looks right")
     assert (approved.status, approved.reviewer, approved.annotator) == ("approved", "rev", "ann")
 
 
 def test_progress_counts_corrections_per_annotator(studio, fight):
-    corrections.save(studio, fight, "ann", Form(answer="Anomaly", start=6, end=12), "submitted")
+    corrections.save(studio, fight, "ann", Edit(answer="Anomaly", interval=(6, 12)), "submitted")
     other = items.switch_task(studio, fight, "classification")
-    corrections.save(studio, other, "ann", Form(answer="Fighting"), "draft")
+    corrections.save(studio, other, "ann", Edit(answer="Fighting"), "draft")
     totals, people = progress.progress(studio)
     assert ["items", 16] in totals and ["corrections submitted", 1] in totals
     assert people == [["ann", 1, 1, 0, 0, 2]]
 
 
 def test_export_contains_the_approved_correction(studio, fight):
-    form = Form(answer="Anomaly", start=5.0, end=11.5, reasoning="A fight from 5 to 11.5 s.")
+    form = Edit(answer="Anomaly", reasoning="A fight from 5 to 11.5 s.", interval=(5.0, 11.5))
     _, submitted = corrections.save(studio, fight, "ann", form, "submitted")
     review.review(studio, submitted.id, "rev", "approved", None)
     path, summary = progress.export(studio, "trl-grpo", "approved", False)
@@ -375,17 +380,41 @@ def test_loading_a_missing_checkpoint_says_why_and_keeps_the_model_serving(studi
 # --- unsaved edits ------------------------------------------------------------------------
 
 
-SHOWN = Form("Anomaly", 6.0, 12.0, "Fighting", "They fight.", None)
+SHOWN = Edit(
+    answer="Anomaly",
+    reasoning="They fight.",
+    interval=(6.0, 12.0),
+    class_name="Fighting",
+    comment=None,
+)
 
 
 @pytest.mark.parametrize(
     ("form", "edited"),
     [
         (None, False),  # the page has not reported its fields
-        (Form(), False),  # blank: nothing to lose
+        (Edit(), False),  # blank: nothing to lose
         (SHOWN, False),
-        (Form("Anomaly", 6.0, 12.0, "Fighting", "They fight.", "sure?"), True),
-        (Form("Anomaly", 6.5, 12.0, "Fighting", "They fight.", None), True),
+        (
+            Edit(
+                answer="Anomaly",
+                reasoning="They fight.",
+                interval=(6.0, 12.0),
+                class_name="Fighting",
+                comment="sure?",
+            ),
+            True,
+        ),
+        (
+            Edit(
+                answer="Anomaly",
+                reasoning="They fight.",
+                interval=(6.5, 12.0),
+                class_name="Fighting",
+                comment=None,
+            ),
+            True,
+        ),
     ],
 )
 def test_edits_are_what_differs_from_what_the_page_showed(fight, form, edited):
@@ -393,14 +422,28 @@ def test_edits_are_what_differs_from_what_the_page_showed(fight, form, edited):
 
 
 def test_a_round_trip_through_the_page_is_not_an_edit():
-    model = Form("anomaly ", 6.04999, 12.0, "fighting (lowercase, not a class)", "Why.\n", "")
-    shown = model.as_shown()
-    assert shown == Form("anomaly", 6.05, 12.0, None, "Why.", None)
-    assert shown.as_shown() == shown
+    model = Edit(
+        answer="anomaly ",
+        reasoning="Why.\n",
+        interval=(6.04999, 12.0),
+        class_name="fighting (lowercase, not a class)",
+        comment="",
+    )
+    shown = as_shown(model)
+    assert shown == Edit(
+        answer="anomaly", reasoning="Why.", interval=(6.05, 12.0), class_name=None, comment=None
+    )
+    assert as_shown(shown) == shown
 
 
 def test_leaving_with_edits_saves_them_as_a_draft(studio, fight):
-    edits = Form("Anomaly", 5.0, 12.5, None, None, "before moving on")
+    edits = Edit(
+        answer="Anomaly",
+        reasoning=None,
+        interval=(5.0, 12.5),
+        class_name=None,
+        comment="before moving on",
+    )
     note = corrections.keep_edits(studio, fight, "ann", edits)
     assert note == f"Your edits on item {fight.item_id} were saved as draft revision 1. "
     revision = studio.store.current(fight.item_id, "ann")
@@ -414,10 +457,10 @@ def test_leaving_with_edits_saves_them_as_a_draft(studio, fight):
 @pytest.mark.parametrize(
     ("who", "form", "says"),
     [
-        (None, Form(comment="x"), "enter your name to keep them"),
+        (None, Edit(comment="x"), "enter your name to keep them"),
         (
             "ann",
-            Form("Anomaly", 12.0, 3.0),
+            Edit(answer="Anomaly", interval=(12.0, 3.0)),
             "are not saved .*interval: start 12 s must come before",
         ),
     ],
@@ -430,7 +473,7 @@ def test_edits_that_cannot_be_kept_stop_the_move(studio, fight, who, form, says)
 
 def test_no_edits_nothing_saved(studio, fight):
     assert corrections.keep_edits(studio, fight, "ann", None) == ""
-    assert corrections.keep_edits(studio, fight, "ann", Form()) == ""
+    assert corrections.keep_edits(studio, fight, "ann", Edit()) == ""
     assert studio.store.current(fight.item_id, "ann") is None
 
 
@@ -438,7 +481,7 @@ def test_no_edits_nothing_saved(studio, fight):
 
 
 def test_queue_labels_carry_the_annotators_state(studio, fight):
-    corrections.save(studio, fight, "ann", Form(answer="Anomaly", start=6, end=12), "submitted")
+    corrections.save(studio, fight, "ann", Edit(answer="Anomaly", interval=(6, 12)), "submitted")
     labels = dict((i, label) for label, i in items.queue_choices(studio, "ann"))
     assert labels[fight.item_id] == "sample_fight.mp4 · Grounding · submitted"
     assert labels[_item(studio, "sample_fall.mp4", "grounding")].endswith(" · new")
@@ -458,7 +501,7 @@ def test_queue_labels_carry_the_annotators_state(studio, fight):
     ],
 )
 def test_queue_filters_by_task_source_and_state(studio, fight, fields, count):
-    corrections.save(studio, fight, "ann", Form(answer="Normal"), "submitted")
+    corrections.save(studio, fight, "ann", Edit(answer="Normal"), "submitted")
     filters = items.QueueFilter.from_fields(*fields)
     assert len(items.queue_choices(studio, "ann", filters)) == count
 
@@ -470,7 +513,7 @@ def test_queue_can_list_items_whose_video_is_elsewhere(studio):
 
 
 def test_next_never_offers_the_item_on_screen(studio, fight):
-    corrections.save(studio, fight, "ann", Form(comment="draft"), "draft")  # drafts come first
+    corrections.save(studio, fight, "ann", Edit(comment="draft"), "draft")  # drafts come first
     assert items.next_item(studio, "ann", fight).item_id != fight.item_id
 
 
@@ -493,7 +536,7 @@ def test_the_review_queue_is_oldest_submission_first_as_it_says(studio):
     fall = items.open_item(studio, _item(studio, "sample_fall.mp4", "grounding"))
     fire = items.open_item(studio, _item(studio, "sample_fire.mp4", "grounding"))
     later_item, earlier_item = sorted([fall, fire], key=lambda s: s.item_id, reverse=True)
-    form = Form(answer="Normal")
+    form = Edit(answer="Normal")
     _, first = corrections.save(studio, later_item, "ann", form, "submitted")
     _, second = corrections.save(studio, earlier_item, "ann", form, "submitted")
     assert [rev.id for _, rev in review.submitted_queue(studio)] == [first.id, second.id]

@@ -7,10 +7,11 @@ from datetime import UTC, datetime
 
 import pytest
 
-from annotate.records import GroundTruth, ItemRecord, RevisionRecord, VideoRecord
+from annotate.records import Edit, GroundTruth, ItemRecord, RevisionRecord, VideoRecord
 from app import views
+from app.fields import interval_of
 from app.runtime import ModelStatus
-from app.state import Form, Session
+from app.state import Session, from_result, from_revision, from_truth
 from inference.core.parse import parse_response
 
 GROUNDING = "<think>1. At 3 s a car stops.\n2. From 4 to 9 s it burns.</think><answer>Anomaly</answer><glue>[4.0, 9.0]</glue>"  # noqa: E501
@@ -48,35 +49,41 @@ def _revision(**fields) -> RevisionRecord:
 
 
 def test_form_from_a_grounding_result_holds_answer_interval_and_reasoning():
-    form = Form.from_result(parse_response(GROUNDING, "grounding"))
+    form = from_result(parse_response(GROUNDING, "grounding"))
     assert (form.answer, form.interval) == ("Anomaly", (4.0, 9.0))
     assert form.reasoning.startswith("1. At 3 s a car stops.")
 
 
 def test_form_from_output_without_tags_keeps_the_whole_text_as_reasoning():
-    form = Form.from_result(parse_response("the car burns from 4 to 9 s", "grounding"))
+    form = from_result(parse_response("the car burns from 4 to 9 s", "grounding"))
     assert form.reasoning == "the car burns from 4 to 9 s"
 
 
 def test_form_from_a_classification_result_sets_the_class():
-    form = Form.from_result(parse_response("<answer>traffic accident</answer>", "classification"))
+    form = from_result(parse_response("<answer>traffic accident</answer>", "classification"))
     assert (form.answer, form.class_name) == ("Traffic_accident", "Traffic_accident")
 
 
 def test_form_from_truth_and_from_revision():
     truth = GroundTruth(answer="Anomaly", interval=(1.0, 2.0), class_name="Fire", reasoning="r")
-    assert Form.from_truth(truth, "grounding") == Form("Anomaly", 1.0, 2.0, "Fire", "r")
-    assert Form.from_truth(truth, "qa").class_name is None
-    assert Form.from_revision(_revision()) == Form(
-        "Anomaly", 4.0, 9.0, "Fighting", "They <b>fight</b>.", "ok"
+    assert from_truth(truth, "grounding") == Edit(
+        answer="Anomaly", reasoning="r", interval=(1.0, 2.0), class_name="Fire"
+    )
+    assert from_truth(truth, "qa").class_name is None
+    assert from_revision(_revision()) == Edit(
+        answer="Anomaly",
+        reasoning="They <b>fight</b>.",
+        interval=(4.0, 9.0),
+        class_name="Fighting",
+        comment="ok",
     )
 
 
 @pytest.mark.parametrize(
     ("start", "end", "interval"), [(None, None, None), (1.0, 2.5, (1.0, 2.5)), (0.0, 0.0, (0, 0))]
 )
-def test_form_interval(start, end, interval):
-    assert Form(start=start, end=end).interval == interval
+def test_the_start_and_end_fields_are_one_interval(start, end, interval):
+    assert interval_of(start, end) == interval
 
 
 def test_result_card_escapes_model_text_and_shows_truth():
@@ -119,7 +126,7 @@ def test_timeline_data_follows_session_form_and_step():
     session = Session(
         duration=12.0, result=result, truth=GroundTruth(interval=(5.0, 9.0)), frame_times=(0.5, 1.5)
     )
-    form = Form(start=4.5, end=9.0, reasoning=result.think)
+    form = Edit(reasoning=result.think, interval=(4.5, 9.0))
     steps = views.reasoning_steps(form.reasoning)
     data = views.timeline_data(session, form, steps, 1)
     assert (data.predicted, data.truth, data.corrected) == ((4.0, 9.0), (5.0, 9.0), (4.5, 9.0))
@@ -127,7 +134,7 @@ def test_timeline_data_follows_session_form_and_step():
 
 
 def test_half_an_interval_is_not_drawn():
-    data = views.timeline_data(Session(), Form(start=3.0), [], 0)
+    data = views.timeline_data(Session(), Edit(interval=(3.0, None)), [], 0)
     assert data.corrected is None
 
 

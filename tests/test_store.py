@@ -280,6 +280,9 @@ def test_the_whole_text_is_joined_from_steps_when_only_steps_are_given(store):
         ("grounding", Edit(interval=(18, 45)), "draft", r"45 s is after the video ends \(20 s\)"),
         ("grounding", Edit(interval=("a", 2)), "draft", "interval: two times in seconds"),
         ("grounding", Edit(interval=(1, 2, 3)), "draft", "interval: two times in seconds"),
+        ("grounding", Edit(interval=(4, None)), "draft", "give both the start and the end"),
+        ("grounding", Edit(interval=(None, 9)), "draft", "give both the start and the end"),
+        ("grounding", Edit(interval=(4.0001, 4.0004)), "draft", "start 4 s must come before"),
         ("grounding", Edit(answer="Anomaly"), "submitted", "without its interval"),
         ("classification", Edit(answer="Dancing"), "draft", "unknown class"),
         ("classification", Edit(answer="Fire", class_name="Arson"), "draft", "disagree"),
@@ -302,6 +305,7 @@ def test_invalid_corrections_are_refused(store, task, edit, status, message):
         ("grounding", Edit(answer="normal", interval=(-1, -1)), ("Normal", None, None)),
         ("grounding", Edit(answer="Normal", interval=(0, 0)), ("Normal", None, None)),
         ("grounding", Edit(interval=(19.5, 20.03)), ("Anomaly", (19.5, 20.03), None)),  # last frame
+        ("grounding", Edit(interval=(4.12345, 9.87651)), ("Anomaly", (4.123, 9.877), None)),  # ms
         ("classification", Edit(answer="traffic accident"), ("Traffic_accident", None, "Traffic_accident")),  # noqa: E501
         ("classification", Edit(class_name="food_safety"), ("Food Safety", None, "Food Safety")),
     ],

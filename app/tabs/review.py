@@ -13,7 +13,7 @@ from app.fields import record_id, text_or_none
 from app.guard import Guard
 from app.labels import item_label
 from app.services import STORE, UI, Studio
-from app.state import Form, Session
+from app.state import Session, from_revision
 from app.tabs.page import Page
 from app.timeline import timeline_figure
 from inference.core.rubric import CRITERIA
@@ -128,7 +128,7 @@ def _evidence_updates(t: ReviewTab, evidence) -> dict:
             t.diff: views.reasoning_diff_html(None, None),
         }
     item, revision, session = evidence
-    form = Form.from_revision(revision)
+    form = from_revision(revision)
     steps = views.reasoning_steps(form.reasoning)
     model = session.result.think or session.result.raw if session.result else None
     return {

@@ -12,7 +12,7 @@ import math
 import re
 from typing import Any
 
-Interval = tuple[float, float]
+Interval = tuple[float, float]  # (start, end) in seconds: the one interval type
 
 # Possessive quantifiers: digit soup must not make the regexes backtrack.
 NUM = r"\d++(?:\.\d++)?"

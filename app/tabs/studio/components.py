@@ -98,9 +98,9 @@ class StudioTab:
 def build(choices: list, sources: list[str]) -> StudioTab:
     """The tab's components, inside the current gr.Tabs: the picker lists `choices`."""
     s = StudioTab()
-    s.state = gr.State(Session())
-    s.step_index = gr.State(0)
     with gr.Tab("Studio", id="studio"), gr.Row(equal_height=False):
+        s.state = gr.State(Session())
+        s.step_index = gr.State(0)
         with gr.Column(scale=7):
             _video_column(s, choices, sources)
             _correction_panel(s)

@@ -12,7 +12,7 @@ from app import corrections, demo, items, views
 from app.fields import form_from_fields
 from app.guard import Guard
 from app.services import STORE, UI, Studio
-from app.state import Form
+from app.state import as_shown, from_result, from_revision
 from app.tabs.page import Page
 from app.tabs.studio.components import StudioTab
 from app.tabs.studio.render import form_updates, show, show_outputs, step_updates
@@ -28,7 +28,7 @@ def wire(s: StudioTab, page: Page, studio: Studio) -> None:
     def on_take(session, who, request: gr.Request):
         if session.result is None:
             raise InvalidInput("no model answer yet: press Run")
-        updates = show(s, studio, session, Form.from_result(session.result), who)
+        updates = show(s, studio, session, from_result(session.result), who)
         note = "The model's answer is in the form; it is not saved yet."
         return updates | {s.save_msg: views.message_html(note)}
 
@@ -53,7 +53,7 @@ def _wire_save(s: StudioTab, page: Page, studio: Studio, guard: Guard) -> None:
                     request: gr.Request):  # fmt: skip
             form = form_from_fields(answer, start, end, klass, reasoning, comment)
             session, revision = corrections.save(studio, session, who, form, status)
-            session = replace(session, shown=form)  # saved: nothing unsaved
+            session = replace(session, shown=as_shown(form))  # saved: nothing unsaved
             verb = "Submitted" if status == "submitted" else "Saved draft"
             note = (
                 f"{verb}: revision {revision.number} of your correction of item {session.item_id}."
@@ -90,11 +90,11 @@ def _wire_restore(s: StudioTab, page: Page, studio: Studio, guard: Guard) -> Non
         if number is None:
             raise InvalidInput("type the number of the revision to restore")
         revision = corrections.restore(studio, session, who, int(number))
-        form = Form.from_revision(revision)
+        form = from_revision(revision)
         note = f"Restored revision {revision.restored_from} as draft revision {revision.number}."
         updates = form_updates(s, session.task, form) | step_updates(s, session, form, 0)
         rows = views.history_rows(corrections.history(studio, session, who))
-        session = replace(session, shown=form.as_shown())
+        session = replace(session, shown=as_shown(form))
         return updates | {
             s.state: session,
             s.save_msg: views.message_html(note),

@@ -11,11 +11,9 @@ from dataclasses import replace
 import gradio as gr
 
 from app import corrections, items, views
-from app.editor import editor_html
 from app.fields import form_from_fields, record_id
 from app.guard import Guard, signed_in_user
 from app.services import STORE, Studio
-from app.state import Session
 from app.tabs.page import Page
 from app.tabs.studio.components import StudioTab
 from app.tabs.studio.render import open_updates, show, show_outputs
@@ -108,11 +106,9 @@ def _wire_task(s: StudioTab, page: Page, studio: Studio, guard: Guard) -> None:
 
 
 def _wire_load(s: StudioTab, studio: Studio, blocks: gr.Blocks) -> None:
+    # The picker's labels say the signed-in user's state of each item. Only its choices: a pick
+    # made before this lands stays, and nothing else the user may have changed is touched.
     def on_page(request: gr.Request):
-        username = signed_in_user(request)
-        return {
-            s.picker: gr.update(choices=items.queue_choices(studio, username)),
-            s.timeline: editor_html(views.timeline_data(Session(), None, [], 0)),
-        }
+        return gr.update(choices=items.queue_choices(studio, signed_in_user(request)))
 
-    blocks.load(on_page, None, [s.picker, s.timeline], api_visibility="undocumented", **STORE)
+    blocks.load(on_page, None, [s.picker], api_visibility="undocumented", **STORE)

@@ -6,17 +6,20 @@ from dataclasses import replace
 
 import gradio as gr
 
+from annotate.records import Edit
 from app import corrections, views
 from app.editor import editor_html
+from app.fields import interval_fields
 from app.services import Studio
-from app.state import Form, Session
+from app.state import Session, as_shown
 from app.steps import step_source
 from app.tabs.studio.components import ANSWER_INFO, StudioTab
 from inference.core.tasks import CLASSES
 
 
-def form_updates(s: StudioTab, task: str, form: Form) -> dict:
+def form_updates(s: StudioTab, task: str, form: Edit) -> dict:
     """The correction fields showing `form` (the answer field sized for the task)."""
+    start, end = interval_fields(form.interval)
     return {
         s.answer: gr.update(
             value=form.answer or "",
@@ -24,14 +27,14 @@ def form_updates(s: StudioTab, task: str, form: Form) -> dict:
             lines=4 if task == "description" else 1,
         ),
         s.klass: form.class_name if form.class_name in CLASSES else None,
-        s.start: form.start,
-        s.end: form.end,
+        s.start: start,
+        s.end: end,
         s.reasoning: form.reasoning or "",
         s.comment: form.comment or "",
     }
 
 
-def step_updates(s: StudioTab, session: Session, form: Form, index: int) -> dict:
+def step_updates(s: StudioTab, session: Session, form: Edit, index: int) -> dict:
     """The step view, the step editor and the timeline for step `index` of the reasoning."""
     html, steps, index = views.steps_view(form.reasoning, index)
     step = steps[index] if steps else None
@@ -61,13 +64,13 @@ def show(
     s: StudioTab,
     studio: Studio,
     session: Session,
-    form: Form,
+    form: Edit,
     who: str | None,
     *,
     video: bool = False,
 ) -> dict:
     """Every update that follows from moving to a new session state (`form` fills the form)."""
-    session = replace(session, shown=form.as_shown())
+    session = replace(session, shown=as_shown(form))
     updates = {
         s.state: session,
         s.result: views.result_html(session),

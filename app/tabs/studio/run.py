@@ -7,12 +7,13 @@ from dataclasses import replace
 
 import gradio as gr
 
+from annotate.records import Edit
 from app import corrections, items, runs, views
 from app.editor import editor_html
 from app.fields import form_from_fields, text_or_none
 from app.guard import Guard
 from app.services import MODEL, Studio
-from app.state import Form, Session
+from app.state import Session, from_result
 from app.tabs.page import Page
 from app.tabs.studio.components import StudioTab
 from app.tabs.studio.render import show, show_outputs
@@ -35,7 +36,7 @@ def run_request(task, think, fps, max_frames, question, *options) -> runs.RunReq
 
 
 def _run_update(
-    s: StudioTab, studio: Studio, update: runs.RunUpdate, who: str | None, kept: Form | None
+    s: StudioTab, studio: Studio, update: runs.RunUpdate, who: str | None, kept: Edit | None
 ) -> dict:
     session = update.session
     if update.done and kept is not None:  # the annotator's edits stay; the answer sits beside
@@ -44,7 +45,7 @@ def _run_update(
         note = f"{update.message} Your edits are kept; Take the model's answer replaces them."
         return updates | {s.run_msg: views.message_html(note)}
     if update.done:
-        form = Form.from_result(session.result) if session.result else Form()
+        form = from_result(session.result) if session.result else Edit()
         updates = show(s, studio, session, form, who)
         return updates | {s.run_msg: views.message_html(update.message)}
     updates = {s.state: session, s.run_msg: views.message_html(update.message)}
@@ -64,7 +65,7 @@ def _new_item_listed(s: StudioTab, studio: Studio, before: Session, update: dict
     return {s.picker: gr.update(choices=choices, value=after.item_id)}
 
 
-def _throttled(s: StudioTab, studio: Studio, updates, who: str | None, kept: Form | None):
+def _throttled(s: StudioTab, studio: Studio, updates, who: str | None, kept: Edit | None):
     """Pass run updates on, dropping text updates that come faster than the browser needs."""
     last = 0.0
     for update in updates:

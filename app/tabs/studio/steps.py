@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gradio as gr
 
+from annotate.validate import seconds
 from app import views
 from app.fields import text_or_none, view_form
 from app.services import UI, UI_TOLD
@@ -96,7 +97,7 @@ def wire_steps(s: StudioTab) -> None:
 
 def _nudge(delta: float):
     def on_nudge(value):
-        return round(max(0.0, (value or 0.0) + delta), 3)
+        return seconds(max(0.0, (value or 0.0) + delta))  # 4.1 + 0.5 shows 4.6, not 4.6000…1
 
     return on_nudge
 
