@@ -9,6 +9,7 @@ from annotate.errors import InvalidInput
 from annotate.records import Edit, RevisionRecord
 from annotate.validate import clean_interval
 from app.items import ensure_item
+from app.labels import item_label
 from app.services import Studio
 from app.state import Session, as_shown, from_result, from_revision, from_truth, is_blank
 
@@ -32,6 +33,15 @@ def edited(session: Session, form: Edit | None) -> bool:
     return form is not None and not is_blank(form) and as_shown(form) != session.shown
 
 
+def run_fills(session: Session, form: Edit | None) -> bool:
+    """True when a finished run may put its answer in the form: the form is blank or shows
+    the model's previous answer. Typed edits, a pre-filled ground truth and one's own revision
+    stay; the model's answer sits beside them until Take the model's answer."""
+    if form is None or is_blank(form):
+        return True
+    return session.result is not None and as_shown(form) == as_shown(from_result(session.result))
+
+
 def keep_edits(studio: Studio, session: Session, who: str | None, form: Edit | None) -> str:
     """Before the form is replaced: save unsaved edits as a draft; the note saying so.
 
@@ -40,16 +50,32 @@ def keep_edits(studio: Studio, session: Session, who: str | None, form: Edit | N
     """
     if (session.item_id is None and session.video is None) or not edited(session, form):
         return ""
-    where = f"item {session.item_id}" if session.item_id is not None else "this video"
+    where = item_name(studio, session.item_id) if session.item_id is not None else "this video"
     if not who:
         raise InvalidInput(f"your edits on {where} are unsaved: enter your name to keep them")
-    try:
-        session, revision = save(studio, session, who, form, "draft")
-    except InvalidInput as error:
-        raise InvalidInput(
-            f"your edits on {where} are not saved ({error}): fix them, or press Discard edits"
-        ) from None
-    return f"Your edits on item {session.item_id} were saved as draft revision {revision.number}. "
+    with studio.keeping:  # one check-then-save at a time: two at once would both save
+        known = session.item_id is not None
+        current = studio.store.current(session.item_id, who) if known else None
+        if current is not None and current.status == "draft" and _same(current, form):
+            # Already kept: the dropdown reports one pick twice, both with the old page's fields.
+            return f"Your edits on {where} are in draft revision {current.number}. "
+        try:
+            session, revision = save(studio, session, who, form, "draft")
+        except InvalidInput as error:
+            raise InvalidInput(
+                f"your edits on {where} are not saved ({error}): fix them, or press Discard edits"
+            ) from None
+    where = item_name(studio, session.item_id)
+    return f"Your edits on {where} were saved as draft revision {revision.number}. "
+
+
+def _same(revision: RevisionRecord, form: Edit) -> bool:
+    return as_shown(from_revision(revision)) == as_shown(form)
+
+
+def item_name(studio: Studio, item_id: int) -> str:
+    """An item as messages name it: its video and task, never the store's id."""
+    return item_label(studio.store.get_item(item_id))
 
 
 def current_form(studio: Studio, session: Session, who: str | None) -> Edit | None:
@@ -83,3 +109,16 @@ def restore(studio: Studio, session: Session, who: str, number: int) -> Revision
     if number not in revisions:
         raise InvalidInput(f"your correction of this item has no revision {number}")
     return studio.store.restore(revisions[number].id, by=who)
+
+
+def restore_warning(studio: Studio, session: Session, who: str, number: int) -> str | None:
+    """What restoring revision `number` would undo that the annotator may not expect: a
+    submission waiting for review leaves the queue (the restored revision is a draft)."""
+    current = studio.store.current(session.item_id, who) if session.item_id is not None else None
+    if current is None or current.status != "submitted" or current.number == number:
+        return None
+    return (
+        f"Revision {current.number} is submitted and waiting for review. Restoring revision "
+        f"{number} makes a draft and takes the submission out of the review queue: press "
+        "Restore again to do it."
+    )

@@ -28,7 +28,7 @@ from annotate.records import ItemRecord, PinRecord, RunRecord, VideoRecord
 from annotate.store import Store
 from app.gpu import on_space
 from app.items import video_of, with_run
-from app.labels import TASK_LABELS
+from app.labels import TASK_LABELS, item_label
 from app.runs import RunRequest
 from app.services import Studio
 from app.settings import Settings
@@ -308,18 +308,21 @@ def pin(studio: Studio, session: Session, who: str) -> str:
     the run on screen as the one the demo replays."""
     if session.item_id is None:
         raise InvalidInput("open an item first (pick one, or upload a video and run it)")
+    name = item_label(studio.store.get_item(session.item_id))
     if session.run_id is None:
         studio.store.pin(session.item_id, who)
         return (
-            f"Pinned item {session.item_id} to the demo gallery; it replays its recorded run, "
+            f"Pinned {name} to the demo gallery; it replays its recorded run, "
             "or its reference annotation (no run on screen to choose)."
         )
     if session.stopped:
         raise InvalidInput("this run was stopped part-way; run it to the end to show it")
     studio.store.pin(session.item_id, who, run_id=session.run_id)
+    when = studio.store.get_run(session.run_id).created_at.strftime("%Y-%m-%d %H:%M")
+    model = display_name(session.checkpoint) or "unknown checkpoint"
     return (
-        f"Pinned item {session.item_id} to the demo gallery: it replays run {session.run_id} "
-        f"({session.checkpoint or 'unknown checkpoint'}) for everyone."
+        f"Pinned {name} to the demo gallery: it replays the run on screen ({model}, {when}) "
+        "for everyone."
     )
 
 
@@ -327,7 +330,7 @@ def unpin(studio: Studio, session: Session, who: str) -> str:
     """Take the session's item out of the demo gallery (app.roles checked `who`)."""
     if session.item_id is None or not studio.store.unpin(session.item_id):
         raise InvalidInput("this item is not pinned to the demo")
-    return f"Item {session.item_id} is no longer in the demo gallery."
+    return f"{item_label(studio.store.get_item(session.item_id))} is no longer in the demo gallery."
 
 
 @functools.lru_cache(maxsize=256)

@@ -9,7 +9,6 @@ from pathlib import Path
 from annotate.schema import STATUSES
 from app.labels import count_rows
 from app.services import Studio
-from inference.core.export_layout import DATASET_INFO
 
 
 def progress(studio: Studio) -> tuple[list[list], list[list]]:
@@ -23,7 +22,8 @@ def progress(studio: Studio) -> tuple[list[list], list[list]]:
 
 
 def export(studio: Studio, fmt: str, status: str, with_truth: bool) -> tuple[Path, str]:
-    """Write training data in `fmt`; return one downloadable file and a summary line."""
+    """Write training data in `fmt`; return the export folder as one zip (its data files with
+    the manifest that `python -m train --data` reads) and a summary line."""
     from annotate.export import ExportOptions
     from annotate.export import export as write_export
 
@@ -32,14 +32,9 @@ def export(studio: Studio, fmt: str, status: str, with_truth: bool) -> tuple[Pat
     options = ExportOptions(format=fmt, out=folder, status=status, include_ground_truth=with_truth)
     report = write_export(studio.store, options)
     records = sum(report.files.values())
-    files = [Path(p) for p in report.files]
-    if fmt == "sharegpt":
-        files.append(folder / DATASET_INFO)
     summary = (
         f"{records} records ({report.from_corrections} corrections, "
         f"{report.from_ground_truth} ground truth) in {folder.name}"
     )
-    if len(files) == 1:
-        return files[0], summary
     archive = shutil.make_archive(str(folder), "zip", root_dir=folder)
     return Path(archive), summary

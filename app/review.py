@@ -9,6 +9,7 @@ from annotate.records import ItemRecord, RevisionRecord, RunRecord
 from app.items import video_of, with_run
 from app.services import Studio
 from app.state import Session
+from inference.models.loading import display_name
 
 
 def review(
@@ -26,7 +27,13 @@ def description_runs(studio: Studio, limit: int = 200) -> list[tuple[str, int]]:
     by_id = {item.id: item for item in items}
     runs = studio.store.latest_runs(by_id, complete=True)
     ordered = sorted(runs.values(), key=lambda run: run.id, reverse=True)[:limit]
-    return [(f"run {r.id} · {by_id[r.item_id].video.name} · {r.checkpoint}", r.id) for r in ordered]
+    return [(_run_label(by_id[r.item_id], r), r.id) for r in ordered]
+
+
+def _run_label(item: ItemRecord, run: RunRecord) -> str:
+    """A run as a picker names it: its video, its model and when it ran (no store ids)."""
+    when = run.created_at.strftime("%Y-%m-%d %H:%M")
+    return f"{item.video.name} · {display_name(run.checkpoint)} · {when}"
 
 
 def score_description(studio: Studio, run_id: int, reviewer: str, scores: Sequence) -> str:
@@ -38,7 +45,8 @@ def score_description(studio: Studio, run_id: int, reviewer: str, scores: Sequen
         int(run_id), reviewer, dict(zip(KEYS, values, strict=False))
     )
     total = sum(record.scores.values())
-    return f"Saved {reviewer}'s scores for run {record.run.id} ({record.video}): {total}/50."
+    model = display_name(record.run.checkpoint)
+    return f"Saved {reviewer}'s scores for {model}'s description of {record.video}: {total}/50."
 
 
 def submitted_queue(studio: Studio) -> list[tuple[ItemRecord, RevisionRecord]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 
 from annotate.store import Store
@@ -29,6 +30,7 @@ class Studio:
     models: ModelSlot = field(default_factory=ModelSlot)
     stops: StopSwitches = field(default_factory=StopSwitches)
     limiter: RunLimiter | None = None
+    keeping: threading.Lock = field(default_factory=threading.Lock)  # app.corrections.keep_edits
 
     def __post_init__(self) -> None:
         if self.limiter is None:

@@ -35,6 +35,7 @@ class Session:
     # differ from it are the annotator's unsaved edits, which nothing may overwrite silently.
     shown: Edit | None = None
     skipped: tuple[int, ...] = ()  # items skipped in this browser session; Next passes them
+    restore_asked: int | None = None  # a restore that would withdraw a submission, warned of
 
     @classmethod
     def for_item(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Sequence
+from itertools import pairwise
 from typing import Protocol
 
 
@@ -16,6 +17,15 @@ class StepLike(Protocol):
     text: str
     times: list[tuple[float, float]]
     span: tuple[int, int]
+
+
+def scroll_to_step_js(elem_id: str) -> str:
+    """An event's js that keeps the step view's highlighted step in view inside its scrolling
+    box (the last steps of a long reasoning too)."""
+    return (
+        f'() => {{ const mark = document.querySelector("#{elem_id} mark.vau-current");'
+        ' if (mark) mark.scrollIntoView({block: "nearest"}); }'
+    )
 
 
 def clamp(index: int, count: int) -> int:
@@ -51,6 +61,43 @@ def _marked(text: str, step: StepLike) -> str:
         lines.append(_line_html(line, offset, (start, end)))
         offset += len(line) + 1
     return "".join(lines)
+
+
+# A bullet written inline after other text ("... it. - **Cause**: ..."), as VAU-Bench's one-line
+# reasoning writes them.
+_INLINE_BULLET = re.compile(r"[ \t]+(?=[-*•][ \t]+\*\*)")
+
+
+def _inline_headings(text: str, steps: Sequence[StepLike]) -> bool:
+    """True when the text's sections are titled inline, not on lines of their own (VAU-Bench's
+    reference reasoning is one line: "### Location The video ...  ### Key Evidence - ...")."""
+    ends = [0] + [s.span[1] for s in steps[:-1]]
+    titled = [(end, s) for end, s in zip(ends, steps, strict=True) if s.title]
+    if len(titled) < 2 or not all(0 <= s.span[0] < s.span[1] <= len(text) for s in steps):
+        return False
+    return any("\n" not in text[end : s.span[0]] for end, s in titled[1:])
+
+
+def _sections(text: str, steps: Sequence[StepLike], span: tuple[int, int]) -> str:
+    """Each step as its title and its text's lines (an inline bullet starts a line)."""
+    parts = []
+    for step in steps:
+        if step.title:
+            parts.append(f'<div class="vau-h">{html.escape(step.title)}</div>')
+        start, end = step.span
+        for piece, at in _display_lines(text[start:end], start):
+            parts.append(_line_html(piece, at, span))
+    return "".join(parts)
+
+
+def _display_lines(part: str, offset: int) -> list[tuple[str, int]]:
+    """`part` cut into lines at newlines and before inline bullets, each with its offset."""
+    lines, at = [], offset
+    for line in part.split("\n"):
+        cuts = [0, *(m.end() for m in _INLINE_BULLET.finditer(line)), len(line)]
+        lines += [(line[a:b].rstrip(), at + a) for a, b in pairwise(cuts) if line[a:b].strip()]
+        at += len(line) + 1
+    return lines
 
 
 def _line_html(line: str, offset: int, span: tuple[int, int]) -> str:
@@ -96,9 +143,10 @@ def step_html(text: str, steps: Sequence[StepLike], index: int) -> str:
         return f'<div class="vau-steps"><div class="vau-text">{html.escape(text)}</div></div>'
     index = clamp(index, len(steps))
     step = steps[index]
+    body = _sections(text, steps, step.span) if _inline_headings(text, steps) else None
     return (
         f'<div class="vau-steps">{_header(step, index, len(steps))}'
-        f'<div class="vau-text">{_marked(text, step)}</div></div>'
+        f'<div class="vau-text">{body or _marked(text, step)}</div></div>'
     )
 
 

@@ -178,16 +178,17 @@ def history_rows(revisions: list[RevisionRecord]) -> list[list]:
     ]
 
 
-REVIEW_HEADERS = ["revision", "item", "annotator", "answer", "interval", "class", "saved (UTC)"]
+# "revision": the number the annotator saw when saving (the store's ids stay out of sight).
+REVIEW_HEADERS = ["item", "annotator", "revision", "answer", "interval", "class", "saved (UTC)"]
 
 
 def review_rows(pairs: list[tuple[ItemRecord, RevisionRecord]]) -> list[list]:
     """The review queue as table rows."""
     return [
         [
-            r.id,
             item_label(item),
             r.annotator,
+            r.number,
             (r.answer or "")[:60],
             _fmt_interval(r.interval),
             r.class_name or "",

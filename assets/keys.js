@@ -11,6 +11,12 @@
     PLAYERS.map((id) => document.querySelector(`${id} video`)).find(onScreen) || null;
   const help = () => document.querySelector(".vau-help");
 
+  // The frame a player shows at `t` s. Frame k covers [k/fps, (k+1)/fps); the time is taken to
+  // the millisecond first, so a seek's float error (9.99999 for 10) is no frame. The timeline's
+  // clock (assets/timeline.js) reads the same function.
+  const frameAt = (t, fps) => Math.floor((Math.round(t * 1000) / 1000) * fps + 1e-6);
+  window.vauFrameAt = frameAt;
+
   function fpsOf(video) {
     const lanes = video.closest("#player") && document.querySelector("#timeline .vt");
     return Number.parseFloat(lanes?.dataset.fps) || DEFAULT_FPS;
@@ -26,10 +32,10 @@
       else video.pause();
     },
     frames(video, n) {
-      // Frame k covers [k/fps, (k+1)/fps); landing in its middle shows exactly that frame.
+      // Landing in the middle of a frame shows exactly that frame.
       video.pause();
       const fps = fpsOf(video);
-      const frame = Math.floor(video.currentTime * fps + 1e-6);
+      const frame = frameAt(video.currentTime, fps);
       moveTo(video, (Math.max(frame + n, 0) + 0.5) / fps);
     },
     seconds(video, n) {

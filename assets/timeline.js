@@ -170,11 +170,17 @@ function follow() {
   if (!root || !v) return;
   const t = v.currentTime || 0;
   root.querySelector(".vt-playhead").style.setProperty("--t", clamp(t / span(), 0, 1));
-  const fps = num(root.dataset.fps);
-  const frame = fps > 0 ? ` · frame ${Math.floor(t * fps + 1e-6)}` : "";
-  root.querySelector(".vt-clock").textContent = `${t.toFixed(2)} s${frame}`;
+  root.querySelector(".vt-clock").textContent = clockText(t, num(root.dataset.fps));
   root.querySelector(".vt-speed").textContent = `${v.playbackRate}×`;
   caption(root, v, t);
+}
+
+// The time to the millisecond, cut (never rounded up) to 0.01 s, and the frame on screen
+// (window.vauFrameAt, from assets/keys.js): 9.997 s reads "9.99 s · frame 99", not "10.00 s".
+function clockText(t, fps) {
+  const shown = (Math.floor(Math.round(t * 1000) / 10 + 1e-6) / 100).toFixed(2);
+  const frameAt = window.vauFrameAt;
+  return fps > 0 && frameAt ? `${shown} s · frame ${frameAt(t, fps)}` : `${shown} s`;
 }
 
 function caption(root, v, t) {

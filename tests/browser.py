@@ -69,6 +69,13 @@ def open_item(page, user: str, video: str, task: str = "Grounding") -> None:
     page.wait_for_selector("#timeline .vt[data-fps]:not([data-fps=''])")
 
 
+def take_model_answer(page) -> None:
+    """After a run, put the model's answer in the form (a run fills only a blank form or one
+    showing the model's last answer: a form pre-filled from the ground truth stays)."""
+    page.click("#take-model")
+    wait_for_text(page, "save-msg", "The model's answer is in the form")
+
+
 def fill(page, elem_id: str, value: str) -> None:
     """Type into a Gradio textbox or number field and leave it, as a user would."""
     field = page.locator(f"#{elem_id} input, #{elem_id} textarea").first

@@ -54,6 +54,17 @@ def test_each_task_runs_and_gives_a_parsed_result(studio, client, task):
     assert run.timings["new_tokens"] > 0 and run.timings["sampling_s"] > 0
 
 
+def test_a_run_keeps_a_form_pre_filled_from_the_ground_truth(studio, client):
+    demo, _ = studio
+    opened = call(client, "open_item", item_id(demo, "sample_fight.mp4", "grounding"), "prefill")
+    assert (opened["Start (s)"], opened["End (s)"]) == (6.0, 12.0)  # the sample's truth
+    answer = opened["Answer"]["value"]  # an update: the answer box is sized for the task
+    fields = [answer, *(opened[k] for k in ("Start (s)", "End (s)", "Class", "Reasoning"))]
+    out = call(client, "run", *run_args("grounding", "prefill"), *fields, "")
+    assert "The pre-filled form is kept" in out["Run status"]
+    assert (out["Start (s)"], out["End (s)"]) == (6.0, 12.0)
+
+
 def test_draft_and_submit_land_in_the_database(studio, client):
     demo, _ = studio
     fight = item_id(demo, "sample_fight.mp4", "grounding")
@@ -70,6 +81,24 @@ def test_draft_and_submit_land_in_the_database(studio, client):
         (2, "submitted", (5.5, 12.5), "cli-annotator"),
     ]
     assert history[-1].class_name == "Fighting" and history[-1].comment == "first pass"
+
+
+def test_restoring_over_a_submission_asks_first_and_the_second_press_does_it(studio, client):
+    demo, _ = studio
+    fire = item_id(demo, "sample_fire.mp4", "grounding")
+    call(client, "open_item", fire, "restorer")
+    call(client, "save_draft", "Anomaly", 9.0, 20.0, None, "", "", "restorer")
+    call(client, "submit", "Anomaly", 9.0, 21.0, None, "", "", "restorer")
+
+    def waiting() -> list[str]:
+        return [r.annotator for _, r in demo.studio.store.review_queue()]
+
+    asked = call(client, "restore", 1, "restorer")["Save status"]
+    assert "Revision 2 is submitted and waiting for review" in asked
+    assert "restorer" in waiting() and len(demo.studio.store.history(fire, "restorer")) == 2
+    done = call(client, "restore", 1, "restorer")["Save status"]
+    assert "Restored revision 1 as draft revision 3" in done
+    assert "restorer" not in waiting()
 
 
 def test_a_bad_correction_is_a_message_and_nothing_is_saved(studio, client):

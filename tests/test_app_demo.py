@@ -136,7 +136,8 @@ def test_an_item_pinned_in_the_studio_joins_the_gallery(served, tmp_path):
     item = store.add_item(store.add_video("pinned.mp4", "upload", path=str(path)).id, "grounding")
     store.record_run(item.id, checkpoint="c", settings={}, raw="<answer>Normal</answer>")
     call(client, "open_item", item.id, "boss")
-    assert "Pinned item" in call(client, "pin", "boss")["Pin status"]
+    pinned = call(client, "pin", "boss")["Pin status"]
+    assert "Pinned pinned.mp4 · Grounding" in pinned and f"run {item.id}" not in pinned
     names = [e.video.name for e in gallery.gallery(store, demo.studio.settings)]
     assert names[-1] == "pinned.mp4"
     assert "no longer" in call(client, "unpin", "boss")["Pin status"]

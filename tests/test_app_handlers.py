@@ -5,6 +5,8 @@ from __future__ import annotations
 import itertools
 import json
 import threading
+import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
@@ -20,6 +22,7 @@ from app.runtime import ModelSlot
 from app.services import Studio
 from app.settings import Settings
 from app.state import Session, as_shown, from_result
+from inference.core.parse import parse_response
 from inference.errors import ModelUnavailable, VideoError
 from tests.app_helpers import ROOT, ScriptedEngine
 
@@ -102,7 +105,7 @@ def test_an_upload_refusal_names_the_file_by_its_own_name_not_the_servers_path(s
 
 def test_an_export_message_names_no_server_folder(studio, fight):
     path, summary = progress.export(studio, "trl-sft", "all", True)
-    assert summary.endswith(f"in {path.parent.name}") and studio.settings.exports not in summary
+    assert summary.endswith(f"in {path.stem}") and studio.settings.exports not in summary
 
 
 def test_opening_an_item_brings_its_video_task_and_truth(fight):
@@ -352,17 +355,25 @@ def test_export_contains_the_approved_correction(studio, fight):
     _, submitted = corrections.save(studio, fight, "ann", form, "submitted")
     review.review(studio, submitted.id, "rev", "approved", None)
     path, summary = progress.export(studio, "trl-grpo", "approved", False)
-    records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    text = zipfile.ZipFile(path).read("train.jsonl").decode("utf-8")
+    records = [json.loads(line) for line in text.splitlines()]
     assert summary.startswith("1 records (1 corrections")
     assert len(records) == 1 and "11.5" in json.dumps(records[0])
 
 
-def test_sharegpt_export_is_one_zip_with_its_dataset_info(studio, fight):
-    path, _ = progress.export(studio, "sharegpt", "approved", True)
-    import zipfile
-
+@pytest.mark.parametrize(
+    ("fmt", "files"),
+    [
+        ("trl-sft", {"train.jsonl"}),
+        ("trl-grpo", {"train.jsonl"}),
+        ("vau-csv", {"train_other.csv"}),  # one CSV per source: the samples are "other"
+        ("sharegpt", {"train.json", "dataset_info.json"}),
+    ],
+)
+def test_every_download_is_the_export_folder_with_its_manifest(studio, fight, fmt, files):
+    path, _ = progress.export(studio, fmt, "all", True)
     assert path.suffix == ".zip"
-    assert "dataset_info.json" in zipfile.ZipFile(path).namelist()
+    assert set(zipfile.ZipFile(path).namelist()) == files | {"manifest.json"}
 
 
 def test_load_model_needs_a_name(studio):
@@ -421,6 +432,29 @@ def test_edits_are_what_differs_from_what_the_page_showed(fight, form, edited):
     assert corrections.edited(replace(fight, shown=SHOWN), form) is edited
 
 
+MODEL = parse_response("<answer>Anomaly</answer><glue>[6.0, 12.0]</glue>", "grounding")
+
+
+@pytest.mark.parametrize(
+    ("form", "fills"),
+    [
+        (None, True),  # an API caller sent no fields
+        (Edit(), True),  # blank
+        (from_result(MODEL), True),  # the model's previous answer, as the page put it there
+        (Edit(answer="Anomaly", interval=(6.0, 12.0), class_name="Fighting"), False),  # truth
+        (Edit(answer="Anomaly", interval=(5.0, 12.0)), False),  # typed
+    ],
+)
+def test_a_run_fills_only_a_blank_form_or_one_with_the_models_last_answer(fight, form, fills):
+    assert corrections.run_fills(replace(fight, result=MODEL), form) is fills
+
+
+def test_a_run_over_a_form_pre_filled_from_truth_keeps_it(studio, fight):
+    truth = corrections.initial_form(studio, fight, "ann")
+    assert truth.interval == (6.0, 12.0)  # the sample's ground truth
+    assert not corrections.run_fills(fight, truth)
+
+
 def test_a_round_trip_through_the_page_is_not_an_edit():
     model = Edit(
         answer="anomaly ",
@@ -445,7 +479,7 @@ def test_leaving_with_edits_saves_them_as_a_draft(studio, fight):
         comment="before moving on",
     )
     note = corrections.keep_edits(studio, fight, "ann", edits)
-    assert note == f"Your edits on item {fight.item_id} were saved as draft revision 1. "
+    assert note == "Your edits on sample_fight.mp4 · Grounding were saved as draft revision 1. "
     revision = studio.store.current(fight.item_id, "ann")
     assert (revision.status, revision.interval, revision.comment) == (
         "draft",
@@ -469,6 +503,33 @@ def test_edits_that_cannot_be_kept_stop_the_move(studio, fight, who, form, says)
     with pytest.raises(InvalidInput, match=says):
         corrections.keep_edits(studio, fight, who, form)
     assert studio.store.current(fight.item_id, "ann") is None
+
+
+EDITS = Edit(answer="Anomaly", interval=(5.0, 12.5), comment="before moving on")
+
+
+def test_one_pick_reported_twice_keeps_the_edits_once(studio, fight):
+    # The second report carries the same old page (same session, same fields) as the first.
+    first = corrections.keep_edits(studio, fight, "ann", EDITS)
+    second = corrections.keep_edits(studio, fight, "ann", EDITS)
+    assert [r.number for r in studio.store.history(fight.item_id, "ann")] == [1]
+    assert first.endswith("were saved as draft revision 1. ")
+    assert second == "Your edits on sample_fight.mp4 · Grounding are in draft revision 1. "
+
+
+def test_two_reports_at_once_keep_the_edits_once(studio, fight):
+    with ThreadPoolExecutor(2) as pool:
+        list(pool.map(lambda _: corrections.keep_edits(studio, fight, "ann", EDITS), range(2)))
+    assert len(studio.store.history(fight.item_id, "ann")) == 1
+
+
+def test_new_edits_after_a_kept_draft_are_a_new_revision(studio, fight):
+    corrections.keep_edits(studio, fight, "ann", EDITS)
+    corrections.keep_edits(studio, fight, "ann", replace(EDITS, comment="changed my mind"))
+    assert [r.comment for r in studio.store.history(fight.item_id, "ann")] == [
+        "before moving on",
+        "changed my mind",
+    ]
 
 
 def test_no_edits_nothing_saved(studio, fight):

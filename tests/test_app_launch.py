@@ -102,7 +102,7 @@ def test_revisions_record_the_logged_in_user(no_model):
     assert (revision.author, revision.status) == ("ann", "submitted")
     rev = Client(url, auth=("rev", "other"), verbose=False)
     out = call(rev, "approve", revision.id, "agreed", "")
-    assert "Approved: ann&#x27;s item" in out["Review status"]
+    assert "Approved: ann&#x27;s correction of sample_fight.mp4 · Grounding" in out["Review status"]
     assert demo.studio.store.current(fight, "ann").reviewer == "rev"
 
 

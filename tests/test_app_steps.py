@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import pytest
@@ -132,3 +133,22 @@ def test_the_live_view_never_shows_the_protocols_tags():
     view = live_html("<think>I watch.</think>\n<answer>Anomaly</answer>")
     assert "think" not in view and "answer" not in view
     assert "I watch." in view and "Anomaly" in view
+
+
+ONE_LINE = (
+    "### Specific Anomaly Type: Assault  ### Location A city sidewalk by day.  ### Key Evidence "
+    "- **Altercation**: two people fight. - **Retreat**: one runs away.  ### Conclusion An assault."
+)
+
+
+def test_a_one_line_reference_reads_as_titled_sections_and_bullets():
+    from inference.core.steps import split_steps
+
+    steps = split_steps(ONE_LINE)
+    page = step_html(ONE_LINE, steps, 2)
+    assert "###" not in page  # no literal marker, no heading swallowing the whole text
+    heads = re.findall(r'<div class="vau-h">([^<]*)</div>', page)
+    assert heads == ["Specific Anomaly Type", "Location", "Key Evidence", "Conclusion"]
+    assert page.count('<div class="vau-li">') == 2
+    marked = re.findall(r'<mark class="vau-current">([^<]*)</mark>', page)
+    assert marked[0].startswith("**Altercation**") and "one runs away" in marked[-1]

@@ -8,6 +8,7 @@ the whole UI are the real ones.
 from __future__ import annotations
 
 import json
+import zipfile
 
 import pytest
 
@@ -20,6 +21,7 @@ from tests.browser import (
     pick,
     picture,
     player_time,
+    take_model_answer,
     value_of,
     wait_for_player_time,
     wait_for_text,
@@ -46,6 +48,7 @@ def test_a_new_user_grounds_corrects_saves_and_exports(studio, tmp_path):
         wait_for_text(page, "run-msg", "Done")
         assert lane_bars(page, "Model") == ["Model: 6.0–12.0 s"]
         assert "Anomaly" in page.inner_text("#result")
+        take_model_answer(page)
 
         assert "Step 1 of 3" in page.inner_text("#steps")
         page.click("#next-step")
@@ -77,10 +80,11 @@ def test_a_new_user_grounds_corrects_saves_and_exports(studio, tmp_path):
         page.click("#export-btn")
         with page.expect_download() as download:
             page.locator("#export-file a").first.click()
-        exported = tmp_path / "export.jsonl"
+        exported = tmp_path / "export.zip"
         download.value.save_as(exported)
 
-    records = [json.loads(line) for line in exported.read_text(encoding="utf-8").splitlines()]
+    text = zipfile.ZipFile(exported).read("train.jsonl").decode("utf-8")
+    records = [json.loads(line) for line in text.splitlines()]
     assert len(records) == 1
     assert "5.5" in json.dumps(records[0]) and "12.5" in json.dumps(records[0])
     item = demo.studio.store.list_items(task="grounding", status="submitted")[0]
@@ -103,6 +107,7 @@ def test_model_output_is_shown_as_text_never_as_html(studio):
         page.wait_for_selector("#player video")
         page.click("#run-btn")
         wait_for_text(page, "run-msg", "Done")
+        take_model_answer(page)
         steps = page.inner_text("#steps")
         assert '<img src=x onerror="window.pwned=1">' in steps
         assert page.locator("#steps img, #steps script").count() == 0

@@ -134,3 +134,47 @@ def test_a_fresh_space_shows_the_reference_annotation_labelled_as_such(tmp_path)
             picture(page, "demo-reference.png")
     finally:
         demo.close()
+
+
+def test_the_highlighted_step_of_a_long_reasoning_stays_in_view(space):
+    from app.demo import RECORDER
+    from inference.core.parse import parse_response
+
+    demo, url = space
+    store = demo.studio.store
+    fire = next(i for i in store.list_items(task="grounding") if i.video.name == "sample_fire.mp4")
+    steps = [
+        f"{n}. At {n}.0 s the smoke thickens over the parked car; "
+        + "the flames spread along the roof and nobody comes near it. " * 3
+        for n in range(1, 9)
+    ]
+    raw = "<think>" + "\n".join(steps) + "</think><answer>Anomaly</answer><glue>[9.0, 22.0]</glue>"
+    parsed = parse_response(raw, "grounding").to_dict()
+    store.record_run(fire.id, checkpoint=SCRIPTED, settings={}, raw=raw, parsed=parsed,
+                     created_by=RECORDER)  # fmt: skip
+    with browser_page(url, ready="#demo-gallery") as page:
+        thumbnails = page.locator("#demo-gallery button.thumbnail-item")
+        thumbnails.filter(has_text="sample_fire.mp4").click()
+        page.click("#demo-skip")
+        wait_for_text(page, "demo-steps", "Step 1 of 8")
+        for n in range(2, 8):
+            page.click("#demo-next")
+            wait_for_text(page, "demo-steps", f"Step {n} of 8")
+        page.wait_for_function(  # the mark sits inside the box's visible part
+            "() => { const box = document.querySelector('#demo-steps .vau-text');"
+            " const mark = box.querySelector('mark.vau-current');"
+            " const b = box.getBoundingClientRect(), m = mark.getBoundingClientRect();"
+            " return box.scrollTop > 0 && m.top >= b.top - 1 && m.bottom <= b.bottom + 1; }",
+            timeout=5_000,
+        )
+
+
+def test_every_gallery_caption_is_shown_whole(space):
+    _, url = space
+    with browser_page(url, ready="#demo-gallery") as page:
+        page.wait_for_selector("#demo-gallery .caption-label")
+        cut = page.evaluate(
+            "Array.from(document.querySelectorAll('#demo-gallery .caption-label'))"
+            ".filter(c => c.scrollWidth > c.clientWidth + 1).map(c => c.textContent)"
+        )
+        assert cut == []

@@ -14,6 +14,7 @@ from tests.browser import (
     browser_page,
     fill,
     open_item,
+    take_model_answer,
     timeline_traces,
     value_of,
     wait_for_text,
@@ -105,6 +106,7 @@ def test_a_reviewer_sees_the_evidence_and_decides_from_the_keyboard(studio):
         open_item(page, "ann-review", "sample_fight.mp4")
         page.click("#run-btn")
         wait_for_text(page, "run-msg", "Done")
+        take_model_answer(page)
         fill(page, "fix-end", "12.5")
         page.get_by_text("Edit this step").click()
         fill(page, "step-edit", "1. A guard comes in at the end.")
@@ -124,7 +126,7 @@ def test_a_reviewer_sees_the_evidence_and_decides_from_the_keyboard(studio):
 
         fill(page, "review-comment", "good catch on the guard")
         page.keyboard.press("Alt+a")
-        wait_for_text(page, "review-msg", "Approved: ann-review's item")
+        wait_for_text(page, "review-msg", "Approved: ann-review's correction of")
         assert value_of(page, "review-comment") == ""
     item = item_of(demo, "sample_fight.mp4")
     revision = demo.studio.store.current(item, "ann-review")

@@ -17,6 +17,7 @@ from tests.browser import (
     open_item,
     picture,
     player_time,
+    take_model_answer,
     value_of,
     wait_for_number,
     wait_for_player_time,
@@ -160,6 +161,20 @@ def settled_frame(page) -> int:
     return int(page.inner_text("#timeline .vt-clock").rsplit("frame ", 1)[1])
 
 
+@pytest.mark.parametrize(
+    ("seconds", "clock"),
+    [(9.997, "9.99 s · frame 99"), (9.99999, "10.00 s · frame 100"), (5.15, "5.15 s · frame 51")],
+)
+def test_the_clock_names_the_frame_on_screen_and_never_rounds_past_it(studio, seconds, clock):
+    _, url = studio
+    with browser_page(url) as page:
+        open_item(page, f"clock-{seconds}", "sample_fight.mp4")  # 10 fps
+        page.evaluate(f"document.querySelector('#player video').currentTime = {seconds}")
+        page.wait_for_function(
+            "c => document.querySelector('#timeline .vt-clock').textContent === c", arg=clock
+        )
+
+
 def test_frame_keys_step_one_frame_and_shift_one_second(studio):
     _, url = studio
     with browser_page(url) as page:
@@ -244,6 +259,7 @@ def test_reasoning_steps_are_captions_on_the_player_at_their_times(studio):
         open_item(page, "captions", "sample_fight.mp4")
         page.click("#run-btn")
         wait_for_text(page, "run-msg", "Done")
+        take_model_answer(page)
         page.mouse.click(*x_of(page, "Model", 8.0))
         page.wait_for_function(
             "(document.querySelector('#player .vau-caption') || {}).textContent"
@@ -259,6 +275,7 @@ def test_a_drag_in_progress_shows_its_interval_before_the_form_takes_it(studio):
         open_item(page, "picture", "sample_fight.mp4")
         page.click("#run-btn")
         wait_for_text(page, "run-msg", "Done")
+        take_model_answer(page)
         page.mouse.click(*x_of(page, "Truth", 9.0))  # the fight, with step 2 as its caption
         page.wait_for_selector("#player .vau-caption", state="visible")
         page.mouse.move(*grip(page, "end"))

@@ -270,9 +270,12 @@ def test_pin_and_unpin_through_the_handlers(studio):
     from app.items import open_item
 
     session = open_item(studio, _item(studio, "sample_fall.mp4", "qa").id)
-    assert "Pinned item" in demo.pin(studio, session, "ann")
+    pinned = demo.pin(studio, session, "ann")
+    assert pinned.startswith("Pinned sample_fall.mp4 · Question answering to the demo gallery")
+    assert f"item {session.item_id}" not in pinned  # messages never name the store's ids
     assert [p.pinned_by for p in studio.store.pins()] == ["ann"]
-    assert "no longer" in demo.unpin(studio, session, "ann")
+    unpinned = demo.unpin(studio, session, "ann")
+    assert unpinned == "sample_fall.mp4 · Question answering is no longer in the demo gallery."
     with pytest.raises(InvalidInput, match="not pinned"):
         demo.unpin(studio, session, "ann")
 
@@ -299,6 +302,9 @@ def test_the_run_an_admin_pins_is_the_one_the_demo_replays(studio):
     )  # fmt: skip
     _run(studio, item, SCRIPTS["grounding"])  # a newer recording does not displace the choice
     session = with_run(open_item(studio, item.id), chosen)
-    assert f"replays run {chosen.id}" in demo.pin(studio, session, "boss")
+    when = chosen.created_at.strftime("%Y-%m-%d %H:%M")
+    assert f"replays the run on screen (scripted (no model), {when})" in demo.pin(
+        studio, session, "boss"
+    )
     rec = demo.entry_for(studio.store, item.video.id).recordings["grounding"]
     assert rec.run.id == chosen.id and rec.result.answer == "Normal"

@@ -14,7 +14,7 @@ from app import demo, items, runs, views
 from app.guard import Guard, failure
 from app.labels import TASK_CHOICES
 from app.services import MODEL, REPLAY, UI, Studio
-from app.steps import clamp, seek_time
+from app.steps import clamp, scroll_to_step_js, seek_time
 from app.tabs.page import Page
 from app.tabs.studio import StudioTab
 from app.tabs.studio.render import open_updates, show_outputs
@@ -232,8 +232,9 @@ def _wire_steps(t: DemoTab) -> None:
 
         return on_move
 
-    t.prev.click(mover(-1), [t.shown, t.step], outputs, **UI)
-    t.next.click(mover(+1), [t.shown, t.step], outputs, **UI)
+    for button, delta in ((t.prev, -1), (t.next, +1)):
+        moved = button.click(mover(delta), [t.shown, t.step], outputs, **UI)
+        moved.then(None, None, None, js=scroll_to_step_js("demo-steps"))
 
 
 def _wire_live(t: DemoTab, page: Page, studio: Studio) -> None:

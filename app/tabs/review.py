@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import gradio as gr
 
 from annotate.errors import InvalidInput
-from app import review, views
+from app import corrections, review, views
 from app.fields import record_id, text_or_none
 from app.guard import Guard
 from app.labels import item_label
@@ -24,6 +24,7 @@ class ReviewTab:
     """The Review tab's components."""
 
     tab: gr.Tab = None
+    ids: gr.State = None  # the revision id of each row of the table
     table: gr.Dataframe = None
     pick: gr.Dropdown = None
     comment: gr.Textbox = None
@@ -46,6 +47,7 @@ def build(studio: Studio) -> ReviewTab:
     """The tab's components, inside the current gr.Tabs."""
     t = ReviewTab()
     with gr.Tab("Review", id="review") as t.tab:
+        t.ids = gr.State([])
         gr.Markdown(
             "Submitted corrections waiting for a review, oldest first. Click a row (or pick it) "
             "to see the video, the model / correction / truth timeline and the reasoning "
@@ -109,8 +111,9 @@ def _rubric(t: ReviewTab) -> None:
 
 def _queue_updates(t: ReviewTab, studio: Studio) -> dict:
     pairs = review.submitted_queue(studio)
-    choices = [(f"#{r.id} · {item_label(i)} · {r.annotator}", r.id) for i, r in pairs]
+    choices = [(f"{item_label(i)} · {r.annotator} · revision {r.number}", r.id) for i, r in pairs]
     return {
+        t.ids: [r.id for _, r in pairs],
         t.table: views.review_rows(pairs),
         t.pick: gr.update(choices=choices, value=None),
         t.comment: "",  # a decision's comment never carries over to the next one
@@ -143,7 +146,7 @@ def wire(t: ReviewTab, page: Page, studio: Studio, blocks: gr.Blocks) -> None:
     """Deciding, refreshing and browsing the queue, and the rubric scores."""
     guard = Guard(studio)
     evidence = [t.view, t.player, t.timeline, t.diff]
-    outputs = [t.table, t.pick, t.comment, t.msg, *evidence]
+    outputs = [t.ids, t.table, t.pick, t.comment, t.msg, *evidence]
 
     def decider(decision: str):
         @guard("review", t.msg)
@@ -153,7 +156,8 @@ def wire(t: ReviewTab, page: Page, studio: Studio, blocks: gr.Blocks) -> None:
             revision_id = record_id(revision_id, "revision")
             comment = text_or_none(comment)
             revision = review.review(studio, revision_id, who, decision, comment)
-            note = f"{decision.capitalize()}: {revision.annotator}'s item {revision.item_id}."
+            where = corrections.item_name(studio, revision.item_id)
+            note = f"{decision.capitalize()}: {revision.annotator}'s correction of {where}."
             return _queue_updates(t, studio) | {t.msg: views.message_html(note)}
 
         return on_decide
@@ -168,8 +172,8 @@ def wire(t: ReviewTab, page: Page, studio: Studio, blocks: gr.Blocks) -> None:
 
     t.refresh.click(on_queue, [page.name], outputs, api_name="review_queue", **STORE)
     t.tab.select(on_queue, [page.name], outputs, api_name=False, **STORE)
-    blocks.load(lambda: _queue_updates(t, studio), None, outputs[:3] + evidence,
-                api_visibility="undocumented", **STORE)  # fmt: skip
+    blocks.load(lambda: _queue_updates(t, studio), None, [t.ids, t.table, t.pick, t.comment,
+                *evidence], api_visibility="undocumented", **STORE)  # fmt: skip
 
     @guard("review", t.msg)
     def on_pick(revision_id, who, request: gr.Request):
@@ -179,13 +183,13 @@ def wire(t: ReviewTab, page: Page, studio: Studio, blocks: gr.Blocks) -> None:
     shown = [*evidence, t.msg]
     t.pick.input(on_pick, [t.pick, page.name], shown, api_name=False, **STORE)
 
-    def on_row(who, evt: gr.SelectData, request: gr.Request):
-        row = evt.row_value or []
-        if not row:
+    def on_row(ids, who, evt: gr.SelectData, request: gr.Request):
+        row = evt.index[0] if isinstance(evt.index, list | tuple) else evt.index
+        if row is None or not 0 <= row < len(ids):
             return gr.skip()
-        return on_pick(row[0], who, request) | {t.pick: row[0]}
+        return on_pick(ids[row], who, request) | {t.pick: ids[row]}
 
-    t.table.select(on_row, [page.name], [*shown, t.pick], api_name=False, **STORE)
+    t.table.select(on_row, [t.ids, page.name], [*shown, t.pick], api_name=False, **STORE)
     _wire_rubric(t, page, studio, guard)
 
 

@@ -53,11 +53,11 @@ def _wire_save(s: StudioTab, page: Page, studio: Studio, guard: Guard) -> None:
                     request: gr.Request):  # fmt: skip
             form = form_from_fields(answer, start, end, klass, reasoning, comment)
             session, revision = corrections.save(studio, session, who, form, status)
-            session = replace(session, shown=as_shown(form))  # saved: nothing unsaved
+            # Saved: nothing unsaved, and a restore warned of before is asked about afresh.
+            session = replace(session, shown=as_shown(form), restore_asked=None)
             verb = "Submitted" if status == "submitted" else "Saved draft"
-            note = (
-                f"{verb}: revision {revision.number} of your correction of item {session.item_id}."
-            )
+            where = corrections.item_name(studio, session.item_id)
+            note = f"{verb}: revision {revision.number} of your correction of {where}."
             rows = views.history_rows(corrections.history(studio, session, who))
             return {s.state: session, s.save_msg: views.message_html(note), s.history: rows}
 
@@ -89,12 +89,17 @@ def _wire_restore(s: StudioTab, page: Page, studio: Studio, guard: Guard) -> Non
             raise InvalidInput("save or discard your edits before restoring a revision")
         if number is None:
             raise InvalidInput("type the number of the revision to restore")
-        revision = corrections.restore(studio, session, who, int(number))
+        number = int(number)
+        warning = corrections.restore_warning(studio, session, who, number)
+        if warning and session.restore_asked != number:  # the second press goes ahead
+            asked = replace(session, restore_asked=number)
+            return {s.state: asked, s.save_msg: views.message_html(warning, ok=False)}
+        revision = corrections.restore(studio, session, who, number)
         form = from_revision(revision)
         note = f"Restored revision {revision.restored_from} as draft revision {revision.number}."
         updates = form_updates(s, session.task, form) | step_updates(s, session, form, 0)
         rows = views.history_rows(corrections.history(studio, session, who))
-        session = replace(session, shown=as_shown(form))
+        session = replace(session, shown=as_shown(form), restore_asked=None)
         return updates | {
             s.state: session,
             s.save_msg: views.message_html(note),

@@ -39,10 +39,14 @@ def _run_update(
     s: StudioTab, studio: Studio, update: runs.RunUpdate, who: str | None, kept: Edit | None
 ) -> dict:
     session = update.session
-    if update.done and kept is not None:  # the annotator's edits stay; the answer sits beside
+    if update.done and kept is not None:  # the form stays; the model's answer sits beside it
         updates = show(s, studio, session, kept, who)
         updates[s.state] = replace(updates[s.state], shown=session.shown)
-        note = f"{update.message} Your edits are kept; Take the model's answer replaces them."
+        if corrections.edited(session, kept):
+            kept_note = "Your edits are kept; Take the model's answer replaces them."
+        else:
+            kept_note = "The pre-filled form is kept; Take the model's answer replaces it."
+        note = f"{update.message} {kept_note}"
         return updates | {s.run_msg: views.message_html(note)}
     if update.done:
         form = from_result(session.result) if session.result else Edit()
@@ -94,7 +98,7 @@ def wire(s: StudioTab, page: Page, studio: Studio) -> None:
             queue = (queue_task, queue_source, queue_state, queue_here)
             try:
                 edits = form_from_fields(answer, start, end, klass, reasoning, comment)
-                kept = edits if corrections.edited(session, edits) else None
+                kept = None if corrections.run_fills(session, edits) else edits
                 updates = run(studio, session, run_request(*fields), stop, who)
                 listed = False
                 for update in _throttled(s, studio, updates, who, kept):

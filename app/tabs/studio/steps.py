@@ -9,7 +9,7 @@ from annotate.validate import seconds
 from app import views
 from app.fields import text_or_none, view_form
 from app.services import UI, UI_TOLD
-from app.steps import clamp, replace_step, seek_time
+from app.steps import clamp, replace_step, scroll_to_step_js, seek_time
 from app.tabs.studio.components import StudioTab
 from app.tabs.studio.render import step_updates
 
@@ -21,13 +21,6 @@ PLAYER_TIME_JS = """
 }
 """
 
-# Keeps the highlighted step in view inside the scrolling reasoning box (the last steps too).
-SCROLL_TO_STEP_JS = """
-() => {
-  const mark = document.querySelector("#steps mark.vau-current");
-  if (mark) mark.scrollIntoView({block: "nearest"});
-}
-"""
 
 NO_STEPS = "No reasoning to step through yet: run the model or type it in the form."
 
@@ -65,7 +58,7 @@ def wire_steps(s: StudioTab) -> None:
 
     for button, delta in ((s.prev_step, -1), (s.next_step, +1), (s.seek_step, 0)):
         moved = button.click(mover(delta), form_in, outputs, **UI_TOLD)
-        moved.then(None, None, None, js=SCROLL_TO_STEP_JS)
+        moved.then(None, None, None, js=scroll_to_step_js("steps"))
     s.reasoning.input(mover(0, asked=False), form_in, outputs, **UI, trigger_mode="always_last")
 
     def on_apply(session, reasoning, index, start, end, new_text):
