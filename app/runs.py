@@ -274,8 +274,17 @@ def _short_answer(result: Result | None) -> str:
     return (result.answer or "no answer")[:40]
 
 
-def stop_run(studio: Studio, session_hash: str) -> str:
-    """Ask this browser session's generation to stop."""
-    if studio.stops.stop(session_hash):
-        return "Stopping after the current token…"
-    return "Nothing is running."
+STOP_WAIT_S = 2.0  # how long Stop waits for the run to end before saying it is stopping
+
+
+def stop_run(studio: Studio, session_hash: str, wait_s: float = STOP_WAIT_S) -> str | None:
+    """Ask this browser session's generation to stop. None once it has ended (its own last
+    message says how: a later line would cover it), else the line to show."""
+    if not studio.stops.stop(session_hash):
+        return NOTHING_RUNNING
+    if studio.stops.wait_released(session_hash, wait_s):
+        return None
+    return "Stopping after the current token…"
+
+
+NOTHING_RUNNING = "Nothing is running."

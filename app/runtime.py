@@ -167,6 +167,17 @@ class StopSwitches:
         event.set()
         return True
 
+    def wait_released(self, session: str, timeout: float) -> bool:
+        """Wait up to `timeout` s for the session's run to end; True once it has none."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._lock:
+                if session not in self._events:
+                    return True
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.02)
+
     def release(self, session: str, event: StopFlag) -> None:
         """Forget the session's switch once its run is over (unless a newer run replaced it)."""
         event.close()

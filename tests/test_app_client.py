@@ -164,7 +164,8 @@ def test_saves_go_through_while_a_generation_runs(studio, client):
         assert "Saved draft" in saved["Save status"]
         assert not job.done(), "the save waited for the generation"
         assert time.monotonic() - started < 10
-        assert "Stopping" in call(client, "stop")["Run status"]
+        said = call(client, "stop")["Run status"]  # none: the run stopped within Stop's wait
+        assert said is None or "Stopping" in said
         final = job.result(timeout=60)
     finally:
         demo.studio.settings = short

@@ -265,10 +265,20 @@ def test_run_all_skips_qa_without_a_question(studio):
 
 def test_stop_reaches_only_the_sessions_own_run(studio):
     mine, theirs = studio.stops.arm("tab-1"), studio.stops.arm("tab-2")
-    assert runs.stop_run(studio, "tab-1") == "Stopping after the current token…"
+    assert runs.stop_run(studio, "tab-1", wait_s=0.1) == "Stopping after the current token…"
     assert mine.is_set() and not theirs.is_set()
     studio.stops.release("tab-1", mine)
     assert runs.stop_run(studio, "tab-1") == "Nothing is running."
+
+
+def test_a_stop_that_the_run_answers_in_time_leaves_the_runs_own_last_line(studio):
+    # The run ends within Stop's wait: its "Stopped: partial output kept." (or "Done.", when
+    # it ended on its own) is the last word; a "Stopping…" arriving after it would stick.
+    mine = studio.stops.arm("tab-1")
+    ending = threading.Timer(0.2, lambda: studio.stops.release("tab-1", mine))
+    ending.start()
+    assert runs.stop_run(studio, "tab-1", wait_s=5) is None
+    ending.join()
 
 
 # --- corrections -------------------------------------------------------------------------

@@ -165,3 +165,14 @@ def test_a_click_on_a_history_row_picks_the_revision_to_restore(studio):
         assert value_of(page, "fix-comment") == "first reading"
     revision = demo.studio.store.current(item_of(demo, "sample_fall.mp4"), "historian")
     assert (revision.number, revision.comment) == (3, "first reading")
+
+
+def test_stop_after_the_run_leaves_its_last_line(studio):
+    _, url = studio
+    with browser_page(url) as page:
+        open_item(page, "late-stopper", "sample_fall.mp4")
+        page.click("#run-btn")
+        wait_for_text(page, "run-msg", "Done")
+        page.click("#stop-btn")  # too late: nothing is running any more
+        page.wait_for_timeout(1000)
+        assert "Done." in page.inner_text("#run-msg")

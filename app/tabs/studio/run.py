@@ -70,14 +70,15 @@ def _new_item_listed(s: StudioTab, studio: Studio, before: Session, update: dict
 
 
 def _throttled(s: StudioTab, studio: Studio, updates, who: str | None, kept: Edit | None):
-    """Pass run updates on, dropping text updates that come faster than the browser needs."""
+    """Pass run updates on (with whether each is the last), dropping text updates that come
+    faster than the browser needs."""
     last = 0.0
     for update in updates:
         now = time.monotonic()
         if update.text and not update.done and now - last < THROTTLE_S:
             continue
         last = now
-        yield _run_update(s, studio, update, who, kept)
+        yield _run_update(s, studio, update, who, kept), update.done
 
 
 def wire(s: StudioTab, page: Page, studio: Studio) -> None:
@@ -101,10 +102,12 @@ def wire(s: StudioTab, page: Page, studio: Studio) -> None:
                 kept = None if corrections.run_fills(session, edits) else edits
                 updates = run(studio, session, run_request(*fields), stop, who)
                 listed = False
-                for update in _throttled(s, studio, updates, who, kept):
+                for update, done in _throttled(s, studio, updates, who, kept):
                     if not listed and (shown := _new_item_listed(s, studio, session, update, who,
                                                                  queue)):  # fmt: skip
                         listed, update = True, update | shown
+                    if done:  # over before its last line goes out: a Stop now finds no run
+                        studio.stops.release(request.session_hash, stop)
                     yield update
             finally:
                 studio.stops.release(request.session_hash, stop)
@@ -115,6 +118,8 @@ def wire(s: StudioTab, page: Page, studio: Studio) -> None:
     s.run_all_btn.click(runner(runs.run_all), inputs, outputs, api_name="run_all", **MODEL)
 
     def on_stop(request: gr.Request):
-        return views.message_html(runs.stop_run(studio, request.session_hash))
+        note = runs.stop_run(studio, request.session_hash)
+        # The run's own last line ("Done.", "Stopped: partial output kept.") stays on screen.
+        return gr.skip() if note in (None, runs.NOTHING_RUNNING) else views.message_html(note)
 
     s.stop_btn.click(on_stop, None, [s.run_msg], api_name="stop", queue=False)
