@@ -7,11 +7,12 @@ from dataclasses import dataclass
 import gradio as gr
 
 from annotate.export_options import FORMATS as EXPORT_FORMATS
-from app import items, progress, views
+from app import evaluation, items, progress, views
 from app.guard import Guard, signed_in_user
 from app.services import STORE, Studio
 from app.tabs.page import Page
 from inference.core.export_layout import RECIPE_FORMATS
+from inference.eval.scoring import SCORED_TASKS
 
 
 @dataclass(slots=True, eq=False)
@@ -29,6 +30,12 @@ class ProgressTab:
     export_btn: gr.Button = None
     export_msg: gr.HTML = None
     export_file: gr.File = None
+    truth: gr.Dropdown = None
+    eval_task: gr.Dropdown = None
+    predictions: gr.File = None
+    score_btn: gr.Button = None
+    figures: gr.Dataframe = None
+    eval_msg: gr.HTML = None
 
 
 def build(studio: Studio) -> ProgressTab:
@@ -64,7 +71,32 @@ def build(studio: Studio) -> ProgressTab:
         t.export_file = gr.File(
             label="Download", interactive=False, elem_id="export-file", height=90
         )
+        _evaluation(t, studio)
     return t
+
+
+def _evaluation(t: ProgressTab, studio: Studio) -> None:
+    gr.Markdown(
+        "#### Evaluate checkpoints\nUpload the predictions `python -m inference eval` wrote: one "
+        "file for its figures with their intervals, two (A, then B) for the paired difference "
+        "of each figure, as `python -m inference score` and `compare` print them."
+    )
+    truths = list(evaluation.ground_truths(studio))
+    with gr.Row():
+        t.truth = gr.Dropdown(truths, value=_default_truth(truths), label="Ground truth",
+                              elem_id="eval-truth")  # fmt: skip
+        t.eval_task = gr.Dropdown(list(SCORED_TASKS), value="grounding", label="Task",
+                                  elem_id="eval-task")  # fmt: skip
+        t.predictions = gr.File(label="Predictions (A, then B)", file_count="multiple",
+                                file_types=[".jsonl"], elem_id="eval-files", height=90)  # fmt: skip
+    t.score_btn = gr.Button("Score", elem_id="score-btn")
+    t.eval_msg = gr.HTML(views.message_html(""), label="Evaluation status", elem_id="eval-msg")
+    t.figures = gr.Dataframe(headers=evaluation.ONE_HEADERS, interactive=False,
+                             label="Figures", elem_id="figures", wrap=True)  # fmt: skip
+
+
+def _default_truth(names: list[str]) -> str | None:
+    return "test_msad.csv" if "test_msad.csv" in names else (names[0] if names else None)
 
 
 def _updates(t: ProgressTab, studio: Studio, who: str | None) -> dict:
@@ -101,3 +133,13 @@ def wire(t: ProgressTab, page: Page, studio: Studio, blocks: gr.Blocks) -> None:
 
     inputs = [t.export_format, t.export_status, t.export_truth]
     t.export_btn.click(on_export, inputs, [t.export_file, t.export_msg], api_name="export", **STORE)
+
+    @guard("view", t.eval_msg)
+    def on_score(truth, task, files, who, request: gr.Request):
+        paths = [str(getattr(f, "name", f)) for f in files or []]
+        found = evaluation.evaluate(studio, truth, task, paths)
+        note = views.message_html(" · ".join(found.notes))
+        return {t.figures: gr.update(value=found.rows, headers=found.headers), t.eval_msg: note}
+
+    inputs = [t.truth, t.eval_task, t.predictions, page.name]
+    t.score_btn.click(on_score, inputs, [t.figures, t.eval_msg], api_name="evaluate", **STORE)
