@@ -12,13 +12,23 @@ from annotate.records import (
     ItemRecord,
     ItemSpec,
     PinRecord,
+    QueueRecord,
     RevisionRecord,
     RubricRecord,
     RunRecord,
     StepText,
     VideoRecord,
 )
-from annotate.schema import Correction, Item, ModelRun, Pin, Revision, RubricScore, Video
+from annotate.schema import (
+    Correction,
+    Item,
+    ModelRun,
+    Pin,
+    Revision,
+    RubricScore,
+    Video,
+    WorkQueue,
+)
 
 
 def _interval(start: float | None, end: float | None) -> Interval | None:
@@ -165,6 +175,17 @@ def run(row: ModelRun) -> RunRecord:
         parsed=row.parsed,
         timings=row.timings,
         created_by=row.created_by,
+        created_at=row.created_at,
+    )
+
+
+def work_queue(row: WorkQueue) -> QueueRecord:
+    """The record of a work queue."""
+    return QueueRecord(
+        name=row.name,
+        item_ids=tuple(row.item_ids),
+        created_by=row.created_by,
+        note=row.note,
         created_at=row.created_at,
     )
 

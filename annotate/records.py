@@ -105,6 +105,17 @@ class RunRecord:
 
 
 @dataclass(frozen=True)
+class QueueRecord:
+    """A named work queue: its items in order, who sent it, when, and why."""
+
+    name: str
+    item_ids: tuple[int, ...]
+    created_by: str
+    note: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
 class PinRecord:
     """An item pinned to the demo gallery: by whom, when, and why."""
 

@@ -216,6 +216,21 @@ class Pin(Base):
     item: Mapped[Item] = relationship(lazy="joined")
 
 
+class WorkQueue(Base):
+    """A named list of items for the annotators, in the order to work through them (e.g. the
+    videos where two checkpoints disagree, most first). Sending a list under the same name
+    replaces it."""
+
+    __tablename__ = "work_queues"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(128), unique=True)
+    item_ids: Mapped[list[int]] = mapped_column(JSON)
+    created_by: Mapped[str] = mapped_column(String(128))
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class RubricScore(Base):
     """A reviewer's VAU-Eval scores for a model run's description (to calibrate the judge).
 

@@ -27,12 +27,23 @@ from annotate.records import (
     ItemRecord,
     ItemSpec,
     PinRecord,
+    QueueRecord,
     RevisionRecord,
     RubricRecord,
     RunRecord,
     VideoRecord,
 )
-from annotate.schema import Correction, Item, ModelRun, Pin, Revision, RubricScore, Video
+from annotate.schema import (
+    Correction,
+    Item,
+    ModelRun,
+    Pin,
+    Revision,
+    RubricScore,
+    Video,
+    WorkQueue,
+    utcnow,
+)
 from annotate.validate import (
     REVIEW_STATUSES,
     SAVE_STATUSES,
@@ -403,6 +414,47 @@ class Store:
         """Every pinned item, oldest pin first."""
         query = select(Pin).order_by(Pin.id)
         return self._read(lambda s: [convert.pin(r) for r in s.scalars(query)])
+
+    # --- work queues ----------------------------------------------------------------------
+
+    def save_queue(
+        self, name: str, item_ids: list[int], by: str, note: str | None = None
+    ) -> QueueRecord:
+        """Keep `item_ids` (in order) as the work queue `name`, replacing one of that name."""
+        name, by = clean_name(name, "queue"), clean_name(by, "reviewer")
+        if not item_ids:
+            raise InvalidInput(f"queue {name!r} would hold no items")
+
+        def work(session: Session) -> QueueRecord:
+            for item_id in item_ids:
+                _need(session, Item, item_id)
+            row = session.scalars(select(WorkQueue).where(WorkQueue.name == name)).first()
+            if row is None:
+                row = WorkQueue(name=name)
+                session.add(row)
+            row.item_ids, row.created_by, row.note = list(item_ids), by, note
+            row.created_at = utcnow()
+            session.flush()
+            return convert.work_queue(row)
+
+        return self._write(work)
+
+    def queues(self) -> list[QueueRecord]:
+        """Every work queue, the newest first."""
+        query = select(WorkQueue).order_by(WorkQueue.created_at.desc(), WorkQueue.id.desc())
+        return self._read(lambda s: [convert.work_queue(r) for r in s.scalars(query)])
+
+    def queue(self, name: str) -> QueueRecord:
+        """The work queue `name`; NotFound when there is none."""
+        query = select(WorkQueue).where(WorkQueue.name == name)
+
+        def work(session: Session) -> QueueRecord:
+            row = session.scalars(query).first()
+            if row is None:
+                raise NotFound(f"no work queue {name!r}")
+            return convert.work_queue(row)
+
+        return self._read(work)
 
     # --- corrections ----------------------------------------------------------------------
 

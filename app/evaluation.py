@@ -41,6 +41,7 @@ class Figures:
     rows: list[list]
     notes: list[str]
     disagree: list[str] = field(default_factory=list)  # video names, largest gap first
+    queue: str | None = None  # the default name of their work queue
 
 
 def ground_truths(studio: Studio) -> dict[str, Path]:
@@ -98,7 +99,7 @@ def _two(scores: list[Score], found, names: list[str], notes: list[str], task: s
     videos = disagreeing(*scores)
     head = f"A = {names[0]}, B = {names[1]}: {_counted(scores[0])}; "
     head += f"they disagree on {len(videos)} of {len(scores[0].items)} videos"
-    return Figures(TWO_HEADERS, rows, [head, *notes], videos)
+    return Figures(TWO_HEADERS, rows, [head, *notes], videos, queue_name(names, task))
 
 
 def disagreeing(a: Score, b: Score) -> list[str]:
@@ -114,3 +115,30 @@ def _counted(score: Score, csv: Path | None = None) -> str:
     level = f"{RESAMPLING.level:.0%} intervals over videos ({RESAMPLING.resamples} resamples)"
     against = f" against {csv.name}" if csv else ""
     return f"{len(score.items)} videos{against}, {score.reader} reader, {level}"
+
+
+def queue_name(names: list[str], task: str) -> str:
+    """The default name of a comparison's work queue: "A vs B · task"."""
+    return f"{names[0]} vs {names[1]} · {task}"
+
+
+def send_to_queue(studio: Studio, name: str | None, task: str, videos: list[str], who: str) -> str:
+    """Keep the store's items of `task` for the disagreeing `videos` (in their order) as the
+    work queue `name`, for the annotators' picker; the line saying what was sent."""
+    if not videos:
+        raise InvalidInput("compare two predictions files first: no disagreements to send")
+    name = (name or "").strip()
+    if not name:
+        raise InvalidInput("name the queue")
+    by_video = {i.video.name: i.id for i in studio.store.list_items(task=task, limit=None)}
+    found = [by_video[v] for v in videos if v in by_video]
+    if not found:
+        raise InvalidInput(
+            f"none of the {len(videos)} videos has a {task} item here: import the ground truth "
+            "CSV first (python -m annotate import CSV)"
+        )
+    note = f"where two checkpoints disagree ({len(found)} of {len(videos)} videos)"
+    studio.store.save_queue(name, found, who, note=note)
+    missing = len(videos) - len(found)
+    absent = f"; {missing} videos have no {task} item here" if missing else ""
+    return f"Sent {len(found)} items to the work queue {name!r}{absent}."

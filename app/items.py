@@ -166,21 +166,23 @@ def switch_task(studio: Studio, session: Session, task: str) -> Session:
 
 @dataclass(frozen=True)
 class QueueFilter:
-    """Which items the picker lists: by task, source, the annotator's state, video here."""
+    """Which items the picker lists: by task, source, the annotator's state, video here, and
+    a work queue (its items, in its order)."""
 
     task: str | None = None
     source: str | None = None
     state: str | None = None  # one of labels.ITEM_STATES
     video_here: bool = True
+    queue: str | None = None  # a work queue's name (annotate.store.Store.save_queue)
 
     @classmethod
-    def from_fields(cls, task, source, state, video_here) -> QueueFilter:
+    def from_fields(cls, task, source, state, video_here, queue=None) -> QueueFilter:
         """From the filter row's values ('all' or empty keeps everything)."""
 
         def chosen(value):
             return None if value in (None, "", ALL) else value
 
-        return cls(chosen(task), chosen(source), chosen(state), bool(video_here))
+        return cls(chosen(task), chosen(source), chosen(state), bool(video_here), chosen(queue))
 
 
 def queue_choices(
@@ -200,6 +202,27 @@ def queue_choices(
     def state_of(item: ItemRecord) -> str | None:
         return states.get(item.id, NEW) if who else None
 
+    def kept(item: ItemRecord) -> tuple[str, int] | None:
+        here = bool(item.video.path and Path(item.video.path).is_file())
+        state = state_of(item)
+        if (here or not filters.video_here) and filters.state in (None, state):
+            return queue_label(item, state), item.id
+        return None
+
+    if filters.queue is not None:
+        listed = [studio.store.get_item(i) for i in studio.store.queue(filters.queue).item_ids]
+        chosen = (i for i in listed if filters.task in (None, i.task)
+                  and filters.source in (None, i.video.source))  # fmt: skip
+        choices = [c for c in map(kept, chosen) if c is not None][:limit]
+    else:
+        choices = _paged(studio, filters, kept, limit, page)
+    if include is not None and all(item_id != include for _, item_id in choices):
+        item = studio.store.get_item(include)
+        choices.insert(0, (queue_label(item, state_of(item)), item.id))
+    return choices
+
+
+def _paged(studio: Studio, filters: QueueFilter, kept, limit: int, page: int) -> list:
     choices: list[tuple[str, int]] = []
     offset = 0
     # Imported VAU-Bench rows often have no video on this machine; page past them.
@@ -207,19 +230,16 @@ def queue_choices(
         items = studio.store.list_items(
             task=filters.task, source=filters.source, limit=page, offset=offset
         )
-        for item in items:
-            here = bool(item.video.path and Path(item.video.path).is_file())
-            state = state_of(item)
-            if (here or not filters.video_here) and filters.state in (None, state):
-                choices.append((queue_label(item, state), item.id))
+        choices += [c for c in map(kept, items) if c is not None]
         if len(items) < page:
             break
         offset += page
-    choices = choices[:limit]
-    if include is not None and all(item_id != include for _, item_id in choices):
-        item = studio.store.get_item(include)
-        choices.insert(0, (queue_label(item, state_of(item)), item.id))
-    return choices
+    return choices[:limit]
+
+
+def queue_names(studio: Studio) -> list[str]:
+    """The work queues the picker's filter offers, the newest first."""
+    return [queue.name for queue in studio.store.queues()]
 
 
 def item_sources(studio: Studio) -> list[str]:

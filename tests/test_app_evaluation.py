@@ -7,12 +7,15 @@ import pytest
 
 from annotate.errors import InvalidInput
 from annotate.store import Store
-from app import evaluation
+from app import evaluation, items
 from app.services import Studio
 from app.settings import Settings
+from inference.core.vaubench import read_bench_csv
 from inference.eval.scoring import PredictionsError
+from tests.conftest import SHARED_BENCH
 from tests.test_compare import predictions
-from tests.test_scoring import needs_bench
+from tests.test_evaluate import write_predictions
+from tests.test_scoring import answer, glue, needs_bench, perfect
 
 pytestmark = needs_bench
 
@@ -111,5 +114,66 @@ def test_the_page_scores_uploaded_files_and_a_bad_upload_is_a_message(tmp_path):
         out = call(client, "evaluate", "test_msad.csv", "grounding", [handle_file(str(junk))], "r")
         said = out["Evaluation status"]
         assert "junk.jsonl" in said and 'class="warn"' in said  # a red line, never a traceback
+        sent = call(client, "send_to_queue", "", "reviewer")["Queue status"]
+        assert "name the queue" in sent or "compare two" in sent  # the junk file compared none
+        # The samples, which this Studio imported: B right where A is wrong.
+        rows = read_bench_csv(demo.studio.settings.samples).rows
+        wrong = [answer("Anomaly", glue((0.0, 0.5))) | {"video": r.video} for r in rows]
+        right = [perfect(r, "grounding") | {"video": r.video} for r in rows]
+        paths = [
+            write_predictions(tmp_path / n, x) for n, x in (("a.jsonl", wrong), ("b.jsonl", right))
+        ]
+        call(
+            client,
+            "evaluate",
+            "samples.csv",
+            "grounding",
+            [handle_file(str(p)) for p in paths],
+            "r",
+        )
+        sent = call(client, "send_to_queue", "samples A vs B", "reviewer")["Queue status"]
+        assert "Sent" in sent and "samples A vs B" in sent
+        assert demo.studio.store.queue("samples A vs B").created_by == "reviewer"
     finally:
         demo.close()
+
+
+@pytest.fixture
+def imported(studio):
+    from annotate.importer import import_csv
+
+    import_csv(studio.store, SHARED_BENCH / "test_msad.csv")  # its items, without the videos
+    return studio
+
+
+def test_the_disagreements_go_to_a_work_queue_in_their_order(imported, tmp_path):
+    a = predictions(tmp_path / "a.jsonl", 0.3, seed=1)
+    b = predictions(tmp_path / "b.jsonl", 0.8, seed=2)
+    found = evaluation.evaluate(imported, "test_msad.csv", "grounding", [str(a), str(b)])
+    assert found.queue == "a.jsonl vs b.jsonl · grounding"
+    note = evaluation.send_to_queue(imported, found.queue, "grounding", found.disagree, "rev")
+    assert note == f"Sent {len(found.disagree)} items to the work queue {found.queue!r}."
+    queued = imported.store.queue(found.queue)
+    assert [imported.store.get_item(i).video.name for i in queued.item_ids] == found.disagree
+    picker = items.queue_choices(imported, "ann", items.QueueFilter(video_here=False,
+                                                                   queue=found.queue))  # fmt: skip
+    assert [item_id for _, item_id in picker] == list(queued.item_ids)
+
+
+@pytest.mark.parametrize(
+    ("name", "videos", "says"),
+    [
+        ("q", [], "compare two predictions files first"),
+        ("  ", ["Assault_2.mp4"], "name the queue"),
+        ("q", ["nowhere.mp4"], "none of the 1 videos has a grounding item here"),
+    ],
+)
+def test_a_queue_that_cannot_be_sent_is_refused(imported, name, videos, says):
+    with pytest.raises(InvalidInput, match=says):
+        evaluation.send_to_queue(imported, name, "grounding", videos, "rev")
+    assert imported.store.queues() == []
+
+
+def test_videos_without_an_item_here_are_named_in_the_note(imported):
+    note = evaluation.send_to_queue(imported, "q", "grounding", ["Assault_2.mp4", "x.mp4"], "rev")
+    assert note == "Sent 1 items to the work queue 'q'; 1 videos have no grounding item here."

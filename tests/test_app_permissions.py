@@ -130,7 +130,10 @@ def test_a_reviewer_scores_a_description_and_the_scores_are_theirs(studio):
         client(url, "rev"), "score_description", run, 7, 6, 8, 5, 7, "typed names do not count"
     )
     status = html.unescape(out["Scoring status"])
-    assert f"Saved rev's scores for run {run} (sample_fall.mp4): 33/50." in status
+    assert (
+        "Saved rev's scores for scripted (no model)'s description of sample_fall.mp4: 33/50."
+        in status
+    )
     (found,) = [r for r in demo.studio.store.rubric_scores() if r.run.id == run]
     assert found.reviewer == "rev" and found.scores["fluency"] == 8
 

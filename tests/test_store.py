@@ -19,6 +19,7 @@ from annotate.db import HEAD, alembic_config, current_revision
 from annotate.errors import InvalidInput, NotFound, StoreError
 from annotate.records import Edit, GroundTruth, StepText
 from annotate.store import Store
+from inference.errors import StudioError
 from tests import pg
 from tests.conftest import ROOT
 
@@ -48,7 +49,7 @@ def qa_item(store: Store, name: str = "qa.mp4"):
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_open_creates_the_schema_at_the_newest_migration(backend, tmp_path):
     with Store(pg.backend_url(backend, tmp_path, fresh=True)) as store:
-        assert current_revision(store.engine) == HEAD == "0005"
+        assert current_revision(store.engine) == HEAD == "0006"
         assert store.counts().items == 0
 
 
@@ -626,3 +627,24 @@ def test_a_one_person_studio_may_review_its_own_work_and_the_revision_says_so(tm
         assert (reviewed.status, reviewed.self_review) == ("approved", True)
         other = solo.save_correction(item.id, "bob", Edit(answer="Normal"), status="submitted")
         assert solo.review(other.id, "ann", "approved").self_review is False
+
+
+def test_a_work_queue_keeps_its_items_in_order_and_a_resend_replaces_it(store):
+    items = [make_item(store, "grounding", name=f"q{n}.mp4") for n in range(3)]
+    ids = [items[2].id, items[0].id]
+    saved = store.save_queue("A vs B · grounding", ids, "rev", note="disagreements")
+    assert (saved.item_ids, saved.created_by, saved.note) == (tuple(ids), "rev", "disagreements")
+    store.save_queue("A vs B · grounding", [items[1].id], "rev")
+    assert store.queue("A vs B · grounding").item_ids == (items[1].id,)
+    assert [q.name for q in store.queues()] == ["A vs B · grounding"]
+
+
+@pytest.mark.parametrize(
+    ("name", "ids", "says"),
+    [("", [1], "queue name is empty"), ("q", [], "would hold no items"), ("q", [999], "999")],
+)
+def test_a_work_queue_that_cannot_be_kept_is_refused(store, name, ids, says):
+    make_item(store)
+    with pytest.raises(StudioError, match=says):
+        store.save_queue(name, ids, "rev")
+    assert store.queues() == []

@@ -25,6 +25,6 @@ def build(studio: Studio, blocks: gr.Blocks) -> None:
     page.wire(shared, studio, blocks)
     studio_tab.wire(annotate, shared, studio, blocks)
     review.wire(review_tab, shared, studio, blocks)
-    progress.wire(progress_tab, shared, studio, blocks)
+    progress.wire(progress_tab, shared, studio, blocks, annotate)
     model.wire(model_tab, shared, studio)
     demo.wire(demo_tab, shared, studio, blocks, annotate)

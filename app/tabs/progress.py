@@ -9,8 +9,10 @@ import gradio as gr
 from annotate.export_options import FORMATS as EXPORT_FORMATS
 from app import evaluation, items, progress, views
 from app.guard import Guard, signed_in_user
+from app.labels import ALL
 from app.services import STORE, Studio
 from app.tabs.page import Page
+from app.tabs.studio import StudioTab
 from inference.core.export_layout import RECIPE_FORMATS
 from inference.eval.scoring import SCORED_TASKS
 
@@ -36,6 +38,10 @@ class ProgressTab:
     score_btn: gr.Button = None
     figures: gr.Dataframe = None
     eval_msg: gr.HTML = None
+    compared: gr.State = None  # (task, the videos the last comparison disagreed on)
+    queue_name: gr.Textbox = None
+    send_btn: gr.Button = None
+    send_msg: gr.HTML = None
 
 
 def build(studio: Studio) -> ProgressTab:
@@ -93,6 +99,13 @@ def _evaluation(t: ProgressTab, studio: Studio) -> None:
     t.eval_msg = gr.HTML(views.message_html(""), label="Evaluation status", elem_id="eval-msg")
     t.figures = gr.Dataframe(headers=evaluation.ONE_HEADERS, interactive=False,
                              label="Figures", elem_id="figures", wrap=True)  # fmt: skip
+    t.compared = gr.State(("grounding", []))
+    with gr.Row(equal_height=True):
+        t.queue_name = gr.Textbox(label="Work queue", scale=3, elem_id="queue-name",
+                                  placeholder="compare two files to name their queue")  # fmt: skip
+        t.send_btn = gr.Button("Send the disagreements to the annotators", scale=2,
+                               elem_id="send-btn")  # fmt: skip
+    t.send_msg = gr.HTML(views.message_html(""), label="Queue status", elem_id="send-msg")
 
 
 def _default_truth(names: list[str]) -> str | None:
@@ -108,8 +121,11 @@ def _updates(t: ProgressTab, studio: Studio, who: str | None) -> dict:
     }
 
 
-def wire(t: ProgressTab, page: Page, studio: Studio, blocks: gr.Blocks) -> None:
-    """Refreshing the counts (on the tab, the button and page load) and exporting."""
+def wire(
+    t: ProgressTab, page: Page, studio: Studio, blocks: gr.Blocks, studio_tab: StudioTab
+) -> None:
+    """Refreshing the counts (on the tab, the button and page load), exporting, evaluating, and
+    sending a comparison's disagreements to the Studio tab's picker as a work queue."""
     guard = Guard(studio)
     outputs = [t.counts, t.by_annotator, t.next_up]
 
@@ -139,7 +155,27 @@ def wire(t: ProgressTab, page: Page, studio: Studio, blocks: gr.Blocks) -> None:
         paths = [str(getattr(f, "name", f)) for f in files or []]
         found = evaluation.evaluate(studio, truth, task, paths)
         note = views.message_html(" · ".join(found.notes))
-        return {t.figures: gr.update(value=found.rows, headers=found.headers), t.eval_msg: note}
+        return {
+            t.figures: gr.update(value=found.rows, headers=found.headers),
+            t.eval_msg: note,
+            t.compared: (task, found.disagree),
+            t.queue_name: found.queue or "",
+        }
 
     inputs = [t.truth, t.eval_task, t.predictions, page.name]
-    t.score_btn.click(on_score, inputs, [t.figures, t.eval_msg], api_name="evaluate", **STORE)
+    outputs = [t.figures, t.eval_msg, t.compared, t.queue_name]
+    t.score_btn.click(on_score, inputs, outputs, api_name="evaluate", **STORE)
+
+    @guard("review", t.send_msg)
+    def on_send(compared, name, who, request: gr.Request):
+        task, videos = compared
+        note = evaluation.send_to_queue(studio, name, task, videos, who)
+        names = [ALL, *items.queue_names(studio)]
+        return {
+            t.send_msg: views.message_html(note),
+            studio_tab.queue_list: gr.update(choices=names),
+        }
+
+    outputs = [t.send_msg, studio_tab.queue_list]
+    t.send_btn.click(on_send, [t.compared, t.queue_name, page.name], outputs,
+                     api_name="send_to_queue", **STORE)  # fmt: skip

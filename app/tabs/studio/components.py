@@ -35,6 +35,7 @@ class StudioTab:
     queue_source: gr.Dropdown = None
     queue_state: gr.Dropdown = None
     queue_here: gr.Checkbox = None
+    queue_list: gr.Dropdown = None  # a work queue, e.g. where two checkpoints disagree
     player: gr.Video = None
     timeline: gr.HTML = None
     seek_model: gr.Button = None
@@ -92,7 +93,9 @@ class StudioTab:
 
     def queue(self) -> list:
         """The picker's filter row, in items.QueueFilter.from_fields' order."""
-        return [self.queue_task, self.queue_source, self.queue_state, self.queue_here]
+        return [
+            self.queue_task, self.queue_source, self.queue_state, self.queue_here, self.queue_list
+        ]  # fmt: skip
 
 
 def build(choices: list, sources: list[str]) -> StudioTab:
@@ -136,6 +139,7 @@ def _video_column(s: StudioTab, choices: list, sources: list[str]) -> None:
             [ALL, *ITEM_STATES], value=ALL, label="Your state", elem_id="queue-state"
         )
         s.queue_here = gr.Checkbox(True, label="Video on this machine", elem_id="queue-here")
+        s.queue_list = gr.Dropdown([ALL], value=ALL, label="Work queue", elem_id="queue-list")
     s.player = gr.Video(
         label="Video", interactive=False, elem_id="player", height=380, autoplay=False
     )

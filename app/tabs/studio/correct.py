@@ -64,9 +64,9 @@ def _wire_save(s: StudioTab, page: Page, studio: Studio, guard: Guard) -> None:
         return on_save
 
     @guard("view")
-    def on_saved(task, source, state, here, who, session, request: gr.Request):
+    def on_saved(task, source, state, here, named, who, session, request: gr.Request):
         """The picker relabelled: the saved item's state changed."""
-        filters = items.QueueFilter.from_fields(task, source, state, here)
+        filters = items.QueueFilter.from_fields(task, source, state, here, named)
         choices = items.queue_choices(studio, who, filters)
         return gr.update(choices=choices, value=session.item_id)
 

@@ -13,6 +13,7 @@ import gradio as gr
 from app import corrections, items, views
 from app.fields import form_from_fields, record_id
 from app.guard import Guard, signed_in_user
+from app.labels import ALL
 from app.services import STORE, Studio
 from app.tabs.page import Page
 from app.tabs.studio.components import StudioTab
@@ -77,8 +78,8 @@ def wire(s: StudioTab, page: Page, studio: Studio, blocks: gr.Blocks) -> None:
 
 def _wire_filters(s: StudioTab, page: Page, studio: Studio, guard: Guard) -> None:
     @guard("view", s.save_msg)
-    def on_filter(task, source, state, here, who, request: gr.Request):
-        filters = items.QueueFilter.from_fields(task, source, state, here)
+    def on_filter(task, source, state, here, named, who, request: gr.Request):
+        filters = items.QueueFilter.from_fields(task, source, state, here, named)
         choices = items.queue_choices(studio, who, filters)
         note = f"{len(choices)} items listed." if choices else "No item matches these filters."
         return {s.picker: gr.update(choices=choices), s.save_msg: views.message_html(note)}
@@ -109,6 +110,8 @@ def _wire_load(s: StudioTab, studio: Studio, blocks: gr.Blocks) -> None:
     # The picker's labels say the signed-in user's state of each item. Only its choices: a pick
     # made before this lands stays, and nothing else the user may have changed is touched.
     def on_page(request: gr.Request):
-        return gr.update(choices=items.queue_choices(studio, signed_in_user(request)))
+        picker = gr.update(choices=items.queue_choices(studio, signed_in_user(request)))
+        return picker, gr.update(choices=[ALL, *items.queue_names(studio)])
 
-    blocks.load(on_page, None, [s.picker], api_visibility="undocumented", **STORE)
+    outputs = [s.picker, s.queue_list]
+    blocks.load(on_page, None, outputs, api_visibility="undocumented", **STORE)

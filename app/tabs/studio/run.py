@@ -93,10 +93,10 @@ def wire(s: StudioTab, page: Page, studio: Studio) -> None:
         def on_run(session, task, think, fps, frames, question, o1, o2, o3, o4, who,
                    answer=None, start=None, end=None, klass=None, reasoning=None, comment=None,
                    queue_task=None, queue_source=None, queue_state=None, queue_here=True,
-                   request: gr.Request = None):  # fmt: skip
+                   queue_list=None, request: gr.Request = None):  # fmt: skip
             stop = studio.stops.arm(request.session_hash)
             fields = (task, think, fps, frames, question, o1, o2, o3, o4)
-            queue = (queue_task, queue_source, queue_state, queue_here)
+            queue = (queue_task, queue_source, queue_state, queue_here, queue_list)
             try:
                 edits = form_from_fields(answer, start, end, klass, reasoning, comment)
                 kept = None if corrections.run_fills(session, edits) else edits
