@@ -177,3 +177,11 @@ def test_a_queue_that_cannot_be_sent_is_refused(imported, name, videos, says):
 def test_videos_without_an_item_here_are_named_in_the_note(imported):
     note = evaluation.send_to_queue(imported, "q", "grounding", ["Assault_2.mp4", "x.mp4"], "rev")
     assert note == "Sent 1 items to the work queue 'q'; 1 videos have no grounding item here."
+
+
+def test_qa_gets_its_accuracy_with_an_interval(studio, tmp_path):
+    from tests.test_evaluate import perfect_ucf_qa
+
+    found = evaluation.evaluate(studio, "test_ucf_crime.csv", "qa", [str(perfect_ucf_qa(tmp_path))])
+    (accuracy,) = [row for row in found.rows if row[0] == "accuracy"]
+    assert accuracy[1:] == [100.0, "[100.00, 100.00]"]
