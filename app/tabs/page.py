@@ -55,11 +55,15 @@ def build(studio: Studio) -> Page:
 def wire(p: Page, studio: Studio, blocks: gr.Blocks) -> None:
     """The header's model status (polled while a load runs) and who is signed in."""
 
+    # Gradio serves /logout for its own login (a users file); Hugging Face sign-in on a Space has
+    # its own button, which becomes a logout once signed in.
+    logout = " · [Log out](/logout)" if studio.settings.users is not None else ""
+
     def on_page(request: gr.Request):
         username = signed_in_user(request)
         updates = {p.header: views.header_html(studio.models.status())}
         if username:
-            updates[p.signed_in] = f"Signed in as **{html.escape(username)}**"
+            updates[p.signed_in] = f"Signed in as **{html.escape(username)}**{logout}"
         return updates
 
     blocks.load(on_page, None, [p.header, p.signed_in], api_visibility="undocumented", **STORE)
