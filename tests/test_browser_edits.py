@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from annotate.records import Edit
 from tests.app_helpers import scripted_studio
 from tests.browser import (
     NEEDS_BROWSER,
@@ -176,3 +177,41 @@ def test_stop_after_the_run_leaves_its_last_line(studio):
         page.click("#stop-btn")  # too late: nothing is running any more
         page.wait_for_timeout(1000)
         assert "Done." in page.inner_text("#run-msg")
+
+
+# Words of letters drawn over more than one line (a word wrapped inside itself).
+BROKEN_WORDS = """() => {
+  const broken = [];
+  const cells = document.querySelectorAll("#history td, #history th");
+  for (const cell of cells) {
+    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      for (const m of node.textContent.matchAll(/[A-Za-z_]+/g)) {
+        const range = document.createRange();
+        range.setStart(node, m.index);
+        range.setEnd(node, m.index + m[0].length);
+        const lines = new Set(Array.from(range.getClientRects()).map((r) => Math.round(r.top)));
+        if (lines.size > 1) broken.push(m[0]);
+      }
+    }
+  }
+  return broken;
+}"""
+
+
+def test_the_history_breaks_lines_between_words_never_inside_one(studio):
+    demo, url = studio
+    fight = item_of(demo, "sample_fight.mp4")
+    for klass in ("Fighting", "Traffic_accident"):
+        edit = Edit(
+            answer="Anomaly",
+            interval=(6.0, 12.0),
+            class_name=klass,
+            comment="a longer comment that has to wrap over a few lines of the table",
+        )
+        demo.studio.store.save_correction(fight, "word-wrap", edit)  # fmt: skip
+    with browser_page(url) as page:
+        open_item(page, "word-wrap", "sample_fight.mp4")
+        page.get_by_text("Revision history").click()
+        wait_for_text(page, "history", "Traffic_accident")
+        assert page.evaluate(BROKEN_WORDS) == []

@@ -202,9 +202,7 @@ def _correction_panel(s: StudioTab) -> None:
             headers=views.HISTORY_HEADERS,
             interactive=False,
             elem_id="history",
-            wrap=True,
-            # Narrow number, status and time columns leave the comment room to show in full.
-            column_widths=["6%", "12%", "11%", "15%", "13%", "12%", "12%", "19%"],
+            wrap=True,  # between words only (assets/studio.css); each column as wide as its words
         )
         with gr.Row():
             s.restore_no = gr.Number(
