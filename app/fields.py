@@ -24,7 +24,7 @@ def text_or_none(value: str | None, field: str = "text") -> str | None:
 def number_or_none(value, field: str = "number") -> float | None:
     """A number field's value in seconds, or None when empty; InvalidInput for what is not a
     finite number. (The store keeps it to the millisecond: annotate.validate.seconds.)"""
-    if value is None or value == "":
+    if value is None or (isinstance(value, str) and not value.strip()):
         return None
     try:
         number = float(value)
@@ -42,9 +42,18 @@ def interval_of(start, end) -> tuple | None:
     return None if start is None and end is None else (start, end)
 
 
-def interval_fields(interval: tuple | None) -> tuple[float | None, float | None]:
-    """An interval as the Start and End fields show it."""
-    return tuple(interval) if interval is not None else (None, None)
+def seconds_text(value: float | None) -> str:
+    """A time as the Start and End fields show it: "6", "5.5", "4.123"; empty for none."""
+    if value is None:
+        return ""
+    return f"{float(value):.3f}".rstrip("0").rstrip(".")
+
+
+def interval_fields(interval: tuple | None) -> tuple[str, str]:
+    """An interval as the Start and End fields show it (text fields: an empty one stays empty,
+    where Gradio's number field shows 0)."""
+    start, end = tuple(interval) if interval is not None else (None, None)
+    return seconds_text(start), seconds_text(end)
 
 
 def form_from_fields(answer, start, end, klass, reasoning, comment) -> Edit:
@@ -59,8 +68,13 @@ def form_from_fields(answer, start, end, klass, reasoning, comment) -> Edit:
 
 
 def view_form(reasoning, start, end) -> Edit:
-    """The fields the step view and the timeline depend on."""
-    return Edit(reasoning=text_or_none(reasoning), interval=interval_of(start, end))
+    """The fields the step view and the timeline depend on; a time that is not a number yet
+    (mid-typing) draws no interval here, and Save names it."""
+    try:
+        interval = interval_of(start, end)
+    except InvalidInput:
+        interval = None
+    return Edit(reasoning=text_or_none(reasoning), interval=interval)
 
 
 def record_id(value, what: str = "item") -> int:

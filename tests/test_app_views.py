@@ -229,3 +229,21 @@ def test_form_fields_of_a_wrong_type_are_refused_by_name(fields, says):
 
     with pytest.raises(InvalidInput, match=re.escape(says)):
         form_from_fields(*fields)
+
+
+@pytest.mark.parametrize(
+    ("interval", "shown"),
+    [(None, ("", "")), ((6.0, 12.0), ("6", "12")), ((5.5, 4.12345), ("5.5", "4.123")),
+     ((0.0, 1234.567), ("0", "1234.567"))],
+)  # fmt: skip
+def test_the_time_fields_show_seconds_plainly_and_none_as_empty(interval, shown):
+    from app.fields import interval_fields
+
+    assert interval_fields(interval) == shown
+
+
+@pytest.mark.parametrize(("start", "end"), [("abc", "12"), ("6", "1e400"), ("", "-")])
+def test_a_time_being_typed_draws_no_interval_in_the_step_view(start, end):
+    from app.fields import view_form
+
+    assert view_form("step one", start, end).interval is None

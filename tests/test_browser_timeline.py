@@ -96,6 +96,20 @@ def test_a_fresh_page_draws_no_interval_of_yours(studio):
         assert page.locator("#timeline .vt-yours").count() == 0
 
 
+def test_empty_times_and_revision_fields_read_empty_not_0(studio):
+    _, url = studio
+    with browser_page(url) as page:
+        page.get_by_role("tab", name="Studio").click()
+        page.get_by_text("Revision history").click()
+        page.wait_for_selector("#restore-no input")
+        assert [value_of(page, f) for f in ("fix-start", "fix-end", "restore-no")] == ["", "", ""]
+        open_item(page, "no-anomaly", "sample_fight.mp4")
+        page.wait_for_function("document.querySelector('#fix-start input').value == '6'")
+        page.click("#no-anomaly")  # Normal: no interval, so no times
+        page.wait_for_function("document.querySelector('#fix-start input').value === ''")
+        assert value_of(page, "fix-end") == ""
+
+
 @pytest.mark.parametrize(("start", "end"), [("-5", "10"), ("5", "30"), ("1e12", "15")])
 def test_an_impossible_typed_interval_stays_on_its_lane(studio, start, end):
     _, url = studio

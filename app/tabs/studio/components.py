@@ -47,8 +47,8 @@ class StudioTab:
     # the correction
     answer: gr.Textbox = None
     klass: gr.Dropdown = None
-    start: gr.Number = None
-    end: gr.Number = None
+    start: gr.Textbox = None
+    end: gr.Textbox = None
     start_minus: gr.Button = None
     start_plus: gr.Button = None
     end_minus: gr.Button = None
@@ -63,7 +63,7 @@ class StudioTab:
     discard_btn: gr.Button = None
     save_msg: gr.HTML = None
     history: gr.Dataframe = None
-    restore_no: gr.Number = None
+    restore_no: gr.Textbox = None
     restore_btn: gr.Button = None
     # the run
     task: gr.Radio = None
@@ -178,8 +178,10 @@ def _correction_panel(s: StudioTab) -> None:
                 allow_custom_value=False,
             )
         with gr.Row():
-            s.start = gr.Number(label="Start (s)", minimum=0, step=0.1, elem_id="fix-start")
-            s.end = gr.Number(label="End (s)", minimum=0, step=0.1, elem_id="fix-end")
+            # Text, read by app.fields.number_or_none: Gradio's Number can never be empty (its
+            # page shows 0 for none), and an empty time is a correction's "no interval".
+            s.start = gr.Textbox(label="Start (s)", max_lines=1, elem_id="fix-start")
+            s.end = gr.Textbox(label="End (s)", max_lines=1, elem_id="fix-end")
         with gr.Row(elem_classes="vau-nudge"):
             s.start_minus = gr.Button("start −0.5", size="sm")
             s.start_plus = gr.Button("start +0.5", size="sm")
@@ -205,9 +207,9 @@ def _correction_panel(s: StudioTab) -> None:
             wrap=True,  # between words only (assets/studio.css); each column as wide as its words
         )
         with gr.Row():
-            s.restore_no = gr.Number(
-                label="Revision #", precision=0, value=None, scale=1, elem_id="restore-no"
-            )
+            s.restore_no = gr.Textbox(
+                label="Revision #", max_lines=1, scale=1, elem_id="restore-no"
+            )  # text: a Number would offer revision 0
             s.restore_btn = gr.Button("Restore this revision", scale=2, elem_id="restore-btn")
 
 

@@ -9,7 +9,7 @@ import gradio as gr
 
 from annotate.errors import InvalidInput
 from app import corrections, demo, items, views
-from app.fields import form_from_fields
+from app.fields import form_from_fields, record_id, text_or_none
 from app.guard import Guard
 from app.services import STORE, UI, Studio
 from app.state import as_shown, from_result, from_revision
@@ -87,9 +87,9 @@ def _wire_restore(s: StudioTab, page: Page, studio: Studio, guard: Guard) -> Non
         edits = form_from_fields(answer, start, end, klass, reasoning, comment)
         if corrections.edited(session, edits):
             raise InvalidInput("save or discard your edits before restoring a revision")
-        if number is None:
+        if text_or_none(number, "revision") is None:
             raise InvalidInput("type the number of the revision to restore")
-        number = int(number)
+        number = record_id(number, "revision")
         warning = corrections.restore_warning(studio, session, who, number)
         if warning and session.restore_asked != number:  # the second press goes ahead
             asked = replace(session, restore_asked=number)

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import gradio as gr
 
+from annotate.errors import InvalidInput
 from annotate.validate import seconds
 from app import views
-from app.fields import text_or_none, view_form
+from app.fields import number_or_none, seconds_text, text_or_none, view_form
 from app.services import UI, UI_TOLD
 from app.steps import clamp, replace_step, scroll_to_step_js, seek_time
 from app.tabs.studio.components import StudioTab
@@ -90,7 +91,11 @@ def wire_steps(s: StudioTab) -> None:
 
 def _nudge(delta: float):
     def on_nudge(value):
-        return seconds(max(0.0, (value or 0.0) + delta))  # 4.1 + 0.5 shows 4.6, not 4.6000…1
+        try:
+            now = number_or_none(value) or 0.0
+        except InvalidInput:
+            return gr.skip()  # not a time: the field keeps what was typed, Save names it
+        return seconds_text(seconds(max(0.0, now + delta)))  # 4.1 + 0.5 is 4.6, not 4.6000…1
 
     return on_nudge
 
