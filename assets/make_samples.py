@@ -15,7 +15,6 @@ import argparse
 import csv
 import io
 import math
-import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from inference.core.steps import SECTIONS  # noqa: E402
 from inference.core.vaubench import COLUMNS  # noqa: E402
+from world.draw import car, ease, fire, person, x264_cpu_cap  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 WIDTH, HEIGHT, FPS = 320, 240, 10
@@ -44,12 +44,6 @@ RGB = tuple[int, int, int]
 
 
 # --- drawing primitives ----------------------------------------------------------------------
-
-
-def ease(x: float) -> float:
-    """Smooth 0 -> 1 ramp for x in [0, 1] (clamped outside)."""
-    x = min(1.0, max(0.0, x))
-    return x * x * (3 - 2 * x)
 
 
 def street(draw: Draw, t: float) -> None:
@@ -74,68 +68,6 @@ def overlay(draw: Draw, t: float) -> None:
     clock = f"2025-06-06 14:41:{second:02d}"
     draw.rectangle((4, 4, 172, 18), fill=(0, 0, 0))
     draw.text((8, 5), f"CAM-02  {clock}", fill=(235, 235, 235), font=FONT)
-
-
-def person(
-    draw: Draw,
-    x: float,
-    y: float,
-    color: RGB,
-    size: float = 44,
-    stride: float = 0.0,
-    lean: float = 0.0,
-    arms: float = 0.0,
-) -> None:
-    """A figure standing at feet (x, y); `lean` tilts it about the feet (radians, + = right)."""
-    cos, sin = math.cos(lean), math.sin(lean)
-
-    def at(dx: float, dy: float) -> tuple[float, float]:
-        return x + (dx * cos - dy * sin) * size, y + (dx * sin + dy * cos) * size
-
-    swing = 0.14 * math.sin(stride)
-    reach = 0.16 * math.sin(stride + math.pi) + arms
-    width = max(2, round(size * 0.09))
-    for foot in (swing, -swing):
-        draw.line([at(0, -0.45), at(foot, 0)], fill=(40, 40, 48), width=width)
-    draw.line([at(0, -0.45), at(0, -0.78)], fill=color, width=round(size * 0.16))
-    for hand in (reach, -reach):
-        draw.line([at(0, -0.74), at(hand, -0.5 - abs(arms) * 0.6)], fill=color, width=width)
-    hx, hy = at(0, -0.89)
-    r = size * 0.1
-    draw.ellipse((hx - r, hy - r, hx + r, hy + r), fill=(226, 190, 160))
-
-
-def car(draw: Draw, x: float, y: float, color: RGB, facing: int = 1) -> None:
-    """A side-on car whose wheels touch y, front at x (facing +1 right, -1 left)."""
-    back = x - 70 * facing
-    left, right = min(x, back), max(x, back)
-    draw.rectangle((left, y - 22, right, y - 6), fill=color)
-    # The cabin sits nearer the back, which is what shows the direction of travel.
-    inset_left, inset_right = (12, 24) if facing > 0 else (24, 12)
-    roof = tuple(int(c * 0.75) for c in color)
-    draw.rectangle((left + inset_left, y - 36, right - inset_right, y - 22), fill=roof)
-    for wheel in (left + 14, right - 14):
-        draw.ellipse((wheel - 7, y - 13, wheel + 7, y + 1), fill=(24, 24, 24))
-
-
-def fire(draw: Draw, x: float, y: float, size: float, rng: np.random.Generator) -> None:
-    """Flickering flames of height `size` on a base at (x, y), with smoke above."""
-    for i in range(int(size / 5) + 3):
-        puff = (i * 13 + rng.uniform(0, 8)) % (size * 1.6 + 1)
-        r = 4 + puff * 0.25
-        sx = x + rng.uniform(-6, 6) + puff * 0.3
-        sy = y - size - puff
-        shade = int(90 + puff * 0.4)
-        draw.ellipse((sx - r, sy - r, sx + r, sy + r), fill=(shade, shade, shade + 4))
-    for layer, color in enumerate(((230, 80, 20), (250, 150, 30), (255, 225, 90))):
-        scale = 1.0 - layer * 0.3
-        for _ in range(6):
-            h = size * scale * rng.uniform(0.6, 1.0)
-            w = size * scale * rng.uniform(0.25, 0.45)
-            cx = x + rng.uniform(-size * 0.35, size * 0.35) * scale
-            draw.polygon(
-                [(cx - w, y), (cx + w, y), (cx + rng.uniform(-w, w) * 0.5, y - h)], fill=color
-            )
 
 
 def walker(
@@ -440,19 +372,6 @@ def render(sample: Sample, index: int) -> np.ndarray:
     rng = np.random.default_rng([SEED, index])
     sample.scene(ImageDraw.Draw(image), index / FPS, rng)
     return np.asarray(image)
-
-
-def x264_cpu_cap(cpuinfo: Path = Path("/proc/cpuinfo")) -> dict[str, str]:
-    """x264 options that keep it off its AVX-512 kernels, on a CPU that has them.
-
-    With AVX-512 the encoded bytes varied from run to run (1 run in 5 reproducible on a loaded
-    2-core Xeon); capped at AVX2, 5 in 5 were. Every AVX-512 CPU also has AVX2.
-    """
-    try:
-        flags = cpuinfo.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return {}
-    return {"x264-params": "asm=avx2"} if re.search(r"\bavx512f\b", flags) else {}
 
 
 def write_sample(sample: Sample, path: Path) -> None:

@@ -1,0 +1,151 @@
+"""Plan, draw and write world videos with their VAU-Bench manifest.
+
+Video k of a run is drawn from seed S + k alone, so any video can be made again by itself, and
+a run can be cut and resumed. Seeds fall into fixed split ranges (SPLITS): train on the train
+range only; the held-out figures come from the test range.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+
+from inference.core.vaubench import COLUMNS
+from inference.errors import StudioError
+from world.draw import x264_cpu_cap
+from world.events import EVENTS, KINDS, NORMAL, Event, draw_event
+from world.scene import FPS, SIZE, Layout, canvas, draw_layout, finish, passers_by, street
+from world.texts import row
+
+SPLITS: dict[str, range] = {
+    "train": range(0, 1_000_000),
+    "val": range(1_000_000, 2_000_000),
+    "test": range(2_000_000, 3_000_000),
+}
+DURATION = (10.0, 60.0)  # seconds
+MANIFEST = "world.csv"
+
+
+class WorldError(StudioError):
+    """A generate request that cannot be carried out (a seed outside its split, a bad count)."""
+
+
+@dataclass(frozen=True)
+class WorldVideo:
+    """One planned video: everything its frames and its row are drawn from."""
+
+    seed: int
+    duration: float
+    layout: Layout
+    event: Event | None
+    row: dict[str, str]
+
+    @property
+    def name(self) -> str:
+        """Its file name, which says its seed."""
+        return video_name(self.seed)
+
+    @property
+    def frame_count(self) -> int:
+        """Frames in the video."""
+        return round(self.duration * FPS)
+
+
+def video_name(seed: int) -> str:
+    """The file name of the video drawn from `seed`."""
+    return f"world_{seed:07d}.mp4"
+
+
+def split_of(seed: int) -> str:
+    """The split whose range holds `seed`."""
+    for name, seeds in SPLITS.items():
+        if seed in seeds:
+            return name
+    raise WorldError(f"seed {seed} is outside every split ({describe_splits()})")
+
+
+def describe_splits() -> str:
+    """The split ranges in words."""
+    return ", ".join(f"{name} {r.start:,}-{r.stop - 1:,}" for name, r in SPLITS.items())
+
+
+def plan(seed: int) -> WorldVideo:
+    """The video drawn from `seed`: its length, street, event (about one in four is Normal)."""
+    rng = np.random.default_rng([seed, 0x3A11])
+    duration = round(float(rng.uniform(*DURATION)), 1)
+    kind = NORMAL if rng.random() < 0.25 else list(EVENTS)[int(rng.integers(len(EVENTS)))]
+    event = None if kind == NORMAL else draw_event(rng, kind, duration)
+    layout = draw_layout(rng, duration)
+    return WorldVideo(seed, duration, layout, event, row(video_name(seed), rng, layout, event))
+
+
+def frame(video: WorldVideo, index: int, calm: bool = False) -> np.ndarray:
+    """Frame `index` as RGB pixels; `calm` draws the event's actors behaving normally."""
+    t = index / FPS
+    image, draw = canvas()
+    street(draw, video.layout, t)
+    passers_by(draw, video.layout, t)
+    if video.event is not None:
+        wobble = np.random.default_rng([video.seed, index, 1])  # flames and blows flicker
+        EVENTS[video.event.kind].draw(draw, t, video.event, calm, wobble)
+    return finish(image, video.layout, np.random.default_rng([video.seed, index, 2]))
+
+
+def write_video(video: WorldVideo, path: Path) -> None:
+    """Encode the video with libx264 (one thread, so the bytes are reproducible)."""
+    partial = path.with_name(path.name + ".partial")
+    with av.open(str(partial), "w", format="mp4") as container:
+        stream = container.add_stream("libx264", rate=Fraction(FPS))
+        stream.width, stream.height, stream.pix_fmt = *SIZE, "yuv420p"
+        stream.options = {"crf": "26", "preset": "fast", "threads": "1", **x264_cpu_cap()}
+        for index in range(video.frame_count):
+            picture = av.VideoFrame.from_ndarray(frame(video, index), format="rgb24")
+            container.mux(stream.encode(picture))
+        container.mux(stream.encode())
+    partial.replace(path)
+
+
+def seeds_for(count: int, seed: int | None, split: str | None) -> range:
+    """The seeds of a run, checked against the split it claims."""
+    if count < 1:
+        raise WorldError(f"--count must be at least 1, got {count}")
+    if split is not None and split not in SPLITS:
+        raise WorldError(f"no split {split!r}; choose one of {', '.join(SPLITS)}")
+    first = SPLITS[split].start if seed is None and split else (seed or 0)
+    seeds = range(first, first + count)
+    name = split or split_of(first)
+    if seeds.start not in SPLITS[name] or seeds[-1] not in SPLITS[name]:
+        raise WorldError(f"seeds {seeds.start}-{seeds[-1]} leave the {name} split "
+                         f"({describe_splits()})")  # fmt: skip
+    return seeds
+
+
+def generate(out: Path, count: int, seed: int | None = None, split: str | None = None,
+             force: bool = False, on_video=None) -> Path:  # fmt: skip
+    """Write the videos and `out/world.csv`; a video already there is kept unless `force`.
+    Returns the manifest's path."""
+    seeds = seeds_for(count, seed, split)
+    out.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for s in seeds:
+        video = plan(s)
+        path = out / video.name
+        if force or not path.exists():
+            write_video(video, path)
+        rows.append(video.row)
+        if on_video is not None:
+            on_video(video)
+    manifest = out / MANIFEST
+    with manifest.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    return manifest
+
+
+__all__ = ["KINDS", "SPLITS", "WorldVideo", "frame", "generate", "plan", "split_of"]
