@@ -18,7 +18,6 @@ import math
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from fractions import Fraction
 from pathlib import Path
 
 # Run as a script from anywhere: the project's own modules sit one folder up.
@@ -30,7 +29,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from inference.core.steps import SECTIONS  # noqa: E402
 from inference.core.vaubench import COLUMNS  # noqa: E402
-from world.draw import car, ease, fire, person, x264_cpu_cap  # noqa: E402
+from world.draw import car, ease, fire, person, write_mp4  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 WIDTH, HEIGHT, FPS = 320, 240, 10
@@ -376,16 +375,8 @@ def render(sample: Sample, index: int) -> np.ndarray:
 
 def write_sample(sample: Sample, path: Path) -> None:
     """Encode a sample with libx264 (single-threaded, so the bytes are reproducible)."""
-    partial = path.with_name(path.name + ".partial")
-    with av.open(str(partial), "w", format="mp4") as container:
-        stream = container.add_stream("libx264", rate=Fraction(FPS))
-        stream.width, stream.height, stream.pix_fmt = WIDTH, HEIGHT, "yuv420p"
-        stream.options = {"crf": "23", "preset": "slow", "threads": "1", **x264_cpu_cap()}
-        for index in range(sample.frame_count):
-            frame = av.VideoFrame.from_ndarray(render(sample, index), format="rgb24")
-            container.mux(stream.encode(frame))
-        container.mux(stream.encode())
-    partial.replace(path)
+    pictures = (render(sample, index) for index in range(sample.frame_count))
+    write_mp4(path, pictures, FPS, crf=23, preset="slow")
 
 
 def manifest_text() -> str:

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
+from fractions import Fraction
 from pathlib import Path
 
+import av
 import numpy as np
 from PIL import ImageDraw
 
@@ -139,3 +142,20 @@ def x264_cpu_cap(cpuinfo: Path = Path("/proc/cpuinfo")) -> dict[str, str]:
     except OSError:
         return {}
     return {"x264-params": "asm=avx2"} if re.search(r"\bavx512f\b", flags) else {}
+
+
+def write_mp4(path: Path, frames: Iterable[np.ndarray], fps: int, crf: int, preset: str) -> None:
+    """Encode RGB frames with libx264, one thread (so the bytes are reproducible), through a
+    `.partial` file that takes the name only when complete."""
+    frames = iter(frames)
+    first = next(frames)
+    partial = path.with_name(path.name + ".partial")
+    with av.open(str(partial), "w", format="mp4") as container:
+        stream = container.add_stream("libx264", rate=Fraction(fps))
+        stream.height, stream.width = first.shape[:2]
+        stream.pix_fmt = "yuv420p"
+        stream.options = {"crf": str(crf), "preset": preset, "threads": "1", **x264_cpu_cap()}
+        for pixels in (first, *frames):
+            container.mux(stream.encode(av.VideoFrame.from_ndarray(pixels, format="rgb24")))
+        container.mux(stream.encode())
+    partial.replace(path)

@@ -9,17 +9,15 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass
-from fractions import Fraction
 from pathlib import Path
 
-import av
 import numpy as np
 
 from inference.core.vaubench import COLUMNS
 from inference.errors import StudioError
-from world.draw import x264_cpu_cap
+from world.draw import write_mp4
 from world.events import EVENTS, KINDS, NORMAL, Event, draw_event
-from world.scene import FPS, SIZE, Layout, canvas, draw_layout, finish, passers_by, street
+from world.scene import FPS, Layout, canvas, draw_layout, finish, passers_by, street
 from world.texts import row
 
 SPLITS: dict[str, range] = {
@@ -98,16 +96,8 @@ def frame(video: WorldVideo, index: int, calm: bool = False) -> np.ndarray:
 
 def write_video(video: WorldVideo, path: Path) -> None:
     """Encode the video with libx264 (one thread, so the bytes are reproducible)."""
-    partial = path.with_name(path.name + ".partial")
-    with av.open(str(partial), "w", format="mp4") as container:
-        stream = container.add_stream("libx264", rate=Fraction(FPS))
-        stream.width, stream.height, stream.pix_fmt = *SIZE, "yuv420p"
-        stream.options = {"crf": "26", "preset": "fast", "threads": "1", **x264_cpu_cap()}
-        for index in range(video.frame_count):
-            picture = av.VideoFrame.from_ndarray(frame(video, index), format="rgb24")
-            container.mux(stream.encode(picture))
-        container.mux(stream.encode())
-    partial.replace(path)
+    pictures = (frame(video, index) for index in range(video.frame_count))
+    write_mp4(path, pictures, FPS, crf=26, preset="fast")
 
 
 def seeds_for(count: int, seed: int | None, split: str | None) -> range:
