@@ -13,6 +13,7 @@ import pytest
 from inference.core.tasks import CLASSES
 from inference.core.vaubench import COLUMNS, read_bench_csv
 from inference.video.sampling import probe_video
+from world.draw import x264_cpu_cap
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "assets" / "make_samples.py"
@@ -172,8 +173,8 @@ def test_bundled_videos_pass_the_check():
 def test_x264_is_kept_off_avx512_only_where_the_cpu_has_it(tmp_path, flags, options):
     cpuinfo = tmp_path / "cpuinfo"
     cpuinfo.write_text(flags + "\n", encoding="utf-8")
-    assert make_samples.x264_cpu_cap(cpuinfo) == options
+    assert x264_cpu_cap(cpuinfo) == options
 
 
 def test_without_cpuinfo_x264_is_left_alone(tmp_path):
-    assert make_samples.x264_cpu_cap(tmp_path / "missing") == {}
+    assert x264_cpu_cap(tmp_path / "missing") == {}
