@@ -18,7 +18,7 @@ from annotate.export import FORMATS, STATUS_CHOICES, ExportOptions, export
 from annotate.importer import ImportReport, import_csv
 from annotate.stats import gather, render
 from annotate.store import Store
-from inference.argparsing import ArgumentParser
+from inference.argparsing import ArgumentParser, add_pixel_args, pixel_bounds
 from inference.core.tasks import TASKS
 from inference.errors import StudioError
 
@@ -74,6 +74,10 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="write video paths relative to DIR (default: the folder holding them all)",
     )
+    exp.add_argument(
+        "--fps", type=float, help="frames per second training samples (default: per task)"
+    )
+    add_pixel_args(exp)
     exp.add_argument("--json", action="store_true", help="print the report as JSON")
     _add_db(exp)
 
@@ -168,6 +172,8 @@ def run_export(args: argparse.Namespace, store: Store) -> int:
         split=args.split,
         think=not args.no_think,
         video_root=args.video_root,
+        fps=args.fps,
+        **pixel_bounds(args),
     )
     report = export(store, options)
     if args.json:

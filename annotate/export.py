@@ -30,6 +30,7 @@ from annotate.records import ItemRecord, RevisionRecord, RunRecord
 from annotate.store import Store
 from annotate.validate import readable_reasoning
 from inference.core.export_layout import data_file
+from inference.core.tasks import PIXEL_KEYS
 
 
 @dataclass
@@ -176,6 +177,8 @@ def write_manifest(
             "annotator": options.annotator,
             "split": options.split,
             "think": options.think,
+            "fps": options.fps,
+            **{key: getattr(options, key) for key in PIXEL_KEYS},
         },
         "video_root": options.video_root,
         "report": report.to_dict(),

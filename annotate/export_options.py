@@ -11,6 +11,7 @@ from annotate.errors import InvalidInput
 from annotate.records import Interval, ItemRecord, RevisionRecord, RunRecord
 from annotate.validate import check_task, clean_name
 from inference.core.export_layout import MANIFEST, SPLITS  # noqa: F401  # re-exported
+from inference.core.tasks import DEFAULT_FPS, DEFAULT_PIXELS, PIXEL_KEYS
 
 FORMATS: tuple[str, ...] = ("vau-csv", "trl-sft", "trl-grpo", "dpo", "sharegpt")
 STATUS_CHOICES: dict[str, tuple[str, ...]] = {
@@ -35,6 +36,17 @@ class ExportOptions:
     # Videos are written relative to this folder (default: the one holding every located video),
     # which the manifest records; `train --videos` names it on another host.
     video_root: str | None = None
+    # How training samples each video: the task's frame rate unless `fps`, and the pixel bounds
+    # (VAU-R1's by default; small videos train at their own size with smaller ones).
+    fps: float | None = None
+    min_pixels: int = DEFAULT_PIXELS["min_pixels"]
+    max_pixels: int = DEFAULT_PIXELS["max_pixels"]
+    total_pixels: int = DEFAULT_PIXELS["total_pixels"]
+
+    def sampling(self, task: str) -> dict[str, float | int]:
+        """The sampling settings written with a video of `task`."""
+        fps = DEFAULT_FPS[task] if self.fps is None else self.fps
+        return {"fps": fps, **{key: getattr(self, key) for key in PIXEL_KEYS}}
 
     def check(self) -> ExportOptions:
         """Return self, or raise InvalidInput naming the bad option."""
@@ -51,7 +63,17 @@ class ExportOptions:
             check_task(self.task)
         if self.annotator is not None:
             clean_name(self.annotator)
+        self._check_sampling()
         return self
+
+    def _check_sampling(self) -> None:
+        from inference.video.sampling import SamplingOptions  # the one rule for valid bounds
+
+        try:
+            fps = 1.0 if self.fps is None else self.fps
+            SamplingOptions(fps=fps, **{k: getattr(self, k) for k in PIXEL_KEYS})
+        except (TypeError, ValueError) as error:
+            raise InvalidInput(str(error)) from None
 
 
 @dataclass(frozen=True)

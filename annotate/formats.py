@@ -16,17 +16,11 @@ from typing import TYPE_CHECKING, Any
 
 from inference.core import protocol
 from inference.core.export_layout import DATASET_INFO, data_file
-from inference.core.tasks import DEFAULT_FPS
 from inference.core.vaubench import BenchRow, write_bench_csv
-from inference.video.sampling import SamplingOptions
 
 if TYPE_CHECKING:
     from annotate.export_options import Example, ExportOptions
 
-# The whole-video budget VAU-R1 trained with, and the per-frame bounds: inference.video.sampling's.
-_SAMPLING = SamplingOptions()
-VIDEO_PIXELS = {"min_pixels": _SAMPLING.min_pixels, "max_pixels": _SAMPLING.max_pixels}
-TOTAL_PIXELS = _SAMPLING.total_pixels
 DATASET_PREFIX = "vau_r1"
 
 
@@ -51,9 +45,7 @@ def video_part(example: Example, options: ExportOptions) -> dict[str, Any]:
     return {
         "type": "video",
         "video": video_path(example, options),
-        "fps": DEFAULT_FPS[example.item.task],
-        **VIDEO_PIXELS,
-        "total_pixels": TOTAL_PIXELS,
+        **options.sampling(example.item.task),
     }
 
 

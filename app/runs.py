@@ -129,7 +129,6 @@ def run_model(
     from inference.backends.generation import CacheEntries, Generation, Partial
     from inference.core.prompts import build_prompt
     from inference.video.cache import cached_sample_video
-    from inference.video.sampling import SamplingOptions
 
     request = request.checked()
     session = _item_for_run(studio, session, request)
@@ -142,7 +141,7 @@ def run_model(
         raise InvalidInput(str(error)) from None
     fps = request.fps or DEFAULT_FPS[request.task]
     yield RunUpdate(session, "", f"Sampling the video at {fps:g} fps…")
-    options = SamplingOptions(fps=fps, max_frames=request.max_frames)
+    options = studio.settings.sampling(fps, request.max_frames)
     clip = cached_sample_video(session.video, options)  # later tasks on this video skip decoding
     studio.limiter.take(who or "anonymous")  # counted only once the video is known to be good
     message = f"Generating ({clip.num_frames} frames, {clip.visual_tokens} visual tokens)…"

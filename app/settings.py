@@ -13,6 +13,7 @@ from app.gpu import on_space
 from inference.argparsing import ArgumentParser
 from inference.backends import BACKENDS, BackendOptions
 from inference.backends.generation import DEFAULT_MAX_NEW_TOKENS
+from inference.core.tasks import DEFAULT_MAX_FRAMES, DEFAULT_PIXELS, PIXEL_KEYS
 from inference.errors import StudioError
 from inference.models.loading import DEVICES, QUANTS
 
@@ -106,6 +107,19 @@ class Settings:
     max_new_tokens: int = _opt(
         DEFAULT_MAX_NEW_TOKENS, "longest model answer, in tokens", "VAU_MAX_NEW_TOKENS"
     )
+    min_pixels: int = _opt(
+        DEFAULT_PIXELS["min_pixels"],
+        "smallest sampled frame, in pixels (a visual token is 28x28)",
+        "VAU_MIN_PIXELS",
+    )
+    max_pixels: int = _opt(
+        DEFAULT_PIXELS["max_pixels"], "largest sampled frame, in pixels", "VAU_MAX_PIXELS"
+    )
+    total_pixels: int = _opt(
+        DEFAULT_PIXELS["total_pixels"],
+        "pixel budget of a whole video (total_pixels / 784 visual tokens)",
+        "VAU_TOTAL_PIXELS",
+    )
     max_upload_mb: int = _opt(500, "largest accepted upload, in megabytes", "VAU_MAX_UPLOAD_MB")
     max_video_s: float = _opt(
         0.0, "longest accepted upload, in seconds of video (0: no limit)", "VAU_MAX_VIDEO_S"
@@ -168,6 +182,10 @@ class Settings:
             raise SettingsError("--max-new-tokens and --max-upload-mb must be positive")
         if self.max_video_s < 0 or self.runs_per_hour < 0:
             raise SettingsError("--max-video-s and --runs-per-hour must be 0 (no limit) or more")
+        try:
+            self.sampling(fps=1.0, max_frames=DEFAULT_MAX_FRAMES)
+        except ValueError as error:
+            raise SettingsError(f"pixel settings: {error}") from None
         if self.replay_cps < 0:
             raise SettingsError("--replay-cps must be 0 (no replay) or more")
         if self.landing is not None and self.landing not in LANDINGS:
@@ -176,6 +194,13 @@ class Settings:
             load_users(self.users)
         org_rules(self.org_roles)
         return self
+
+    def sampling(self, fps: float, max_frames: int):
+        """How a run samples its video: the run's rate and frame cap, the Studio's pixel bounds."""
+        from inference.video.sampling import SamplingOptions
+
+        pixels = {key: getattr(self, key) for key in PIXEL_KEYS}
+        return SamplingOptions(fps=fps, max_frames=max_frames, **pixels)
 
     @property
     def backend_options(self) -> BackendOptions:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 
+from inference.argparsing import add_pixel_args, pixel_bounds
 from inference.backends import BACKENDS, DEFAULT_TIMEOUT_S, BackendOptions
 from inference.backends.generation import DEFAULT_MAX_NEW_TOKENS
 from inference.core.tasks import DEFAULT_FPS, DEFAULT_MAX_FRAMES
@@ -73,6 +74,7 @@ def add_sampling_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--max-frames", type=int, default=DEFAULT_MAX_FRAMES, help="cap on sampled frames"
     )
+    add_pixel_args(parser)
     parser.add_argument(
         "--template", default=None, help="JSON file of prompt templates replacing the default"
     )
@@ -93,7 +95,7 @@ def sampling_options(args: argparse.Namespace, task: str):
         raise ValueError("--fps must be positive")
     if args.max_frames < 4:
         raise ValueError("--max-frames must be at least 4")
-    return SamplingOptions(fps=fps, max_frames=args.max_frames)
+    return SamplingOptions(fps=fps, max_frames=args.max_frames, **pixel_bounds(args))
 
 
 def load_templates_arg(path: str | None):

@@ -143,6 +143,10 @@ def test_task_and_annotator_filters(store, bench, tmp_path):
         ({"split": 0.0}, "0 < split <= 1"),
         ({"split": 1.5}, "0 < split <= 1"),
         ({"task": "caption"}, "unknown task"),
+        ({"min_pixels": 100}, "min_pixels <= max_pixels"),
+        ({"min_pixels": 50_000, "max_pixels": 40_000}, "min_pixels <= max_pixels"),
+        ({"total_pixels": 3136}, "total_pixels 3136 cannot hold"),
+        ({"fps": 0.0}, "fps must be a positive number"),
     ],
 )
 def test_bad_options_are_refused(store, tmp_path, options, message):
@@ -437,3 +441,36 @@ def test_the_approved_export_counts_only_independent_reviews(tmp_path):
         assert report.skipped == {"approved by its own author, not by an independent reviewer": 1}
         out, report = run_export(solo, tmp_path, "trl-sft", think=False, status="submitted")
         assert report.from_corrections == 2
+
+
+SMALL = {"min_pixels": 4 * 28 * 28, "max_pixels": 24 * 28 * 28, "total_pixels": 480 * 28 * 28}
+
+
+def test_the_export_samples_as_asked_and_training_reads_it_back(tmp_path):
+    with Store(f"sqlite:///{tmp_path / 'local.db'}") as store:
+        import_csv(store, SAMPLES_CSV, videos=SAMPLES_DIR)
+        out, _ = run_export(store, tmp_path, "trl-sft", include_ground_truth=True, fps=1.5,
+                            **SMALL)  # fmt: skip
+    video = jsonl(out / "train.jsonl")[0]["messages"][-2]["content"][0]
+    assert {k: video[k] for k in ("fps", *SMALL)} == {"fps": 1.5, **SMALL}
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert {k: manifest["options"][k] for k in ("fps", *SMALL)} == {"fps": 1.5, **SMALL}
+    from train.data import read_export
+
+    data = read_export(out, "sft", max_frames=16)
+    sampled = {(s.fps, s.max_pixels, s.total_pixels) for s in (r.sampling for r in data.records)}
+    assert sampled == {(1.5, SMALL["max_pixels"], SMALL["total_pixels"])}
+    assert data.summary()["sampling"] == [{"fps": 1.5, "max_frames": 16, **SMALL}]
+    clip = data.records[0].clip()
+    assert clip.visual_tokens <= SMALL["total_pixels"] // (28 * 28)
+    assert clip.frame_size[0] * clip.frame_size[1] <= SMALL["max_pixels"]
+
+
+def test_without_settings_the_export_samples_as_vau_r1_trained():
+    options = ExportOptions(format="trl-sft", out=Path("x"))
+    assert options.sampling("qa") == {
+        "fps": 1.0,
+        "min_pixels": 128 * 28 * 28,
+        "max_pixels": 768 * 28 * 28,
+        "total_pixels": 3584 * 28 * 28,
+    }

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from inference.core.export_layout import MANIFEST, RECIPE_FORMATS, TRAIN_FILE, VALIDATION_FILE
-from inference.core.tasks import DEFAULT_MAX_FRAMES
+from inference.core.tasks import DEFAULT_MAX_FRAMES, PIXEL_KEYS
 from inference.video.cache import cached_sample_video
 from inference.video.sampling import Clip, SamplingOptions
 from train.config import TrainError
@@ -64,7 +64,14 @@ class ExportData:
             "tasks": tasks,
             "video_root": self.video_root,
             "manifest": self.manifest,
+            "sampling": self.sampling_settings(),
         }
+
+    def sampling_settings(self) -> list[dict[str, Any]]:
+        """Each distinct way the records' videos are sampled (rate, frame cap, pixel bounds)."""
+        keys = ("fps", "max_frames", *PIXEL_KEYS)
+        found = {tuple(getattr(r.sampling, k) for k in keys) for r in self.records}
+        return [dict(zip(keys, values, strict=True)) for values in sorted(found)]
 
 
 def video_part(messages: list[dict[str, Any]]) -> dict[str, Any] | None:
@@ -77,7 +84,7 @@ def video_part(messages: list[dict[str, Any]]) -> dict[str, Any] | None:
 
 
 def _sampling(part: dict[str, Any], max_frames: int, where: str) -> SamplingOptions:
-    keys = ("fps", "min_pixels", "max_pixels", "total_pixels")
+    keys = ("fps", *PIXEL_KEYS)
     try:
         values = {k: part[k] for k in keys if k in part}
         return SamplingOptions(max_frames=max_frames, **values)

@@ -17,6 +17,15 @@ DEFAULT_FPS: dict[str, float] = {
 # first. Here, beside the frame rates, so that the command lines read it without loading the
 # video readers.
 DEFAULT_MAX_FRAMES = 768
+# The per-frame pixel bounds of VAU-R1's processor and the whole-video budget it trained with
+# (3584 visual tokens; a token is 28x28 pixels). Small videos train and run at their own size
+# with smaller bounds: every command that samples or exports takes them as settings.
+PIXEL_KEYS: tuple[str, ...] = ("min_pixels", "max_pixels", "total_pixels")
+DEFAULT_PIXELS: dict[str, int] = {
+    "min_pixels": 128 * 28 * 28,
+    "max_pixels": 768 * 28 * 28,
+    "total_pixels": 3584 * 28 * 28,
+}
 
 CLASSES: tuple[str, ...] = (
     "Abuse",

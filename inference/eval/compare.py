@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from inference.core.tasks import PIXEL_KEYS
 from inference.core.vaubench import read_bench_csv
 from inference.eval.bootstrap import Paired, Resampling, paired, paired_statistic
 from inference.eval.framewise import average_precision, pooled, roc_auc
@@ -32,7 +33,7 @@ from inference.eval.scoring import (
 )
 
 # Settings under which two files answer different questions: refused unless --allow-mixed.
-FAIR_KEYS = ("fps", "max_frames", "template", "think", "max_new_tokens")
+FAIR_KEYS = ("fps", "max_frames", *PIXEL_KEYS, "template", "think", "max_new_tokens")
 SHOWN = 10  # disagreements listed each way
 RAW_CHARS = 400
 

@@ -121,7 +121,7 @@ def made_by_line(record: dict[str, Any]) -> str:
     """What made the predictions, in one line, from a record's settings and provenance."""
     settings, recorded = record.get("settings") or {}, record.get("provenance") or {}
     parts = [f"{k} {settings[k]}" for k in ("model", "backend", "quant", "fps", "max_frames",
-                                             "think") if k in settings]  # fmt: skip
+                                             "total_pixels", "think") if k in settings]  # fmt: skip
     parts += [f"{k} {recorded[k]}" for k in ("weights", "template", "git") if recorded.get(k)]
     return "made by: " + (", ".join(parts) if parts else "not recorded in the predictions")
 

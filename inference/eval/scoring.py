@@ -17,6 +17,7 @@ from typing import Any
 from inference.core import protocol
 from inference.core.parse import parse_response
 from inference.core.specs import SPECS, scored_tasks, spec
+from inference.core.tasks import PIXEL_KEYS
 from inference.core.vaubench import BenchRow
 from inference.errors import StudioError
 from inference.eval.bootstrap import DEFAULT as DEFAULT_RESAMPLING
@@ -41,6 +42,7 @@ SETTING_KEYS: tuple[str, ...] = (
     "think",
     "fps",
     "max_frames",
+    *PIXEL_KEYS,
     "template",
     "max_new_tokens",
 )

@@ -24,7 +24,7 @@ import av
 import decord
 import numpy as np
 
-from inference.core.tasks import DEFAULT_MAX_FRAMES
+from inference.core.tasks import DEFAULT_MAX_FRAMES, DEFAULT_PIXELS
 from inference.errors import VideoError
 from inference.video.seeking import SeekMiss, packet_index, read_seeking
 
@@ -50,9 +50,9 @@ class SamplingOptions:
     fps: float = 2.0
     min_frames: int = 4
     max_frames: int = DEFAULT_MAX_FRAMES
-    min_pixels: int = 128 * PATCH * PATCH
-    max_pixels: int = 768 * PATCH * PATCH
-    total_pixels: int = 3584 * PATCH * PATCH
+    min_pixels: int = DEFAULT_PIXELS["min_pixels"]
+    max_pixels: int = DEFAULT_PIXELS["max_pixels"]
+    total_pixels: int = DEFAULT_PIXELS["total_pixels"]
     reader: str = "auto"
 
     def __post_init__(self) -> None:
