@@ -164,3 +164,25 @@ def test_qa_without_a_question_is_refused_before_loading(sample_video):
     proc = run_cli("run", "--model", "/nonexistent", "--video", str(sample_video), "--task", "qa")
     assert proc.returncode == 2
     assert "question" in proc.stderr.lower()
+
+
+class ClosedPipe:
+    """stdout after the reader (`head`) has gone: every write fails as the OS says."""
+
+    def write(self, text: str) -> int:
+        raise BrokenPipeError(32, "Broken pipe")
+
+    def flush(self) -> None:
+        raise BrokenPipeError(32, "Broken pipe")
+
+
+def test_output_piped_into_a_reader_that_left_stops_quietly(tmp_path, monkeypatch, capsys):
+    from inference.cli import main
+
+    pred = tmp_path / "pred.jsonl"
+    pred.write_text(json.dumps({"video": "sample_fall.mp4", "task": "grounding",
+                                "raw": "<glue>[8.0, 15.0]</glue>"}) + "\n")  # fmt: skip
+    monkeypatch.setattr(sys, "stdout", ClosedPipe())
+    args = ["--csv", str(ROOT / "assets" / "samples.csv"), "--pred", str(pred)]
+    assert main(["score", *args, "--task", "grounding", "--bootstrap", "100"]) == 0
+    assert capsys.readouterr().err == ""
