@@ -165,7 +165,9 @@ def test_a_failing_server_is_one_line(server, clip, fault, status, message, erro
 def test_a_server_that_does_not_answer_in_time_is_a_timeout(server, clip):
     server.script.fault = "slow"
     engine = RemoteEngine(ServerOptions(server.base_url, MODEL, timeout_s=0.5, max_retries=0))
-    with pytest.raises(ServerError, match="did not answer within 0.5 s"):
+    # The client's own timeout or the whole-request deadline, whichever a loaded machine
+    # reaches first: both are the same one line.
+    with pytest.raises(ServerError, match=r"did not (answer|finish the answer) within 0\.5 s"):
         engine.connect().run(clip, grounding())
 
 
