@@ -60,6 +60,14 @@ def test_video_k_is_drawn_from_seed_s_plus_k_alone(world, tmp_path):
     assert plan(TEST + 2) == plan(TEST + 2)
 
 
+def test_processes_side_by_side_write_the_same_files(world, tmp_path):
+    manifest = generate(tmp_path / "two", 3, split="test", jobs=2)
+    assert manifest.read_bytes() == (world / "world.csv").read_bytes()
+    for k in range(3):
+        name = plan(TEST + k).name
+        assert (tmp_path / "two" / name).read_bytes() == (world / name).read_bytes()
+
+
 def test_the_same_seed_draws_the_same_pixels():
     video = PLANS[0]
     assert np.array_equal(frame(video, 17), frame(plan(video.seed), 17))
@@ -123,6 +131,7 @@ def test_the_reasoning_has_vau_benchs_six_sections_citing_the_times():
     [(["--split", "train", "--seed", "999999", "--count", "5"], "leave the train split"),
      (["--seed", "-3", "--count", "1"], "outside every split"),
      (["--count", "0"], "at least 1"),
+     (["--count", "2", "--jobs", "0"], "--jobs must be at least 1"),
      (["--split", "test", "--seed", "5", "--count", "1"], "leave the test split")],
 )  # fmt: skip
 def test_a_bad_request_is_one_line_and_writes_nothing(tmp_path, capsys, args, says):

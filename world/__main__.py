@@ -1,4 +1,5 @@
-"""python -m world generate --out DIR --count N [--seed S] [--split train|val|test] [--force]"""
+"""python -m world generate --out DIR --count N [--seed S] [--split train|val|test] [--force]
+[--jobs J]"""
 
 from __future__ import annotations
 
@@ -25,6 +26,9 @@ def parser() -> argparse.ArgumentParser:
     gen.add_argument("--seed", type=int, help="the first video's seed (default: the split's first)")
     gen.add_argument("--split", choices=tuple(SPLITS), help="refuse seeds outside this split")
     gen.add_argument("--force", action="store_true", help="redraw videos that are already there")
+    gen.add_argument(
+        "--jobs", type=int, default=1, help="videos drawn side by side, one process each"
+    )
     return top
 
 
@@ -38,7 +42,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     began = time.monotonic()
     try:
-        manifest = generate(args.out, args.count, args.seed, args.split, args.force, say)
+        manifest = generate(
+            args.out, args.count, args.seed, args.split, args.force, say, jobs=args.jobs
+        )
     except (StudioError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
