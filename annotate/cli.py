@@ -18,8 +18,8 @@ from annotate.export import FORMATS, STATUS_CHOICES, ExportOptions, export
 from annotate.importer import ImportReport, import_csv
 from annotate.stats import gather, render
 from annotate.store import Store
-from inference.argparsing import ArgumentParser, add_pixel_args, pixel_bounds
-from inference.core.tasks import TASKS
+from inference.argparsing import ArgumentParser, add_pixel_args
+from inference.core.tasks import TASKS, pixels_of
 from inference.errors import StudioError
 
 
@@ -173,7 +173,7 @@ def run_export(args: argparse.Namespace, store: Store) -> int:
         think=not args.no_think,
         video_root=args.video_root,
         fps=args.fps,
-        **pixel_bounds(args),
+        **pixels_of(args),
     )
     report = export(store, options)
     if args.json:

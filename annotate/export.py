@@ -30,7 +30,7 @@ from annotate.records import ItemRecord, RevisionRecord, RunRecord
 from annotate.store import Store
 from annotate.validate import readable_reasoning
 from inference.core.export_layout import data_file
-from inference.core.tasks import PIXEL_KEYS
+from inference.core.tasks import pixels_of
 
 
 @dataclass
@@ -178,7 +178,7 @@ def write_manifest(
             "split": options.split,
             "think": options.think,
             "fps": options.fps,
-            **{key: getattr(options, key) for key in PIXEL_KEYS},
+            **pixels_of(options),
         },
         "video_root": options.video_root,
         "report": report.to_dict(),

@@ -11,7 +11,7 @@ from annotate.errors import InvalidInput
 from annotate.records import Interval, ItemRecord, RevisionRecord, RunRecord
 from annotate.validate import check_task, clean_name
 from inference.core.export_layout import MANIFEST, SPLITS  # noqa: F401  # re-exported
-from inference.core.tasks import DEFAULT_FPS, DEFAULT_PIXELS, PIXEL_KEYS
+from inference.core.tasks import DEFAULT_FPS, DEFAULT_PIXELS, pixels_of
 
 FORMATS: tuple[str, ...] = ("vau-csv", "trl-sft", "trl-grpo", "dpo", "sharegpt")
 STATUS_CHOICES: dict[str, tuple[str, ...]] = {
@@ -46,7 +46,7 @@ class ExportOptions:
     def sampling(self, task: str) -> dict[str, float | int]:
         """The sampling settings written with a video of `task`."""
         fps = DEFAULT_FPS[task] if self.fps is None else self.fps
-        return {"fps": fps, **{key: getattr(self, key) for key in PIXEL_KEYS}}
+        return {"fps": fps, **pixels_of(self)}
 
     def check(self) -> ExportOptions:
         """Return self, or raise InvalidInput naming the bad option."""
@@ -71,7 +71,7 @@ class ExportOptions:
 
         try:
             fps = 1.0 if self.fps is None else self.fps
-            SamplingOptions(fps=fps, **{k: getattr(self, k) for k in PIXEL_KEYS})
+            SamplingOptions(fps=fps, **pixels_of(self))
         except (TypeError, ValueError) as error:
             raise InvalidInput(str(error)) from None
 

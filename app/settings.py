@@ -10,10 +10,10 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 from app.gpu import on_space
-from inference.argparsing import ArgumentParser
+from inference.argparsing import PIXEL_HELP, ArgumentParser
 from inference.backends import BACKENDS, BackendOptions
 from inference.backends.generation import DEFAULT_MAX_NEW_TOKENS
-from inference.core.tasks import DEFAULT_MAX_FRAMES, DEFAULT_PIXELS, PIXEL_KEYS
+from inference.core.tasks import DEFAULT_MAX_FRAMES, DEFAULT_PIXELS, pixels_of
 from inference.errors import StudioError
 from inference.models.loading import DEVICES, QUANTS
 
@@ -107,18 +107,10 @@ class Settings:
     max_new_tokens: int = _opt(
         DEFAULT_MAX_NEW_TOKENS, "longest model answer, in tokens", "VAU_MAX_NEW_TOKENS"
     )
-    min_pixels: int = _opt(
-        DEFAULT_PIXELS["min_pixels"],
-        "smallest sampled frame, in pixels (a visual token is 28x28)",
-        "VAU_MIN_PIXELS",
-    )
-    max_pixels: int = _opt(
-        DEFAULT_PIXELS["max_pixels"], "largest sampled frame, in pixels", "VAU_MAX_PIXELS"
-    )
+    min_pixels: int = _opt(DEFAULT_PIXELS["min_pixels"], PIXEL_HELP["min_pixels"], "VAU_MIN_PIXELS")
+    max_pixels: int = _opt(DEFAULT_PIXELS["max_pixels"], PIXEL_HELP["max_pixels"], "VAU_MAX_PIXELS")
     total_pixels: int = _opt(
-        DEFAULT_PIXELS["total_pixels"],
-        "pixel budget of a whole video (total_pixels / 784 visual tokens)",
-        "VAU_TOTAL_PIXELS",
+        DEFAULT_PIXELS["total_pixels"], PIXEL_HELP["total_pixels"], "VAU_TOTAL_PIXELS"
     )
     max_upload_mb: int = _opt(500, "largest accepted upload, in megabytes", "VAU_MAX_UPLOAD_MB")
     max_video_s: float = _opt(
@@ -199,8 +191,7 @@ class Settings:
         """How a run samples its video: the run's rate and frame cap, the Studio's pixel bounds."""
         from inference.video.sampling import SamplingOptions
 
-        pixels = {key: getattr(self, key) for key in PIXEL_KEYS}
-        return SamplingOptions(fps=fps, max_frames=max_frames, **pixels)
+        return SamplingOptions(fps=fps, max_frames=max_frames, **pixels_of(self))
 
     @property
     def backend_options(self) -> BackendOptions:

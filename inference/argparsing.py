@@ -21,17 +21,21 @@ class ArgumentParser(argparse.ArgumentParser):
         self._negative_number_matcher = NEGATIVE_NUMBER  # argparse reads this attribute
 
 
+# What each pixel bound means, for every entry point's flag (the CLIs' and the Studio's).
+PIXEL_HELP: dict[str, str] = {
+    "min_pixels": "smallest sampled frame, in pixels (a visual token is 28x28)",
+    "max_pixels": "largest sampled frame, in pixels",
+    "total_pixels": "pixel budget of a whole video (total_pixels / 784 visual tokens)",
+}
+
+
 def add_pixel_args(parser: argparse.ArgumentParser) -> None:
     """The pixel-bound flags: --min-pixels, --max-pixels (each frame) and --total-pixels (the
-    whole video's budget), defaulting to VAU-R1's (inference.core.tasks.DEFAULT_PIXELS)."""
+    whole video's budget), defaulting to VAU-R1's (inference.core.tasks.DEFAULT_PIXELS); read
+    them back with inference.core.tasks.pixels_of(args)."""
     from inference.core.tasks import DEFAULT_PIXELS
 
-    helps = {
-        "min_pixels": "smallest frame, in pixels (a visual token is 28x28)",
-        "max_pixels": "largest frame, in pixels",
-        "total_pixels": "pixel budget of the whole video (total_pixels / 784 visual tokens)",
-    }
-    for key, text in helps.items():
+    for key, text in PIXEL_HELP.items():
         parser.add_argument(
             "--" + key.replace("_", "-"),
             type=int,
@@ -39,10 +43,3 @@ def add_pixel_args(parser: argparse.ArgumentParser) -> None:
             metavar="N",
             help=f"{text} (default {DEFAULT_PIXELS[key]:,})",
         )
-
-
-def pixel_bounds(args: argparse.Namespace) -> dict[str, int]:
-    """The pixel settings the flags of add_pixel_args name."""
-    from inference.core.tasks import PIXEL_KEYS
-
-    return {key: getattr(args, key) for key in PIXEL_KEYS}

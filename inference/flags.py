@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import argparse
 
-from inference.argparsing import add_pixel_args, pixel_bounds
+from inference.argparsing import add_pixel_args
 from inference.backends import BACKENDS, DEFAULT_TIMEOUT_S, BackendOptions
 from inference.backends.generation import DEFAULT_MAX_NEW_TOKENS
-from inference.core.tasks import DEFAULT_FPS, DEFAULT_MAX_FRAMES
+from inference.core.tasks import DEFAULT_FPS, DEFAULT_MAX_FRAMES, pixels_of
 from inference.models.loading import DEVICES, QUANTS
 
 
@@ -95,7 +95,7 @@ def sampling_options(args: argparse.Namespace, task: str):
         raise ValueError("--fps must be positive")
     if args.max_frames < 4:
         raise ValueError("--max-frames must be at least 4")
-    return SamplingOptions(fps=fps, max_frames=args.max_frames, **pixel_bounds(args))
+    return SamplingOptions(fps=fps, max_frames=args.max_frames, **pixels_of(args))
 
 
 def load_templates_arg(path: str | None):

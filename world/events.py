@@ -174,7 +174,7 @@ def draw_event(rng: np.random.Generator, kind: str, duration: float) -> Event:
     spec = EVENTS[kind]
     far = spec.on_sidewalk and kind != "Stealing" and bool(rng.random() < 0.35)
     speed = float(rng.uniform(12, 24)) * (1 if rng.random() < 0.5 else -1)
-    if kind in ("Traffic_accident",):
+    if kind == "Traffic_accident":  # a car's speed (drawn after the walkers', keeping the seeds)
         speed = float(rng.uniform(45, 80))
     x = float(rng.uniform(90, 230))
     length = float(rng.uniform(*spec.lengths))

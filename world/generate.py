@@ -117,13 +117,18 @@ def seeds_for(count: int, seed: int | None, split: str | None) -> range:
     return seeds
 
 
-def _write_seed(args: tuple[int, str, bool]) -> int:
-    """Draw and write the video of one seed (a worker's job); returns the seed."""
-    seed, out, force = args
-    path = Path(out) / video_name(seed)
+def _write(video: WorldVideo, out: Path, force: bool) -> int:
+    """Write a planned video unless it is there already; returns its seed."""
+    path = out / video.name
     if force or not path.exists():
-        write_video(plan(seed), path)
-    return seed
+        write_video(video, path)
+    return video.seed
+
+
+def _write_seed(args: tuple[int, str, bool]) -> int:
+    """A worker's job: plan the seed's video (in the worker's process) and write it."""
+    seed, out, force = args
+    return _write(plan(seed), Path(out), force)
 
 
 def generate(out: Path, count: int, seed: int | None = None, split: str | None = None,
@@ -135,16 +140,16 @@ def generate(out: Path, count: int, seed: int | None = None, split: str | None =
     if jobs < 1:
         raise WorldError(f"--jobs must be at least 1, got {jobs}")
     out.mkdir(parents=True, exist_ok=True)
-    work = [(s, str(out), force) for s in seeds]
+    videos = {s: plan(s) for s in seeds}  # planning is cheap; a worker plans its own again
     if jobs == 1:
-        done = map(_write_seed, work)
+        done = (_write(video, out, force) for video in videos.values())
     else:
         pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"))
-        done = pool.map(_write_seed, work, chunksize=1)
+        done = pool.map(_write_seed, [(s, str(out), force) for s in seeds], chunksize=1)
     try:
         for finished in done:  # in seed order, as each is written
             if on_video is not None:
-                on_video(plan(finished))
+                on_video(videos[finished])
     finally:
         if jobs > 1:
             pool.shutdown(cancel_futures=True)
@@ -152,7 +157,7 @@ def generate(out: Path, count: int, seed: int | None = None, split: str | None =
     with manifest.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=COLUMNS, lineterminator="\n")
         writer.writeheader()
-        writer.writerows(plan(s).row for s in seeds)
+        writer.writerows(video.row for video in videos.values())
     return manifest
 
 

@@ -27,6 +27,12 @@ DEFAULT_PIXELS: dict[str, int] = {
     "total_pixels": 3584 * 28 * 28,
 }
 
+
+def pixels_of(source: object) -> dict[str, int]:
+    """The pixel bounds an object carries as attributes (flags, options, settings)."""
+    return {key: getattr(source, key) for key in PIXEL_KEYS}
+
+
 CLASSES: tuple[str, ...] = (
     "Abuse",
     "Agriculture",

@@ -17,9 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from inference.argparsing import pixel_bounds
 from inference.core import protocol
-from inference.core.tasks import TASKS
+from inference.core.tasks import TASKS, pixels_of
 from inference.core.vaubench import BenchRow, read_bench_csv
 from inference.errors import GenerationError, ServerError, VideoError
 from inference.eval.pipeline import pipelined
@@ -168,7 +167,7 @@ def eval_settings(args: argparse.Namespace) -> dict[str, Any]:
         "think": args.think,
         "fps": sampling_options(args, args.task).fps,
         "max_frames": args.max_frames,
-        **pixel_bounds(args),
+        **pixels_of(args),
         "template": args.template,
         "max_new_tokens": args.max_new_tokens,
     }
