@@ -28,7 +28,7 @@ from app.services import Studio
 from app.state import Session
 from inference.core.parse import Result
 from inference.core.prompts import DEFAULT as DEFAULT_TEMPLATES
-from inference.core.tasks import DEFAULT_FPS, DEFAULT_MAX_FRAMES, TASKS
+from inference.core.tasks import DEFAULT_FPS, DEFAULT_MAX_FRAMES, TASKS, pixels_of
 from inference.errors import ModelUnavailable, VideoError
 
 
@@ -211,9 +211,7 @@ def _run_settings(studio: Studio, request: RunRequest, generation) -> dict:
         "max_frames": options.max_frames,
         "frames": clip.num_frames,
         "frame_size": list(clip.frame_size),
-        "min_pixels": options.min_pixels,
-        "max_pixels": options.max_pixels,
-        "total_pixels": options.total_pixels,
+        **pixels_of(options),
         "max_new_tokens": studio.settings.max_new_tokens,
         "question": request.question,
         "options": list(request.options) if request.options else None,
