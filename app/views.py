@@ -49,6 +49,12 @@ def message_html(text: str, ok: bool = True) -> str:
     return f'<div class="vau-message"><span class="{kind}">{html.escape(text)}</span></div>'
 
 
+def lines_html(lines: list[str]) -> str:
+    """Lines of fixed-width text (a memory plan) in the status area."""
+    body = html.escape("\n".join(lines))
+    return f'<div class="vau-message"><pre class="vau-plan">{body}</pre></div>'
+
+
 def reasoning_steps(text: str | None) -> list[Step]:
     """The parser's steps of a reasoning text (sections, list items or sentences)."""
     return split_steps(text or "")

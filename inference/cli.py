@@ -88,11 +88,13 @@ def format_summary(payload: dict) -> str:
 def _register_make_tiny(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("make-tiny", help="write the tiny random-weight offline checkpoint")
     p.add_argument("directory", help="where to write it")
+    from inference.models.tiny import VARIANT_HELP
+
     p.add_argument(
         "--variant",
         default="tiny",
-        choices=("tiny", "tiny-vllm"),
-        help="tiny-vllm: head size 32, which vLLM's CPU attention takes",
+        choices=tuple(VARIANT_HELP),
+        help="; ".join(f"{name}: {text}" for name, text in VARIANT_HELP.items()),
     )
     p.add_argument(
         "--force", action="store_true", help="overwrite another checkpoint in the directory"
@@ -118,6 +120,54 @@ def cmd_make_tiny(args: argparse.Namespace) -> int:
     return 0
 
 
+def _register_plan(sub: argparse._SubParsersAction) -> None:
+    from inference.argparsing import add_pixel_args
+    from inference.backends.generation import DEFAULT_MAX_NEW_TOKENS
+    from inference.core.tasks import DEFAULT_MAX_FRAMES
+    from inference.models.loading import DEVICES, DTYPES, QUANTS
+
+    p = sub.add_parser(
+        "plan", help="the memory a checkpoint and one video will need, before loading (config only)"
+    )
+    p.add_argument("--model", required=True, help="hub id, checkpoint directory, or 'tiny'")
+    p.add_argument("--quant", choices=QUANTS, default="none", help="bitsandbytes quantization")
+    p.add_argument("--device", choices=DEVICES, default="auto", help="where the model would run")
+    p.add_argument("--dtype", choices=DTYPES, default="auto", help="the weights' dtype")
+    video = p.add_mutually_exclusive_group()
+    video.add_argument("--video", default=None, help="size the plan for this video's sampling")
+    video.add_argument(
+        "--visual-tokens", type=int, default=None, help="visual tokens of one video (default: "
+        "the pixel budget's, --total-pixels / 784)"
+    )  # fmt: skip
+    p.add_argument("--task", choices=TASKS, default="grounding", help="the task's frame rate")
+    p.add_argument("--fps", type=float, default=None, help="frames per second (default: per task)")
+    p.add_argument("--max-frames", type=int, default=DEFAULT_MAX_FRAMES, help="cap on frames")
+    add_pixel_args(p)
+    p.add_argument(
+        "--max-new-tokens", type=int, default=DEFAULT_MAX_NEW_TOKENS, help="the answer budget"
+    )
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(handler=cmd_plan)
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    """Print the memory plan; nothing but config.json is read (and the video, when given)."""
+    from inference.backends.plan import make_plan, plan_lines
+    from inference.models.loading import LoadOptions
+
+    tokens = args.visual_tokens
+    if args.video is not None:
+        from inference.video.sampling import sample_video
+
+        tokens = sample_video(args.video, sampling_options(args, args.task)).visual_tokens
+    elif tokens is None:
+        tokens = args.total_pixels // (28 * 28)
+    options = LoadOptions(model=args.model, quant=args.quant, device=args.device, dtype=args.dtype)
+    plan = make_plan(options, tokens, args.max_new_tokens)
+    print(json.dumps(plan.to_dict()) if args.json else "\n".join(plan_lines(plan)))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The full `python -m inference` parser, with every module's subcommands."""
     from inference.eval import compare, evaluate, judge_agreement, score_command, vaueval
@@ -127,6 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
     registrars: list[Callable] = [
         _register_run,
         _register_make_tiny,
+        _register_plan,
         score_command.register,
         compare.register,
         evaluate.register,

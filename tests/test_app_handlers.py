@@ -386,6 +386,18 @@ def test_every_download_is_the_export_folder_with_its_manifest(studio, fight, fm
     assert set(zipfile.ZipFile(path).namelist()) == files | {"manifest.json"}
 
 
+def test_the_model_tab_plans_memory_at_the_studio_budget(studio):
+    lines = checkpoints.memory_plan(studio, "tiny", "none", "cpu")
+    budget = studio.settings.total_pixels // (28 * 28)
+    assert any(f"{budget} visual" in line for line in lines)
+    assert lines[-1].startswith("total")
+
+
+def test_the_model_tab_needs_a_name_to_plan_memory(studio):
+    with pytest.raises(InvalidInput, match="name a checkpoint"):
+        checkpoints.memory_plan(studio, "  ", "none", "cpu")
+
+
 def test_load_model_needs_a_name(studio):
     with pytest.raises(InvalidInput, match="name a checkpoint"):
         checkpoints.load_model(studio, "  ", "none", "auto")

@@ -75,6 +75,7 @@ CALLS = [
     ("pin", ("",), "Pin status", {"boss"}),
     ("score_description", ("{run}", 7, 6, 8, 5, 7, ""), "Scoring status", {"rev", "boss"}),
     ("load_model", ("/no/such/model", "none", "cpu"), "Model status", {"boss"}),
+    ("memory_plan", ("tiny", "none", "cpu"), "Model status", {"boss"}),
 ]
 
 

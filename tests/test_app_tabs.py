@@ -35,5 +35,5 @@ def test_the_api_names_every_tab_serves(blocks):
     assert {"open_item", "next_item", "skip_item", "upload", "task", "run", "run_all", "stop",
             "save_draft", "submit", "restore", "take_model_answer", "discard_edits", "pin",
             "unpin", "approve", "reject", "review_queue", "score_description", "progress",
-            "export", "evaluate", "send_to_queue", "load_model", "checkpoints", "demo_task",
-            "demo_replay", "demo_open", "demo_live"} <= named  # fmt: skip
+            "export", "evaluate", "send_to_queue", "load_model", "memory_plan", "checkpoints",
+            "demo_task", "demo_replay", "demo_open", "demo_live"} <= named  # fmt: skip

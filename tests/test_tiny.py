@@ -136,6 +136,17 @@ def test_qwen2_vl_variant(tmp_path: Path):
     assert config["architectures"] == ["Qwen2VLForConditionalGeneration"]
 
 
+@pytest.mark.parametrize(("variant", "std"), [("tiny", 0.3), ("tiny-init", 0.02)])
+def test_a_variant_draws_its_weights_at_its_own_scale(tmp_path: Path, variant: str, std: float):
+    from safetensors.torch import load_file
+
+    folder = make_tiny(tmp_path / variant, variant=variant)
+    weights = load_file(str(folder / "model.safetensors"))
+    projection = next(t for name, t in weights.items() if name.endswith("q_proj.weight"))
+    assert projection.std().item() == pytest.approx(std, rel=0.1)
+    assert json.loads((folder / "config.json").read_text())["initializer_range"] == std
+
+
 def test_unknown_variant_is_refused(tmp_path: Path):
     with pytest.raises(ValueError, match="model_type"):
         make_tiny(tmp_path / "x", "llava")

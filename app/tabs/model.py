@@ -22,6 +22,7 @@ class ModelTab:
     quant: gr.Dropdown = None
     device: gr.Dropdown = None
     load: gr.Button = None
+    plan: gr.Button = None
     msg: gr.HTML = None
     table: gr.Dataframe = None
     refresh: gr.Button = None
@@ -41,7 +42,9 @@ def build(studio: Studio) -> ModelTab:
             )
             t.quant = gr.Dropdown(list(QUANTS), value=settings.quant, label="Quantization")
             t.device = gr.Dropdown(list(DEVICES), value=settings.device, label="Device")
-        t.load = gr.Button("Load model", variant="primary", elem_id="load-btn")
+        with gr.Row():
+            t.load = gr.Button("Load model", variant="primary", elem_id="load-btn", scale=3)
+            t.plan = gr.Button("Memory plan", elem_id="plan-btn", scale=1)
         t.msg = gr.HTML(views.message_html(""), elem_id="model-msg", label="Model status")
         gr.Markdown(
             f"Checkpoints trained here (`python -m train ... --out {settings.checkpoints}/NAME`); "
@@ -75,6 +78,12 @@ def wire(t: ModelTab, page: Page, studio: Studio) -> None:
 
     inputs = [t.name, t.quant, t.device]
     t.load.click(on_load, inputs, [page.header, t.msg], api_name="load_model", **MODEL)
+
+    @guard("load_model", t.msg)
+    def on_plan(name, quant, device, request: gr.Request):
+        return {t.msg: views.lines_html(checkpoints.memory_plan(studio, name, quant, device))}
+
+    t.plan.click(on_plan, inputs, [t.msg], api_name="memory_plan", **UI)
 
     @guard("load_model")
     def on_refresh(request: gr.Request):

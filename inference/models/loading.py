@@ -28,6 +28,11 @@ ARCHITECTURE_TYPES = {name: model_type for model_type, name in MODEL_CLASSES.ite
 MIN_PIXELS = 256 * 28 * 28
 MAX_PIXELS = 768 * 28 * 28
 
+# Modules 4-bit / 8-bit loading keeps in the compute dtype: the vision tower and output head
+# (quantizing them costs accuracy and speed for little memory). transformers 5 matches a name
+# from its start or as a suffix ("model.visual"), 4.x by substring ("visual").
+KEEP_UNQUANTIZED = ("model.visual", "visual", "lm_head")
+
 WEIGHT_PATTERNS = ("*.safetensors", "*.bin", "*.safetensors.index.json", "*.bin.index.json")
 _ALIASES = {"bf16": "bfloat16", "fp16": "float16", "fp32": "float32"}
 
@@ -91,12 +96,12 @@ def _looks_like_path(name: str) -> bool:
     return name.startswith((".", "/", "~")) or name.count("/") > 1
 
 
-def _local_config(directory: Path) -> dict:
+def _local_config(directory: Path, weights: bool = True) -> dict:
     """Read a checkpoint directory's config.json, checking that weights are there too."""
     config = directory / "config.json"
     if not config.is_file():
         raise ModelUnavailable(f"{directory} is not a model directory (no config.json)")
-    if not any(any(directory.glob(pattern)) for pattern in WEIGHT_PATTERNS):
+    if weights and not any(any(directory.glob(pattern)) for pattern in WEIGHT_PATTERNS):
         raise ModelUnavailable(f"{directory} has no model weights (*.safetensors or *.bin)")
     return _read_json(config)
 
@@ -163,7 +168,8 @@ def _check(options: LoadOptions) -> None:
             raise ModelUnavailable(f"unknown {what} {value!r}; choose one of {', '.join(choices)}")
 
 
-def _device(requested: str) -> str:
+def resolve_device(requested: str) -> str:
+    """Where a model loads: cuda or cpu (auto: cuda when there is one)."""
     import torch
 
     has_cuda = torch.cuda.is_available()
@@ -174,7 +180,8 @@ def _device(requested: str) -> str:
     return requested
 
 
-def _dtype(requested: str, device: str) -> str:
+def resolve_dtype(requested: str, device: str) -> str:
+    """The dtype a model loads in (auto: bfloat16 on cuda, float32 on cpu)."""
     requested = _ALIASES.get(requested, requested)
     if requested == "auto":
         return "bfloat16" if device == "cuda" else "float32"
@@ -203,24 +210,23 @@ def _quantization(quant: str, dtype: str):
     if importlib.util.find_spec("bitsandbytes") is None:
         raise ModelUnavailable(f"{quant} loading needs the bitsandbytes package")
     if quant == "8bit":
-        return BitsAndBytesConfig(load_in_8bit=True, llm_int8_skip_modules=["visual", "lm_head"])
+        return BitsAndBytesConfig(load_in_8bit=True, llm_int8_skip_modules=list(KEEP_UNQUANTIZED))
     return BitsAndBytesConfig(
         load_in_4bit=True,
         bnb_4bit_quant_type="nf4",
         bnb_4bit_use_double_quant=True,
         bnb_4bit_compute_dtype=getattr(torch, dtype),
-        # The vision tower and output head stay in full precision: quantizing them costs
-        # accuracy and speed for little memory.
-        llm_int8_skip_modules=["visual", "lm_head"],
+        llm_int8_skip_modules=list(KEEP_UNQUANTIZED),
     )
 
 
-def _source_config(options: LoadOptions) -> tuple[str, dict]:
-    """Resolve the checkpoint name to a local directory or hub id and read its config."""
+def source_config(options: LoadOptions, weights: bool = True) -> tuple[str, dict]:
+    """Resolve the checkpoint name to a local directory or hub id and read its config
+    (checking that a directory holds weights too, unless `weights` is False)."""
     source = resolve_model(options.model)
     path = Path(source).expanduser()
     if path.is_dir():
-        return str(path), _local_config(path)
+        return str(path), _local_config(path, weights)
     if path.exists() or _looks_like_path(source):
         raise ModelUnavailable(f"model directory {source} does not exist")
     return source, _hub_config(source, _is_offline(options))
@@ -230,10 +236,10 @@ def load_model(options: LoadOptions) -> LoadedModel:
     """Load the checkpoint and processor `options` name; ModelUnavailable when it cannot."""
     _check(options)
     start = time.perf_counter()
-    source, config = _source_config(options)
+    source, config = source_config(options)
     model_type = model_type_of(config, options.model)
-    device = _device(options.device)
-    dtype = _dtype(options.dtype, device)
+    device = resolve_device(options.device)
+    dtype = resolve_dtype(options.dtype, device)
     offline = _is_offline(options)
     # The processor first: it is cheap, and a broken one should fail before gigabytes load.
     processor = _load_processor(source, options, offline)

@@ -177,6 +177,8 @@ TEXT_CONFIG = {
 # Named shapes of the tiny checkpoint: `--model NAME` builds and loads each offline.
 # vLLM's CPU attention takes head sizes 32, 64, 80, ... only, so its variant has two heads of 32
 # (mrope sections then sum to 16); everything else about it is the same tiny model.
+# tiny-init is the tiny model as a starting point for training (the world recipe's): Qwen's own
+# 0.02 init, under which it learns; the 0.3 of the others only makes random output varied.
 VARIANTS: dict[str, dict] = {
     "tiny": {},
     "tiny-vllm": {
@@ -184,6 +186,12 @@ VARIANTS: dict[str, dict] = {
         "num_key_value_heads": 2,
         "rope_parameters": {"rope_type": "default", "rope_theta": 1e6, "mrope_section": [4, 6, 6]},
     },
+    "tiny-init": {"initializer_range": 0.02},
+}
+VARIANT_HELP = {
+    "tiny": "random weights with varied output, for tests and demos",
+    "tiny-vllm": "head size 32, which vLLM's CPU attention takes",
+    "tiny-init": "Qwen's 0.02 init: the starting point for training a toy model",
 }
 VISION_CONFIGS = {
     "qwen2_5_vl": {
@@ -209,19 +217,20 @@ def _config(model_type: str, vocab_size: int, ids: dict[str, int], variant: str 
     import transformers
 
     text_ids = {k: ids[k] for k in ("bos_token_id", "eos_token_id", "pad_token_id")}
+    init_std = VARIANTS[variant].get("initializer_range", INIT_STD)
     vision = {
         **VISION_CONFIGS[model_type],
         "patch_size": 14,
         "temporal_patch_size": 2,
         "spatial_merge_size": 2,
-        "initializer_range": INIT_STD,
+        "initializer_range": init_std,
     }
     config_class = getattr(transformers, CLASSES_BY_TYPE[model_type][0])
     return config_class(
         text_config={**TEXT_CONFIG, **VARIANTS[variant], "vocab_size": vocab_size, **text_ids},
         vision_config=vision,
         tie_word_embeddings=True,
-        initializer_range=INIT_STD,
+        initializer_range=init_std,
         **ids,
     )
 
