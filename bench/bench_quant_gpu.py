@@ -32,6 +32,7 @@ import torch  # noqa: E402
 import transformers  # noqa: E402
 from transformers import BitsAndBytesConfig, Qwen2VLVideoProcessor  # noqa: E402
 
+from inference.models.loading import KEEP_UNQUANTIZED  # noqa: E402
 from inference.video.sampling import SamplingOptions, sample_video  # noqa: E402
 from tests.videos import write_video  # noqa: E402
 
@@ -76,7 +77,7 @@ SMOKE_TEXT.update(num_attention_heads=4, vocab_size=151936)
 SMOKE_TEXT["rope_parameters"] = {**TEXT_3B["rope_parameters"], "mrope_section": [2, 3, 3]}
 SMOKE_VISION = {**VISION_3B, "depth": 2, "hidden_size": 64, "intermediate_size": 128}
 SMOKE_VISION.update(num_heads=4, out_hidden_size=64, fullatt_block_indexes=[1])
-KEEP_BF16 = ["visual", "lm_head"]
+KEEP_BF16 = list(KEEP_UNQUANTIZED)  # as load_model keeps them
 
 
 def quantization(variant: str) -> BitsAndBytesConfig | None:

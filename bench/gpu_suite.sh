@@ -3,7 +3,8 @@
 # session lent a GPU runs it once and copies the output into docs/benchmarks.md:
 #   1. bf16 vs 4-bit vs 8-bit (Qwen2.5-VL-3B's architecture, random weights, no download);
 #   2. a training step, full vs LoRA, SFT and GRPO (the mid-size random-weight model);
-#   3. in-process vs vLLM on one checkpoint (needs VAU_VLLM_PYTHON: a GPU build of vLLM;
+#   3. the 3B's memory at the default budget beside `inference plan`'s prediction;
+#   4. in-process vs vLLM on one checkpoint (needs VAU_VLLM_PYTHON: a GPU build of vLLM;
 #      without it the CPU build in .venv-vllm serves, which says nothing about GPUs: skipped).
 # Each part has its own time limit, so one slow part cannot starve the others.
 #
@@ -24,6 +25,7 @@ part() {  # part SECONDS TITLE COMMAND...
 
 part 200 "quantization: bf16 / 4bit / 8bit" $PY bench/bench_quant_gpu.py
 part 150 "training step: full vs LoRA" $PY bench/bench_train.py --model mid --steps 10 --grpo-steps 2
+part 120 "the 3B's real shapes vs inference plan" $PY bench/bench_real_shape.py --device cuda --visual-tokens 3584
 if [ -n "${VAU_VLLM_PYTHON:-}" ]; then
     part 120 "in-process vs vLLM" $PY bench/bench_backends.py --device cuda --items 32
 else

@@ -150,3 +150,16 @@ def test_the_command_names_a_missing_model_in_one_line():
     )
     assert done.returncode == 2
     assert done.stderr.strip() == "error: model directory /no/such/folder does not exist"
+
+
+def test_the_real_shape_bench_measures_what_it_planned():
+    done = subprocess.run(
+        [sys.executable, "bench/bench_real_shape.py", "--smoke", "--visual-tokens", "128"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    rows = {line[:18].strip(): line[18:].split() for line in done.stdout.splitlines()}
+    assert rows["KV cache"][-1] == "1.00"  # the prefill stored exactly the planned bytes
+    assert float(rows["peak memory"][-1]) > 0
