@@ -41,7 +41,8 @@ class TrainConfig:
     """Everything a recipe needs; `check()` validates it in one place."""
 
     recipe: str = _opt("sft", "sft or grpo (set by the subcommand)")
-    model: str = _opt("tiny", "hub id, checkpoint directory, or tiny")
+    model: str = _opt("tiny", "hub id, checkpoint directory, tiny, or tiny-init (the tiny "
+                      "architecture at Qwen's 0.02 init, to train from scratch)")  # fmt: skip
     data: str = _opt("", "folder written by `annotate export --format {format}`")
     out: str = _opt("", "output folder: the checkpoint, training.json, metrics.jsonl")
     videos: str = _opt("", "folder holding the export's videos on this machine (default: the "
