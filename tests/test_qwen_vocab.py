@@ -91,6 +91,15 @@ def test_a_stream_never_shows_a_half_written_tag(tokenizer):
         assert "&lt;" not in shown, (n, tokenizer.decode(ids[:n]))
 
 
+def test_a_generation_stopped_at_any_token_parses_and_is_only_well_formed_when_whole(tokenizer):
+    ids = tokenizer.encode(GROUNDED, add_special_tokens=False)
+    formats = [
+        parse_response(tokenizer.decode(ids[:n]), "grounding").format_ok
+        for n in range(1, len(ids) + 1)
+    ]
+    assert formats[-1] and not any(formats[:-1])
+
+
 def test_the_training_mask_keeps_exactly_the_assistant_reply(loaded, sample_video: Path):
     reply = "<answer>B</answer>"
     messages = [

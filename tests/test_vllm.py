@@ -92,6 +92,22 @@ def test_the_server_sees_exactly_the_prompt_the_in_process_engine_builds(server,
     assert served.visual_tokens == here.visual_tokens == clip.visual_tokens
 
 
+def test_qwen_s_tokenizer_counts_the_same_prompt_on_the_server(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("qwen-vocab") / "qwen-vocab"
+    checkpoint = make_tiny(folder, variant="qwen-vocab")
+    running = start_server(tmp_path_factory, checkpoint)
+    try:
+        clip, prompt = clip_of(), build_prompt("qa", True, "What happens at 12.5 s?", ["A", "B"])
+        served = remote(running).run(clip, prompt, max_new_tokens=4)
+        local = Engine(load_model(LoadOptions(str(checkpoint), device="cpu")))
+        here = local.run(clip, prompt, max_new_tokens=4).timings
+        assert served.timings.prompt_tokens == here.prompt_tokens
+        assert served.timings.visual_tokens == here.visual_tokens == clip.visual_tokens
+        assert 0 < served.timings.new_tokens <= 4
+    finally:
+        running.stop()
+
+
 def test_eval_with_four_in_flight_then_score(server, tmp_path, capsys):
     out = tmp_path / "pred.jsonl"
     flags = ["eval", "--csv", str(SAMPLES_CSV), "--videos", str(SAMPLES), "--task", "grounding"]

@@ -227,9 +227,10 @@ VARIANTS: dict[str, dict] = {
         "rope_parameters": {"rope_type": "default", "rope_theta": 1e6, "mrope_section": [4, 6, 6]},
     },
     "tiny-init": {"initializer_range": 0.02},
-    # Qwen2.5-VL's tokenizer, vocabulary rows and processor settings around the tiny model.
-    "qwen-vocab": {},
 }
+# Qwen2.5-VL's tokenizer, vocabulary rows and processor settings around the tiny model, in
+# tiny-vllm's shape so that the same checkpoint also serves in vLLM.
+VARIANTS["qwen-vocab"] = VARIANTS["tiny-vllm"]
 VARIANT_HELP = {
     "tiny": "random weights with varied output, for tests and demos",
     "tiny-vllm": "head size 32, which vLLM's CPU attention takes",
