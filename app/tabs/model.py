@@ -83,7 +83,7 @@ def wire(t: ModelTab, page: Page, studio: Studio) -> None:
     def on_plan(name, quant, device, request: gr.Request):
         return {t.msg: views.lines_html(checkpoints.memory_plan(studio, name, quant, device))}
 
-    t.plan.click(on_plan, inputs, [t.msg], api_name="memory_plan", **UI)
+    t.plan.click(on_plan, inputs, [t.msg], api_name="memory_plan")
 
     @guard("load_model")
     def on_refresh(request: gr.Request):

