@@ -88,13 +88,13 @@ def format_summary(payload: dict) -> str:
 def _register_make_tiny(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("make-tiny", help="write the tiny random-weight offline checkpoint")
     p.add_argument("directory", help="where to write it")
-    from inference.models.tiny import VARIANT_HELP
+    from inference.models.tiny import VARIANTS
 
     p.add_argument(
         "--variant",
         default="tiny",
-        choices=tuple(VARIANT_HELP),
-        help="; ".join(f"{name}: {text}" for name, text in VARIANT_HELP.items()),
+        choices=tuple(VARIANTS),
+        help="; ".join(f"{name}: {variant.help}" for name, variant in VARIANTS.items()),
     )
     p.add_argument(
         "--force", action="store_true", help="overwrite another checkpoint in the directory"
@@ -154,14 +154,13 @@ def cmd_plan(args: argparse.Namespace) -> int:
     """Print the memory plan; nothing but config.json is read (and the video, when given)."""
     from inference.backends.plan import make_plan, plan_lines
     from inference.models.loading import LoadOptions
+    from inference.video.sampling import budget_tokens, sample_video
 
     tokens = args.visual_tokens
     if args.video is not None:
-        from inference.video.sampling import sample_video
-
         tokens = sample_video(args.video, sampling_options(args, args.task)).visual_tokens
     elif tokens is None:
-        tokens = args.total_pixels // (28 * 28)
+        tokens = budget_tokens(args.total_pixels)
     options = LoadOptions(model=args.model, quant=args.quant, device=args.device, dtype=args.dtype)
     plan = make_plan(options, tokens, args.max_new_tokens)
     print(json.dumps(plan.to_dict()) if args.json else "\n".join(plan_lines(plan)))

