@@ -134,6 +134,18 @@ def timeline_traces(page, elem_id: str = "timeline") -> list[str]:
     )
 
 
+def wait_for_trace(page, elem_id: str, label: str, timeout_ms: float = 30_000) -> None:
+    """Wait until the plot in `elem_id` draws a bar whose hover text is `label` (plotly swaps
+    its div while it redraws, so a missing plot counts as not yet)."""
+    page.wait_for_function(
+        "([id, label]) => { const plot = document.querySelector(`#${id} .js-plotly-plot`);"
+        " return !!plot && Array.from(plot.data || []).some("
+        "t => (t.hovertext || [''])[0] == label); }",
+        arg=[elem_id, label],
+        timeout=timeout_ms,
+    )
+
+
 def picture(page, name: str, *, around: tuple[str, ...] = (), docs: str | None = None) -> Path:
     """Save the page (or the region around the elements at the `around` selectors) as
     tests/artifacts/NAME; with VAU_UPDATE_SCREENSHOT=1 also as docs/DOCS (default NAME). The
