@@ -12,13 +12,13 @@ def main(argv: list[str] | None = None) -> int:
     """Parse flags and VAU_* variables, build the app, serve it until interrupted."""
     try:
         settings = from_sources(argv)
-        from app.ui import build_app, launch_options
+        from app.ui import build_app, serve
 
         demo = build_app(settings)
     except StudioError as error:
         print(f"app.py: {error}", file=sys.stderr)
         return 2
-    demo.launch(**launch_options(settings, demo.studio))
+    serve(demo, settings)
     return 0
 
 

@@ -86,8 +86,17 @@ class Guard:
         """A decorator for a handler that needs `action`'s role (None: any caller). A refusal
         shows in `shown_in` (with `also(arguments)`'s updates); without `shown_in` it is a toast
         and `otherwise` (nothing changes by default)."""
+        return self._decorator(action, shown_in, also, otherwise, raises=False)
 
+    def api(self, action: str | None):
+        """The same check for an endpoint with no page (app.api, MCP tools): a refusal is the
+        call's error, its message the one the page would show."""
+        return self._decorator(action, None, None, None, raises=True)
+
+    def _decorator(self, action, shown_in, also, otherwise, raises: bool):
         def refusal(error: StudioError, arguments: dict):
+            if raises:
+                raise gr.Error(message_of(error), print_exception=False) from None
             if shown_in is None:
                 gr.Warning(message_of(error))
                 return gr.skip() if otherwise is None else otherwise

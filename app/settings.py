@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import importlib.util
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
@@ -77,6 +78,12 @@ class Settings:
     )
     port: int = _opt(7860, "port to listen on", "VAU_PORT")
     share: bool = _opt(False, "also open a public gradio.live link", "VAU_SHARE")
+    mcp: bool = _opt(
+        False,
+        "also serve list_videos, run_video and score_predictions as MCP tools at "
+        "/gradio_api/mcp/ (needs the mcp package: requirements-mcp.txt)",
+        "VAU_MCP",
+    )
     samples: str = _opt(
         str(ROOT / "assets" / "samples.csv"),
         "VAU-Bench CSV of bundled samples imported at start-up ('' to skip)",
@@ -180,6 +187,15 @@ class Settings:
             raise SettingsError(f"pixel settings: {error}") from None
         if self.replay_cps < 0:
             raise SettingsError("--replay-cps must be 0 (no replay) or more")
+        if self.mcp and importlib.util.find_spec("mcp") is None:
+            raise SettingsError("--mcp needs the mcp package: pip install 'mcp>=1.21,<2'")
+        if self.mcp and self.users is not None:
+            # Gradio's MCP server calls the app through a client of its own that cannot sign in
+            # with a password (Gradio 6.31): every tool call would fail at the login.
+            raise SettingsError(
+                "--mcp does not work with a --users login (Gradio's MCP client cannot sign in); "
+                "use it without a login, or with Hugging Face sign-in on a Space"
+            )
         if self.landing is not None and self.landing not in LANDINGS:
             raise SettingsError(f"--landing must be demo or studio, not {self.landing!r}")
         if self.users is not None:

@@ -9,7 +9,7 @@ import gradio as gr
 
 from annotate.backup import Backups, restore_if_empty, target_from_spec
 from annotate.store import Store
-from app import hotkeys, items, tabs
+from app import api, hotkeys, items, tabs
 from app.runtime import ModelSlot
 from app.services import Studio
 from app.settings import ROOT, Settings
@@ -43,8 +43,7 @@ def build_app(
     """The Studio as a gr.Blocks: opens the store, starts loading the model, wires the UI.
 
     Pass `engine` (an inference.backends.engine.Engine) or `store` to use ones already made.
-    Launch it with `demo.launch(**launch_options(settings))` for the theme, CSS, shortcuts and
-    login.
+    Serve it with `serve(demo, settings)`: the theme, CSS, shortcuts, login and MCP tools.
     """
     settings = (settings or Settings()).validate()
     backups = _restore_then_schedule(settings) if store is None and settings.backup else None
@@ -62,10 +61,20 @@ def build_app(
         studio.models.load_in_background(settings.model, settings.quant, settings.device)
     with gr.Blocks(title="VAU-R1 Studio") as demo:
         tabs.build(studio, demo)
+        api.wire(studio)
     demo.queue(default_concurrency_limit=4)
     demo.studio = studio  # the services, for the launcher and tests
     demo.backups = backups
     return demo
+
+
+def serve(demo: gr.Blocks, settings: Settings, *, block: bool = True, **options) -> None:
+    """Launch the built Studio (`launch_options` plus `options`), its MCP tools narrowed to the
+    Studio's own (app.api), and serve until interrupted unless `block` is False."""
+    demo.launch(prevent_thread_lock=True, **launch_options(settings, demo.studio) | options)
+    api.expose_tools(demo)
+    if block:
+        demo.block_thread()
 
 
 def allowed_paths(studio: Studio) -> list[str]:
@@ -102,6 +111,7 @@ def launch_options(settings: Settings, studio: Studio | None = None) -> dict:
         "max_file_size": f"{settings.max_upload_mb}mb",
         "ssr_mode": False,
         "footer_links": ["api", "settings"],
+        "mcp_server": settings.mcp,
     }
     if studio is not None:
         options["allowed_paths"] = allowed_paths(studio)

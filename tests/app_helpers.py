@@ -12,7 +12,7 @@ from pathlib import Path
 from gradio_client import Client
 
 from app.settings import Settings
-from app.ui import build_app, launch_options
+from app.ui import build_app, serve
 from inference.backends.generation import Generation, Partial, Timings
 from inference.core.parse import parse_response
 
@@ -90,7 +90,7 @@ def free_port() -> int:
 def launch(settings: Settings, **build):
     """Build and launch the Studio in this process; returns (demo, url)."""
     demo = build_app(settings, **build)
-    demo.launch(prevent_thread_lock=True, quiet=True, **launch_options(settings, demo.studio))
+    serve(demo, settings, block=False, quiet=True)
     return demo, f"http://127.0.0.1:{settings.port}/"
 
 
