@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+import torch
 
 from app import views
 from inference.backends.engine import Engine
@@ -121,3 +122,21 @@ def test_a_run_on_a_sample_streams_and_parses(loaded, sample_video: Path):
     assert partials and all(done.text.startswith(p.text) for p in partials)
     assert 0 < done.timings.new_tokens <= 12
     assert done.result.to_dict()["raw"] == done.text  # the parser takes whatever it produced
+
+
+def test_a_turn_ends_at_im_end_which_never_reaches_the_text(checkpoint: Path, sample_video: Path):
+    ending = load_model(LoadOptions(model=str(checkpoint), device="cpu"))  # changed below: its own
+    im_end = ending.processor.tokenizer.convert_tokens_to_ids("<|im_end|>")
+    head = ending.model.lm_head
+    biased = torch.nn.Linear(head.in_features, head.out_features, bias=True)
+    biased.weight = head.weight  # the same (maybe tied) weights, plus a bias that picks im_end
+    with torch.no_grad():
+        biased.bias.zero_()
+        biased.bias[im_end] = 1e4
+    ending.model.lm_head = biased
+    clip = sampling.sample_video(sample_video, SAMPLING)
+    events = list(Engine(ending).stream(clip, build_prompt("grounding"), max_new_tokens=12))
+    (done,) = [e for e in events if isinstance(e, Generation)]
+    assert done.timings.new_tokens == 1  # the first token ended the turn; 12 would mean no stop
+    assert done.text == "" and not done.stopped
+    assert not done.result.format_ok  # an empty reply is answered as malformed, not a crash
