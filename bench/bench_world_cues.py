@@ -7,6 +7,7 @@ answer the classification question, and scores held-out test clips, beside the a
 always giving the majority answer:
 - tint: half the clips' frames tinted red throughout (a whole-frame event), answer Fire / Normal;
 - square N: an orange N x N pixel square in 30% of the frames of half the clips;
+- fire N: the world's own fire drawing, N pixels tall, in 30% of the frames of half the clips;
 - world Fire: the world's own Fire videos against its Normal ones, nothing planted.
 The clips are 160x120 and sampled at 1 fps at their own size (24 visual tokens a frame pair).
 
@@ -33,6 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
+from PIL import Image, ImageDraw  # noqa: E402
 
 from inference.backends.engine import video_inputs  # noqa: E402
 from inference.core.parse import parse_response  # noqa: E402
@@ -40,6 +42,7 @@ from inference.models.loading import LoadOptions, load_model  # noqa: E402
 from inference.models.tiny import make_tiny  # noqa: E402
 from train.collate import SFTCollator  # noqa: E402
 from train.data import Record, read_export  # noqa: E402
+from world.draw import fire  # noqa: E402
 
 PIXELS = ["--min-pixels", "3136", "--max-pixels", "18816", "--total-pixels", "752640"]
 ORANGE = (255, 90, 0)
@@ -86,6 +89,8 @@ def planted(records: list[Record], cue: str) -> list[tuple[list[dict], object, s
         frames = clip.frames.copy()
         if positive and cue == "tint":
             frames[..., 0] = np.clip(frames[..., 0].astype(int) + 90, 0, 255)
+        elif positive and cue.startswith("fire"):
+            frames = with_fire(frames, int(cue.split()[1]), np.random.default_rng(k))
         elif positive:
             size, rng = int(cue.split()[1]), np.random.default_rng(k)
             count, height, width = frames.shape[0], frames.shape[1], frames.shape[2]
@@ -98,6 +103,21 @@ def planted(records: list[Record], cue: str) -> list[tuple[list[dict], object, s
             (with_answer(record, answer), dataclasses.replace(clip, frames=frames), answer)
         )
     return examples
+
+
+def with_fire(frames: np.ndarray, size: int, rng: np.random.Generator) -> np.ndarray:
+    """The world's own fire drawing, `size` pixels tall at the clip's size, burning at one
+    random spot in 30% of the frames (its flames flicker from frame to frame)."""
+    count, height, width = frames.shape[:3]
+    n = max(2, int(0.3 * count))
+    first = int(rng.integers(0, count - n + 1))
+    x = float(rng.uniform(size, width - size))
+    y = float(rng.uniform(min(2 * size, height - 2), height - 2))  # its base; smoke rises above
+    for index in range(first, first + n):
+        image = Image.fromarray(frames[index])
+        fire(ImageDraw.Draw(image), x, y, size, rng)
+        frames[index] = np.asarray(image)
+    return frames
 
 
 def world_pairs(records: list[Record]) -> list[tuple[list[dict], object, str]]:
