@@ -28,6 +28,9 @@ class Script:
     status: int = 500
     message: str = "scripted failure"
     delay_s: float = 0.0  # before each chunk
+    # Hold each request until this many have been in flight at once (10 s at most), so that a
+    # concurrency test depends on what the client sends, not on how loaded the machine is.
+    gather: int = 0
     prompt_tokens: int = 321
     requests: list[dict] = field(default_factory=list)
     in_flight: int = 0
@@ -69,6 +72,9 @@ class _Handler(BaseHTTPRequestHandler):
             faulty = len(script.requests) > script.fault_from
             script.in_flight += 1
             script.most_in_flight = max(script.most_in_flight, script.in_flight)
+        deadline = time.monotonic() + 10
+        while script.most_in_flight < script.gather and time.monotonic() < deadline:
+            time.sleep(0.01)
         try:
             if not body.get("stream"):
                 self._complete(script, body, script.fault if faulty else None)

@@ -227,7 +227,7 @@ def eval_flags(server: FakeServer, out, *extra: str) -> list[str]:
 def test_eval_keeps_the_asked_number_of_requests_in_flight(server, tmp_path):
     from inference.cli import main
 
-    server.script.delay_s = 0.05
+    server.script.gather = 3  # answers once three were asked at once: a sequential client waits
     assert main(eval_flags(server, tmp_path / "pred.jsonl", "--concurrency", "3")) == 0
     assert server.script.most_in_flight == 3
     assert len((tmp_path / "pred.jsonl").read_text().splitlines()) == 4  # with the Normal one
