@@ -83,6 +83,25 @@ def fill(page, elem_id: str, value: str) -> None:
     field.press("Tab")
 
 
+def edit_step(page, text: str) -> None:
+    """Open "Edit this step", replace the step's text with `text` and apply it.
+
+    The editor is filled only once it shows the step it edits: the accordion mounts its textbox
+    when first opened, and on a loaded machine a fill during the mount was replaced by the
+    step's own text (the Space suite's CI run applied the unchanged step).
+    """
+    page.get_by_text("Edit this step").click()
+    page.wait_for_function(
+        "(() => { const box = document.querySelector('#step-edit textarea');"
+        " return !!box && box.offsetParent !== null && box.value.trim() !== ''; })()"
+    )
+    fill(page, "step-edit", text)
+    page.wait_for_function(
+        "text => document.querySelector('#step-edit textarea').value == text", arg=text
+    )
+    page.click("#apply-step")
+
+
 def value_of(page, elem_id: str) -> str:
     """The current value of a Gradio textbox or number field."""
     return page.locator(f"#{elem_id} input, #{elem_id} textarea").first.input_value()

@@ -16,6 +16,7 @@ from tests.app_helpers import ROOT, scripted_studio
 from tests.browser import (
     NEEDS_BROWSER,
     browser_page,
+    edit_step,
     fill,
     lane_bars,
     pick,
@@ -64,9 +65,7 @@ def test_a_new_user_grounds_corrects_saves_and_exports(studio, tmp_path):
         page.wait_for_selector('#timeline .vt-yours[title="Yours: 5.5–12.5 s"]')
         picture(page, "studio.png", docs="screenshot.png")
 
-        page.get_by_text("Edit this step").click()
-        fill(page, "step-edit", "2. From 5.5 to 12.5 seconds they push and hit each other.")
-        page.click("#apply-step")
+        edit_step(page, "2. From 5.5 to 12.5 seconds they push and hit each other.")
         wait_for_text(page, "steps", "From 5.5 to 12.5 seconds")
 
         page.keyboard.press("Control+s")  # the save shortcut

@@ -13,6 +13,7 @@ from tests.app_helpers import scripted_studio
 from tests.browser import (
     NEEDS_BROWSER,
     browser_page,
+    edit_step,
     fill,
     open_item,
     take_model_answer,
@@ -109,9 +110,7 @@ def test_a_reviewer_sees_the_evidence_and_decides_from_the_keyboard(studio):
         wait_for_text(page, "run-msg", "Done")
         take_model_answer(page)
         fill(page, "fix-end", "12.5")
-        page.get_by_text("Edit this step").click()
-        fill(page, "step-edit", "1. A guard comes in at the end.")
-        page.click("#apply-step")
+        edit_step(page, "1. A guard comes in at the end.")
         wait_for_text(page, "steps", "A guard comes in")
         page.click("#submit-btn")
         wait_for_text(page, "save-msg", "Submitted")
