@@ -72,17 +72,11 @@ def wire(studio: Studio) -> None:
         Returns:
             The figures (one row per metric) and notes on what was scored.
         """
-        return tools.score_text(studio, truth or _default_truth(studio), task, predictions)
+        return tools.score_text(studio, truth, task, predictions)
 
     gr.api(list_videos, api_name="list_videos", **STORE)
     gr.api(run_video, api_name="run_video", **MODEL)
     gr.api(score_predictions, api_name="score_predictions", **STORE)
-
-
-def _default_truth(studio: Studio) -> str:
-    names = tools.truth_names(studio)
-    samples = studio.settings.samples
-    return next((n for n in names if samples and samples.endswith(n)), names[0] if names else "")
 
 
 def expose_tools(demo: gr.Blocks) -> list[str]:

@@ -81,7 +81,7 @@ class Settings:
     mcp: bool = _opt(
         False,
         "also serve list_videos, run_video and score_predictions as MCP tools at "
-        "/gradio_api/mcp/ (needs the mcp package: requirements-mcp.txt)",
+        "/gradio_api/mcp/ (needs the mcp package, in requirements.txt)",
         "VAU_MCP",
     )
     samples: str = _opt(
@@ -188,7 +188,7 @@ class Settings:
         if self.replay_cps < 0:
             raise SettingsError("--replay-cps must be 0 (no replay) or more")
         if self.mcp and importlib.util.find_spec("mcp") is None:
-            raise SettingsError("--mcp needs the mcp package: pip install 'mcp>=1.21,<2'")
+            raise SettingsError("--mcp needs the mcp package: pip install -r requirements.txt")
         if self.mcp and self.users is not None:
             # Gradio's MCP server calls the app through a client of its own that cannot sign in
             # with a password (Gradio 6.31): every tool call would fail at the login.

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import tempfile
 import threading
+from collections import deque
 from pathlib import Path
 
 from annotate.errors import InvalidInput
 from app import evaluation, runs
 from app.services import Studio
 from app.state import Session
-from inference.core.tasks import TASKS
 from inference.errors import VideoError
 
 
@@ -53,16 +53,15 @@ def run_video(
     who: str | None = None,
 ) -> dict:
     """Run the loaded model on a stored video to the end (recorded like a run in the page)."""
-    if task not in TASKS:
-        raise InvalidInput(f"unknown task {task!r}; one of {', '.join(TASKS)}")
-    session = session_for(studio, name, task)
     request = runs.RunRequest(
         task=task, think=think, question=question or None, options=tuple(options or ()) or None
-    )
-    updates = list(runs.run_model(studio, session, request, threading.Event(), who))
-    done = updates[-1].session if updates else session
+    ).checked()  # the page's own refusals (unknown task, QA without options) before any lookup
+    session = session_for(studio, name, task)
+    # Only the last update matters: it holds the finished run (each update repeats the text).
+    last = deque(runs.run_model(studio, session, request, threading.Event(), who), maxlen=1)
+    done = last[0].session if last else session
     if done.result is None:
-        raise InvalidInput(updates[-1].message if updates else "the run made no result")
+        raise InvalidInput(last[0].message if last else "the run made no result")
     return {
         "video": name,
         "task": task,
@@ -72,10 +71,12 @@ def run_video(
     }
 
 
-def score_text(studio: Studio, truth: str, task: str, predictions: str) -> dict:
-    """Score predictions given as JSON Lines text against one of the Studio's truth CSVs."""
+def score_text(studio: Studio, truth: str | None, task: str, predictions: str) -> dict:
+    """Score predictions given as JSON Lines text against one of the Studio's truth CSVs
+    (by file name; none: the bundled samples')."""
     if not predictions.strip():
         raise InvalidInput("predictions are empty: pass the predictions file's JSON Lines")
+    truth = truth or Path(studio.settings.samples or "").name
     with tempfile.TemporaryDirectory(prefix="vau-score-") as folder:
         path = Path(folder) / "predictions.jsonl"
         path.write_text(predictions, encoding="utf-8")
@@ -84,8 +85,3 @@ def score_text(studio: Studio, truth: str, task: str, predictions: str) -> dict:
         "figures": [dict(zip(figures.headers, row, strict=True)) for row in figures.rows],
         "notes": figures.notes,
     }
-
-
-def truth_names(studio: Studio) -> list[str]:
-    """The ground-truth CSVs `score_text` accepts."""
-    return list(evaluation.ground_truths(studio))
