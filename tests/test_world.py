@@ -132,7 +132,8 @@ def test_the_reasoning_has_vau_benchs_six_sections_citing_the_times():
      (["--seed", "-3", "--count", "1"], "outside every split"),
      (["--count", "0"], "at least 1"),
      (["--count", "2", "--jobs", "0"], "--jobs must be at least 1"),
-     (["--split", "test", "--seed", "5", "--count", "1"], "leave the test split")],
+     (["--split", "test", "--seed", "5", "--count", "1"], "leave the test split"),
+     (["--count", "2", "--kinds", "Fire,Arson"], "no kind Arson")],
 )  # fmt: skip
 def test_a_bad_request_is_one_line_and_writes_nothing(tmp_path, capsys, args, says):
     out = tmp_path / "w"
@@ -140,6 +141,15 @@ def test_a_bad_request_is_one_line_and_writes_nothing(tmp_path, capsys, args, sa
     err = capsys.readouterr().err.strip()
     assert says in err and "\n" not in err
     assert not out.exists()
+
+
+def test_kinds_keep_the_first_seeds_of_those_classes_in_order(tmp_path):
+    manifest = generate(tmp_path, 3, split="test", kinds=("Fire", NORMAL))
+    rows = read_bench_csv(manifest).rows
+    seeds = [int(r.video[6:13]) for r in rows]
+    kinds = {s: plan(s).event.kind if plan(s).event else NORMAL for s in range(TEST, seeds[-1] + 1)}
+    assert seeds == [s for s, kind in kinds.items() if kind in ("Fire", NORMAL)]
+    assert sorted(p.name for p in tmp_path.glob("*.mp4")) == [r.video for r in rows]
 
 
 def test_seeds_default_to_the_splits_start():

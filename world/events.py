@@ -97,8 +97,10 @@ def draw_fire(draw: Draw, t: float, e: Event, calm: bool, rng) -> None:
     if calm or not e.start <= t < e.end:
         return
     length = e.end - e.start
-    grow, fade = ease((t - e.start) / (0.5 * length)), ease((e.end - t) / (0.25 * length))
-    fire(draw, e.x + 14, LANE_Y[1] + 10, 4 + 40 * e.scale * min(grow, fade), rng)
+    grow, fade = ease((t - e.start) / (0.2 * length)), ease((e.end - t) / (0.15 * length))
+    # 57-120 canvas pixels at full height (28-60 in the video): bench_world_cues found that the
+    # tiny architecture learns a fire about 40 video pixels tall and not one of 10 or 20.
+    fire(draw, e.x + 14, LANE_Y[1] + 10, 8 + (30 + 90 * e.scale) * min(grow, fade), rng)
 
 
 def draw_explosion(draw: Draw, t: float, e: Event, calm: bool, rng) -> None:
@@ -107,9 +109,10 @@ def draw_explosion(draw: Draw, t: float, e: Event, calm: bool, rng) -> None:
         return
     base, since = LANE_Y[1] - 6, t - e.start
     left = (e.end - t) / (e.end - e.start)
-    smoke(draw, e.x, base - 10, (20 + 60 * e.scale * ease(since / 1.5)) * (0.4 + 0.6 * left), rng)
-    if since < 0.6:
-        flash(draw, e.x, base, 10 + 50 * e.scale * math.sin(math.pi * since / 0.6))
+    size = (40 + 80 * e.scale * ease(since / 1.0)) * (0.5 + 0.5 * left)  # salient, like fire
+    smoke(draw, e.x, base - 10, size, rng)
+    if since < 0.8:
+        flash(draw, e.x, base, 25 + 60 * e.scale * math.sin(math.pi * since / 0.8))
     for _ in range(int(6 * left) + 1):
         dx, dy = rng.uniform(-40, 40) * e.scale, rng.uniform(-30, 5)
         draw.rectangle((e.x + dx, base + dy, e.x + dx + 2, base + dy + 2), fill=(40, 36, 30))
@@ -129,7 +132,7 @@ def draw_accident(draw: Draw, t: float, e: Event, calm: bool, rng) -> None:
         if on_screen(x, 90):
             car(draw, x, LANE_Y[1], e.rgb(which), facing=1)
     if not calm and e.start + 0.1 <= t < e.end:
-        smoke(draw, e.x - 70, LANE_Y[1] - 30, 12 * e.scale + 8, rng)
+        smoke(draw, e.x - 70, LANE_Y[1] - 30, 30 + 40 * e.scale, rng)
 
 
 def draw_stealing(draw: Draw, t: float, e: Event, calm: bool, rng) -> None:

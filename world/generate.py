@@ -131,21 +131,40 @@ def _write_seed(args: tuple[int, str, bool]) -> int:
     return _write(plan(seed), Path(out), force)
 
 
+def planned(seeds: range, count: int, kinds: tuple[str, ...] | None) -> dict[int, WorldVideo]:
+    """The videos of `seeds`, or with `kinds` the first `count` of those kinds from its start."""
+    if not kinds:
+        return {s: plan(s) for s in seeds}
+    unknown = sorted(set(kinds) - set(KINDS))
+    if unknown:
+        raise WorldError(f"no kind {', '.join(unknown)}; choose from {', '.join(KINDS)}")
+    videos, split = {}, SPLITS[split_of(seeds.start)]
+    for s in range(seeds.start, split.stop):  # planning is cheap: about 1 ms a seed
+        video = plan(s)
+        if (video.event.kind if video.event else NORMAL) in kinds:
+            videos[s] = video
+            if len(videos) == count:
+                return videos
+    raise WorldError(f"the split ends before {count} videos of {', '.join(kinds)}")
+
+
 def generate(out: Path, count: int, seed: int | None = None, split: str | None = None,
-             force: bool = False, on_video=None, jobs: int = 1) -> Path:  # fmt: skip
+             force: bool = False, on_video=None, jobs: int = 1,
+             kinds: tuple[str, ...] | None = None) -> Path:  # fmt: skip
     """Write the videos and `out/world.csv`; a video already there is kept unless `force`.
-    `jobs` processes draw videos side by side (each video's bytes depend on its seed only).
+    `jobs` processes draw videos side by side (each video's bytes depend on its seed only);
+    `kinds` keeps only videos of those classes (the first `count` such seeds from the start).
     Returns the manifest's path."""
     seeds = seeds_for(count, seed, split)
     if jobs < 1:
         raise WorldError(f"--jobs must be at least 1, got {jobs}")
+    videos = planned(seeds, count, kinds)  # a worker plans its own again
     out.mkdir(parents=True, exist_ok=True)
-    videos = {s: plan(s) for s in seeds}  # planning is cheap; a worker plans its own again
     if jobs == 1:
         done = (_write(video, out, force) for video in videos.values())
     else:
         pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"))
-        done = pool.map(_write_seed, [(s, str(out), force) for s in seeds], chunksize=1)
+        done = pool.map(_write_seed, [(s, str(out), force) for s in videos], chunksize=1)
     try:
         for finished in done:  # in seed order, as each is written
             if on_video is not None:
