@@ -16,7 +16,7 @@ def checkpoint_name(name: str | None) -> str:
     """The checkpoint a field names, trimmed; InvalidInput when it names none."""
     name = (name or "").strip()
     if not name:
-        raise InvalidInput("name a checkpoint: a hub id, a local directory, or 'tiny'")
+        raise InvalidInput("name a checkpoint: a hub id, a local directory, 'world' or 'tiny'")
     return name
 
 

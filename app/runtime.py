@@ -14,6 +14,7 @@ from app.gpu import StopFlag
 from inference.backends import BackendOptions, open_engine
 from inference.errors import StudioError
 from inference.models.loading import display_name
+from inference.models.named import note_for
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,11 @@ class ModelStatus:
             "failed": "No model: the last load failed",
             "none": "No model loaded",
         }[self.state]
+
+    @property
+    def note(self) -> str:
+        """What a named model is ("toy model ...; not VAU-R1"), while it serves or loads."""
+        return note_for(self.name) if self.state in ("ready", "loading") else ""
 
 
 class ModelSlot:

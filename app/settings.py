@@ -37,7 +37,8 @@ class Settings:
 
     model: str | None = _opt(
         None,
-        "checkpoint to load: a hub id, a local directory, or 'tiny' (offline test model); "
+        "checkpoint to load: a hub id, a local directory, 'world' (a toy model trained on "
+        "synthetic videos; not VAU-R1) or 'tiny' (offline test model); "
         "without one the Studio starts for annotation and review only",
         "VAU_MODEL",
     )

@@ -28,9 +28,10 @@ def answer_choices(task: str) -> list[str]:
 def status_pill(status: ModelStatus) -> str:
     """The header's model badge."""
     label = {"ready": "●", "loading": "◌", "failed": "✕", "none": "○"}[status.state]
+    note = f'<span class="vau-note">{html.escape(status.note)}</span>' if status.note else ""
     return (
         f'<span class="vau-pill {status.state}" title="{html.escape(status.pill)}">'
-        f"{label} {html.escape(status.pill)}</span>"
+        f"{label} {html.escape(status.pill)}{note}</span>"
     )
 
 

@@ -17,8 +17,8 @@ def add_model_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--model",
         required=True,
-        help="hub id, checkpoint directory, or 'tiny' / 'tiny-vllm' / 'tiny-init' (offline test "
-        "checkpoints)",
+        help="hub id, checkpoint directory, 'world' (a toy model trained on synthetic videos; not "
+        "VAU-R1), or 'tiny' / 'tiny-vllm' / 'tiny-init' (offline test checkpoints)",
     )
     parser.add_argument("--quant", choices=QUANTS, default="none", help="bitsandbytes quantization")
     parser.add_argument("--device", choices=DEVICES, default="auto", help="where to run the model")

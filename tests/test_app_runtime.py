@@ -36,6 +36,12 @@ def test_a_failed_reload_keeps_the_working_model_serving_and_says_why(tmp_path):
     assert status.pill == "old ready"  # the header names what serves; the reason is the admin's
 
 
+def test_the_world_model_loads_by_name_and_says_it_is_a_toy():
+    status = ModelSlot().load("world", device="cpu")
+    assert (status.state, status.pill) == ("ready", "world ready")
+    assert status.note == "toy model trained on synthetic videos; not VAU-R1"
+
+
 def test_the_pill_names_a_local_checkpoint_by_its_folder_not_its_path(tiny_checkpoint):
     status = ModelSlot().load(str(tiny_checkpoint), device="cpu")
     assert status.pill == f"{tiny_checkpoint.name} ready" and str(tiny_checkpoint.parent) in (

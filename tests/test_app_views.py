@@ -247,3 +247,18 @@ def test_a_time_being_typed_draws_no_interval_in_the_step_view(start, end):
     from app.fields import view_form
 
     assert view_form("step one", start, end).interval is None
+
+
+@pytest.mark.parametrize(
+    ("status", "note"),
+    [
+        (ModelStatus("ready", "world", "world ready"), "not VAU-R1"),
+        (ModelStatus("loading", "world", "Loading world…"), "not VAU-R1"),
+        (ModelStatus("ready", "tiny", "tiny ready"), "random weights"),
+        (ModelStatus("ready", "acme/vau-7b", "acme/vau-7b ready"), None),
+        (ModelStatus("failed", "world", "world did not load"), None),
+    ],
+)  # fmt: skip
+def test_the_pill_says_what_a_named_model_is(status, note):
+    pill = views.status_pill(status)
+    assert (note in pill) if note else "vau-note" not in pill

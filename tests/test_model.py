@@ -273,3 +273,19 @@ def test_tiny_name_loads(tmp_path: Path, monkeypatch):
     monkeypatch.setenv("VAU_HOME", str(tmp_path))
     loaded = load_model(LoadOptions("tiny"))
     assert loaded.source == str(tmp_path / "tiny")
+
+
+def test_resolve_world_names_the_shipped_folder_and_says_what_it_is():
+    from inference.models.named import WORLD_DIR, note_for
+
+    assert resolve_model("world") == str(WORLD_DIR)
+    assert note_for("world") == note_for(str(WORLD_DIR)) == note_for(f"{WORLD_DIR}/")
+    assert "synthetic videos; not VAU-R1" in note_for("world") and note_for("acme/vau") == ""
+
+
+def test_resolve_world_without_its_folder_says_how_to_rebuild_it(tmp_path, monkeypatch):
+    from inference.models import named
+
+    monkeypatch.setitem(named.SHIPPED, "world", named.Shipped(tmp_path / "gone", "toy"))
+    with pytest.raises(ModelUnavailable, match="make world-model"):
+        resolve_model("world")

@@ -361,3 +361,13 @@ def test_training_evaluates_on_the_exports_validation_split(export_dir, tiny_che
     assert [r["step"] for r in logged if "eval_loss" in r] == [2, 4, 4]  # checkpoints, then end
     card = read_card(out)
     assert card["metrics"]["eval_loss"] > 0 and card["data"]["validation_records"] == held_out
+
+
+@pytest.mark.parametrize(
+    ("base", "toy"),
+    [("tiny", True), ("tiny-init", True), ("qwen-vocab", True), ("acme/vau", False)],
+)
+def test_a_model_trained_from_any_tiny_checkpoint_is_a_toy(base, toy):
+    from train.card import is_toy
+
+    assert is_toy(base) is toy

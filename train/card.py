@@ -31,9 +31,9 @@ def _version(name: str) -> str | None:
 
 
 def is_toy(base: str) -> bool:
-    """True when the base is the tiny random checkpoint or a model trained from one."""
+    """True when the base is a tiny checkpoint (tiny-init included) or a model trained from one."""
     folder = Path(base)
-    if base == "tiny" or (folder / tiny.MARKER).is_file():
+    if base in tiny.VARIANTS or (folder / tiny.MARKER).is_file():
         return True
     card = read_card(folder) if folder.is_dir() else None
     return bool(card and card.get("note"))

@@ -34,7 +34,8 @@ def build(studio: Studio) -> ModelTab:
     with gr.Tab("Model", id="model"):
         gr.Markdown(
             "Load a Qwen2.5-VL or Qwen2-VL checkpoint: a hub id (cached locally when offline), "
-            "a local directory, or `tiny` (a random-weight test model built on this machine)."
+            "a local directory, `world` (a toy model trained on synthetic videos; not VAU-R1) or "
+            "`tiny` (a random-weight test model built on this machine)."
         )
         with gr.Row():
             t.name = gr.Textbox(

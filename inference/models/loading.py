@@ -67,12 +67,10 @@ class LoadedModel:
 
 
 def resolve_model(name: str) -> str:
-    """Map a model name to what `from_pretrained` takes; "tiny", "tiny-vllm" build offline."""
-    from inference.models.tiny import VARIANTS, ensure_tiny
+    """Map a model name to what `from_pretrained` takes; "tiny" builds offline, "world" ships."""
+    from inference.models.named import resolve
 
-    if name in VARIANTS:
-        return str(ensure_tiny(variant=name))
-    return name
+    return resolve(name)
 
 
 def _is_offline(options: LoadOptions) -> bool:
