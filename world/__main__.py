@@ -1,5 +1,5 @@
 """python -m world generate --out DIR --count N [--seed S] [--split train|val|test] [--force]
-[--jobs J]"""
+[--jobs J]; python -m world model [--out DIR] [--work DIR] [--recipe FILE]"""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pathlib import Path
 
 from inference.errors import StudioError
 from world.generate import SPLITS, describe_splits, generate
+from world.recipe import RECIPE
 
 
 def parser() -> argparse.ArgumentParser:
@@ -29,6 +30,34 @@ def parser() -> argparse.ArgumentParser:
     gen.add_argument(
         "--jobs", type=int, default=1, help="videos drawn side by side, one process each"
     )
+    gen.add_argument(
+        "--kinds",
+        type=lambda text: tuple(k.strip() for k in text.split(",") if k.strip()),
+        help="only videos of these classes, comma-separated (e.g. Fire,Normal): the first "
+        "--count such seeds from the start",
+    )
+    model = commands.add_parser(
+        "model",
+        help="train the world model by its recipe (a toy trained on synthetic videos; not VAU-R1)",
+        description="Runs the recipe's steps (world generate, annotate import-csv and export, "
+        "train sft, train grpo) in the work folder, skipping those already done, and copies the "
+        "finished checkpoint into --out.",
+    )
+    model.add_argument(
+        "--out",
+        type=Path,
+        default=Path("assets/world-model"),
+        help="where the checkpoint goes (default: assets/world-model, what --model world loads)",
+    )
+    model.add_argument(
+        "--work",
+        type=Path,
+        default=Path("var/world-model"),
+        help="the steps' videos, store, exports and checkpoints (default: var/world-model)",
+    )
+    model.add_argument(
+        "--recipe", type=Path, default=RECIPE, help="the settings (default: %(default)s)"
+    )
     return top
 
 
@@ -41,14 +70,29 @@ def main(argv: list[str] | None = None) -> int:
     """Run the command line; a refusal is one line on stderr and exit status 2."""
     args = parser().parse_args(argv)
     began = time.monotonic()
+    if args.command == "model":
+        return train_model(args, began)
     try:
         manifest = generate(
-            args.out, args.count, args.seed, args.split, args.force, say, jobs=args.jobs
+            args.out, args.count, args.seed, args.split, args.force, say, args.jobs, args.kinds
         )
     except (StudioError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     print(f"wrote {args.count} videos and {manifest} in {time.monotonic() - began:.1f} s")
+    return 0
+
+
+def train_model(args: argparse.Namespace, began: float) -> int:
+    """Follow the recipe; a failed step is its command's last lines and exit status 2."""
+    from world.recipe import Recipe, Run
+
+    try:
+        Run(Recipe.read(args.recipe), args.work)(args.out)
+    except (StudioError, OSError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(f"done in {(time.monotonic() - began) / 60:.1f} min")
     return 0
 
 
