@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 from inference.core.metrics import classification_scores, grounding_scores, qa_accuracy  # noqa: E402
 from inference.core.vaubench import read_bench_csv  # noqa: E402
-from world.recipe import Recipe, Run  # noqa: E402
+from world.recipe import CARD, WORK, Recipe, Run  # noqa: E402
 
 TASKS = ("qa", "grounding", "classification")
 # A no-think answer is under 30 tokens; the random tiny would otherwise write to each task's cap.
@@ -119,7 +119,7 @@ def main() -> None:
     poor(args.work / f"poor-{args.poor}" / "model")
     # The constant answers are fitted on the most train truth at hand: the world model's 400
     # videos where `make world-model` ran here, else the poor rows' own.
-    full_csv = ROOT / "var" / "world-model" / "videos" / "world.csv"
+    full_csv = ROOT / WORK / "videos" / "world.csv"
     train_csv = full_csv if full_csv.is_file() else poor.work / "videos" / "world.csv"
     rows = {"constant": constant_row(train_csv, videos / "world.csv")}
     models = {
@@ -127,8 +127,8 @@ def main() -> None:
         "poor SFT": str(poor.work / last_sft(recipe)),
         "poor SFT + GRPO": str(poor.work / recipe.stages[-1].name),
     }
-    full_sft = ROOT / "var" / "world-model" / last_sft(recipe)  # `make world-model`'s SFT stage
-    if (full_sft / "training.json").is_file():
+    full_sft = ROOT / WORK / last_sft(recipe)  # `make world-model`'s SFT stage
+    if (full_sft / CARD).is_file():
         models["world SFT only"] = str(full_sft)
     models["world"] = "world"
     for name, model in models.items():

@@ -24,7 +24,7 @@ PLANS = [plan(TEST + k) for k in range(300)]  # planning draws no pictures: chea
 
 
 def first_of(kind: str):
-    return next(v for v in PLANS if (v.event.kind if v.event else NORMAL) == kind)
+    return next(v for v in PLANS if v.kind == kind)
 
 
 @pytest.fixture(scope="module")
@@ -147,7 +147,7 @@ def test_kinds_keep_the_first_seeds_of_those_classes_in_order(tmp_path):
     manifest = generate(tmp_path, 3, split="test", kinds=("Fire", NORMAL))
     rows = read_bench_csv(manifest).rows
     seeds = [int(r.video[6:13]) for r in rows]
-    kinds = {s: plan(s).event.kind if plan(s).event else NORMAL for s in range(TEST, seeds[-1] + 1)}
+    kinds = {s: plan(s).kind for s in range(TEST, seeds[-1] + 1)}
     assert seeds == [s for s, kind in kinds.items() if kind in ("Fire", NORMAL)]
     assert sorted(p.name for p in tmp_path.glob("*.mp4")) == [r.video for r in rows]
 

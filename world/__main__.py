@@ -9,8 +9,9 @@ import time
 from pathlib import Path
 
 from inference.errors import StudioError
+from inference.models.named import WORLD_DIR
 from world.generate import SPLITS, describe_splits, generate
-from world.recipe import RECIPE
+from world.recipe import RECIPE, WORK
 
 
 def parser() -> argparse.ArgumentParser:
@@ -46,13 +47,13 @@ def parser() -> argparse.ArgumentParser:
     model.add_argument(
         "--out",
         type=Path,
-        default=Path("assets/world-model"),
+        default=WORLD_DIR,
         help="where the checkpoint goes (default: assets/world-model, what --model world loads)",
     )
     model.add_argument(
         "--work",
         type=Path,
-        default=Path("var/world-model"),
+        default=WORK,
         help="the steps' videos, store, exports and checkpoints (default: var/world-model)",
     )
     model.add_argument(

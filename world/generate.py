@@ -51,6 +51,11 @@ class WorldVideo:
         return video_name(self.seed)
 
     @property
+    def kind(self) -> str:
+        """Its class: the event's, or Normal."""
+        return self.event.kind if self.event else NORMAL
+
+    @property
     def frame_count(self) -> int:
         """Frames in the video."""
         return round(self.duration * FPS)
@@ -141,7 +146,7 @@ def planned(seeds: range, count: int, kinds: tuple[str, ...] | None) -> dict[int
     videos, split = {}, SPLITS[split_of(seeds.start)]
     for s in range(seeds.start, split.stop):  # planning is cheap: about 1 ms a seed
         video = plan(s)
-        if (video.event.kind if video.event else NORMAL) in kinds:
+        if video.kind in kinds:
             videos[s] = video
             if len(videos) == count:
                 return videos

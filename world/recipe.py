@@ -3,7 +3,8 @@
 Each step runs the CLI a user would (`world generate`, `annotate import-csv` / `export`,
 `train sft` / `grpo`) in a work folder and is skipped when its output is already there, so an
 interrupted run picks up where it stopped. The result is copied into `--out` without the
-resumable trainer states: weights, tokenizer, processor, both training.json cards and the recipe.
+resumable trainer states: weights, tokenizer, processor, every stage's training.json and the
+recipe.
 """
 
 from __future__ import annotations
@@ -21,13 +22,16 @@ from typing import Any
 
 import yaml
 
-from inference.core.export_layout import MANIFEST, TRAIN_FILE
+from inference.core.export_layout import MANIFEST, RECIPE_FORMATS, TRAIN_FILE
 from inference.errors import StudioError
 
 RECIPE = Path(__file__).with_name("recipe.yaml")
+WORK = Path("var/world-model")  # the default work folder
+# train.card.CARD: what every `python -m train` writes beside its weights (world imports no train)
+CARD = "training.json"
 SHIPPED = (  # what a checkpoint folder needs to load, and what says how it was made
     "config.json", "generation_config.json", "model.safetensors", "chat_template.jinja",
-    "processor_config.json", "tokenizer.json", "tokenizer_config.json", "training.json",
+    "processor_config.json", "tokenizer.json", "tokenizer_config.json", CARD,
 )  # fmt: skip
 
 
@@ -41,7 +45,7 @@ class Stage:
     its settings (the model defaults to the previous stage's checkpoint)."""
 
     name: str
-    recipe: str  # sft or grpo
+    recipe: str  # a `python -m train` recipe: sft or grpo
     tasks: list[str]
     think: list[bool]
     settings: dict[str, Any]
@@ -70,8 +74,8 @@ class Recipe:
         stages = values["stages"] if isinstance(values["stages"], list) else [None]
         for n, stage in enumerate(stages, 1):
             _check_keys(stage, set(Stage.__dataclass_fields__), f"{path} stage {n}")
-            if stage["recipe"] not in ("sft", "grpo"):
-                raise RecipeError(f"{path} stage {n}: recipe is sft or grpo")
+            if stage["recipe"] not in RECIPE_FORMATS:
+                raise RecipeError(f"{path} stage {n}: recipe is {' or '.join(RECIPE_FORMATS)}")
         return cls(values["videos"], values["sampling"], [Stage(**stage) for stage in stages])
 
     def sampling_flags(self) -> list[str]:
@@ -158,12 +162,12 @@ class Run:
         model, done = "", []
         for stage in r.stages:
             self.say(f"stage {stage.name}: train {stage.recipe} on {', '.join(stage.tasks)}")
-            fmt = f"trl-{stage.recipe}"
+            fmt = RECIPE_FORMATS[stage.recipe]
             parts = [self.export(db, fmt, task, think) for task, think in stage.export_names()]
             data = merge_exports(parts, w / "data" / stage.name)
             settings = {**({"model": model} if model else {}), **stage.settings}
             stage_out = w / stage.name
-            self.step(stage_out / "training.json", ["train", stage.recipe, "--config",
+            self.step(stage_out / CARD, ["train", stage.recipe, "--config",
                       self.config(stage.name, settings), "--data", data,
                       "--out", stage_out])  # fmt: skip
             model = str(stage_out)
@@ -189,7 +193,7 @@ class Run:
             if (stages[-1] / name).is_file():
                 shutil.copy2(stages[-1] / name, staging / name)
         for stage in stages[:-1]:
-            shutil.copy2(stage / "training.json", staging / f"training-{stage.name}.json")
+            shutil.copy2(stage / CARD, staging / f"{Path(CARD).stem}-{stage.name}.json")
         shutil.copy2(self.work / "recipe.yaml", staging / "recipe.yaml")  # the settings used
         if out.exists():
             shutil.rmtree(out)

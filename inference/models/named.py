@@ -37,9 +37,9 @@ def names() -> dict[str, str]:
 
 def note_for(name: str | None) -> str:
     """What a named checkpoint is, by name or by a shipped one's folder ('' for any other)."""
-    name = (name or "").strip()
-    if name in names():
-        return names()[name]
+    name, known = (name or "").strip(), names()
+    if name in known:
+        return known[name]
     folder = Path(name).expanduser()
     shipped = (s for s in SHIPPED.values() if folder.is_dir() and folder.resolve() == s.path)
     return next((s.note for s in shipped), "")
