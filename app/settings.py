@@ -17,6 +17,7 @@ from inference.backends.generation import DEFAULT_MAX_NEW_TOKENS
 from inference.core.tasks import DEFAULT_MAX_FRAMES, DEFAULT_PIXELS, pixels_of
 from inference.errors import StudioError
 from inference.models.loading import DEVICES, QUANTS
+from inference.models.named import WORLD_NOTE
 
 ROOT = Path(__file__).resolve().parents[1]
 LANDINGS = ("demo", "studio")
@@ -37,8 +38,8 @@ class Settings:
 
     model: str | None = _opt(
         None,
-        "checkpoint to load: a hub id, a local directory, 'world' (a toy model trained on "
-        "synthetic videos; not VAU-R1) or 'tiny' (offline test model); "
+        f"checkpoint to load: a hub id, a local directory, 'world' (a {WORLD_NOTE}) or 'tiny' "
+        "(offline test model); "
         "without one the Studio starts for annotation and review only",
         "VAU_MODEL",
     )

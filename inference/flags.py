@@ -10,6 +10,7 @@ from inference.backends import BACKENDS, DEFAULT_TIMEOUT_S, BackendOptions
 from inference.backends.generation import DEFAULT_MAX_NEW_TOKENS
 from inference.core.tasks import DEFAULT_FPS, DEFAULT_MAX_FRAMES, pixels_of
 from inference.models.loading import DEVICES, QUANTS
+from inference.models.named import WORLD_NOTE
 
 
 def add_model_args(parser: argparse.ArgumentParser) -> None:
@@ -17,8 +18,8 @@ def add_model_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--model",
         required=True,
-        help="hub id, checkpoint directory, 'world' (a toy model trained on synthetic videos; not "
-        "VAU-R1), or 'tiny' / 'tiny-vllm' / 'tiny-init' (offline test checkpoints)",
+        help=f"hub id, checkpoint directory, 'world' (a {WORLD_NOTE}), or 'tiny' / 'tiny-vllm' / "
+        "'tiny-init' (offline test checkpoints)",
     )
     parser.add_argument("--quant", choices=QUANTS, default="none", help="bitsandbytes quantization")
     parser.add_argument("--device", choices=DEVICES, default="auto", help="where to run the model")

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from inference.errors import StudioError
-from inference.models.named import WORLD_DIR
+from inference.models.named import WORLD_DIR, WORLD_NOTE
 from world.generate import SPLITS, describe_splits, generate
 from world.recipe import RECIPE, WORK
 
@@ -39,7 +39,7 @@ def parser() -> argparse.ArgumentParser:
     )
     model = commands.add_parser(
         "model",
-        help="train the world model by its recipe (a toy trained on synthetic videos; not VAU-R1)",
+        help=f"train the world model by its recipe (a {WORLD_NOTE})",
         description="Runs the recipe's steps (world generate, annotate import-csv and export, "
         "train sft, train grpo) in the work folder, skipping those already done, and copies the "
         "finished checkpoint into --out.",

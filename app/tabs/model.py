@@ -11,6 +11,7 @@ from app.guard import Guard
 from app.services import MODEL, UI, Studio
 from app.settings import DEVICES, QUANTS
 from app.tabs.page import Page
+from inference.models.named import WORLD_NOTE
 from train.card import SUMMARY_COLUMNS
 
 
@@ -34,8 +35,8 @@ def build(studio: Studio) -> ModelTab:
     with gr.Tab("Model", id="model"):
         gr.Markdown(
             "Load a Qwen2.5-VL or Qwen2-VL checkpoint: a hub id (cached locally when offline), "
-            "a local directory, `world` (a toy model trained on synthetic videos; not VAU-R1) or "
-            "`tiny` (a random-weight test model built on this machine)."
+            f"a local directory, `world` (a {WORLD_NOTE}) or `tiny` (a random-weight test model "
+            "built on this machine)."
         )
         with gr.Row():
             t.name = gr.Textbox(
