@@ -36,7 +36,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from PIL import Image, ImageDraw  # noqa: E402
 
-from inference.backends.engine import video_inputs  # noqa: E402
+from inference.backends.inputs import video_inputs  # noqa: E402
 from inference.core.parse import parse_response  # noqa: E402
 from inference.models.loading import LoadOptions, load_model  # noqa: E402
 from inference.models.tiny import make_tiny  # noqa: E402

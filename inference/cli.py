@@ -1,4 +1,4 @@
-"""Command line: `python -m inference run | make-tiny | eval | score | compare | judge | ...`."""
+"""Command line: `python -m inference run | scan | make-tiny | eval | score | compare | ...`."""
 
 from __future__ import annotations
 
@@ -170,6 +170,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     """The full `python -m inference` parser, with every module's subcommands."""
     from inference.eval import compare, evaluate, judge_agreement, score_command, vaueval
+    from inference.scan import command as scan_command
 
     parser = ArgumentParser(prog="python -m inference", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -182,6 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
         evaluate.register,
         vaueval.register,
         judge_agreement.register,
+        scan_command.register,
     ]
     for register in registrars:
         register(sub)

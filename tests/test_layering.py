@@ -37,6 +37,7 @@ BELOW = {
     "models": ("core",),
     "backends": ("core", "video", "models"),
     "eval": ("core", "video", "models", "backends"),
+    "scan": ("core", "video", "models", "backends"),
 }
 
 

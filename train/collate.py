@@ -10,7 +10,7 @@ from typing import Any
 
 import torch
 
-from inference.backends.engine import video_inputs
+from inference.backends.inputs import video_inputs
 from train.data import Record
 
 IGNORE = -100  # the loss skips these label positions

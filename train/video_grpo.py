@@ -22,7 +22,7 @@ from typing import Any
 import torch
 from trl import GRPOTrainer
 
-from inference.backends.engine import modality_ids, video_inputs
+from inference.backends.inputs import modality_ids, video_inputs
 from train.data import Record
 
 VIDEO_KEYS = ("pixel_values_videos", "video_grid_thw", "second_per_grid_ts")

@@ -38,6 +38,7 @@ from inference.backends.generation import (
     finished,
     last_generation,
 )
+from inference.backends.inputs import modality_ids, video_inputs
 from inference.errors import GenerationError, first_line
 from inference.models.loading import LoadedModel
 from inference.video.sampling import clip_identity
@@ -87,7 +88,7 @@ class Engine:
         self._videos: OrderedDict[str, dict] = OrderedDict()  # clip key -> VIDEO_INPUTS
         self.processor = loaded.processor
         self.tokenizer = loaded.processor.tokenizer
-        self._video_token_id = self.tokenizer.convert_tokens_to_ids(loaded.processor.video_token)
+        self.video_token_id = self.tokenizer.convert_tokens_to_ids(loaded.processor.video_token)
         self._vision_end_id = self.tokenizer.convert_tokens_to_ids(VISION_END)
 
     def facts(self) -> dict:
@@ -144,6 +145,22 @@ class Engine:
     ) -> Generation:
         """Generate to the end and return the Generation."""
         return last_generation(self.stream(clip, prompt, max_new_tokens, stop))
+
+    def reply_probabilities(
+        self,
+        clip: Clip,
+        spans: Sequence[range],
+        prompt: Prompt,
+        reply: str,
+        rival: str,
+        reuse: bool = True,
+    ) -> list[float]:
+        """The model's probability of `reply`, from where it departs from `rival`, on each span
+        of frames of `clip` (the scan's window scores)."""
+        from inference.backends.probability import reply_probabilities
+
+        with self.loaded.lock:
+            return reply_probabilities(self.loaded, clip, spans, prompt, reply, rival, reuse)
 
     def stream(
         self,
@@ -216,7 +233,7 @@ class Engine:
             generate_s=generate_s,
             new_tokens=int(new_ids.numel()),
             prompt_tokens=int(input_ids.shape[1]),
-            visual_tokens=int((input_ids == self._video_token_id).sum()),
+            visual_tokens=int((input_ids == self.video_token_id).sum()),
         )
 
     def _generate(
@@ -323,7 +340,7 @@ class Engine:
         count = int(video["video_grid_thw"][0].prod()) // merge
         token = self.processor.video_token
         tokens = self.tokenizer([text.replace(token, token * count, 1)], return_tensors="pt")
-        types = modality_ids(tokens["input_ids"], self._video_token_id)
+        types = modality_ids(tokens["input_ids"], self.video_token_id)
         features = {**tokens, "mm_token_type_ids": types}
         # An adopted video waits on the CPU; `to` leaves tensors already on the device alone.
         return BatchFeature({**features, **video}).to(self.loaded.model.device)
@@ -355,42 +372,3 @@ def _trim(entries: OrderedDict) -> None:
     """Drop the least recently used entries beyond PREFIX_CACHE_ENTRIES."""
     while len(entries) > PREFIX_CACHE_ENTRIES:
         entries.popitem(last=False)
-
-
-def video_inputs(processor, texts: Sequence[str], clips: Sequence[Clip]) -> BatchFeature:
-    """The processor's tensors for chat texts, each with its already sampled clip.
-
-    Training and inference both call this, so a model learns on exactly what it is later shown.
-    The clips are sampled and sized: the processor must neither re-sample nor resize, and must
-    report each clip's fps (second_per_grid_ts = temporal patch / sample_fps).
-    """
-    factor = processor.video_processor.patch_size * processor.video_processor.merge_size
-    metadata = []
-    for clip in clips:
-        height, width = clip.frame_size
-        metadata.append(
-            {
-                "total_num_frames": clip.num_frames,
-                "fps": clip.sample_fps,
-                "frames_indices": list(range(clip.num_frames)),
-                "duration": clip.num_frames / clip.sample_fps,
-                "height": height,
-                "width": width,
-            }
-        )
-    aligned = all(h % factor == 0 and w % factor == 0 for h, w in (c.frame_size for c in clips))
-    return processor(
-        text=list(texts),
-        videos=[clip.frames for clip in clips],
-        video_metadata=metadata,
-        do_sample_frames=False,
-        do_resize=not aligned,
-        cap_pixels_per_frame=False,
-        padding=len(texts) > 1,
-        return_tensors="pt",
-    )
-
-
-def modality_ids(input_ids: torch.Tensor, video_token_id: int) -> torch.Tensor:
-    """The processor's `mm_token_type_ids` for token ids: 0 text, 2 video."""
-    return (input_ids == video_token_id).to(input_ids.dtype) * 2
