@@ -5,7 +5,9 @@ Both paths score the same windows of the same sampled frames with the same langu
 their scores agree (the largest difference is printed). Models: the shipped world model at the
 world's own small frames, and a mid-size random-weight Qwen2.5-VL (bench_ttft's) at VAU-R1's
 pixel bounds, where the vision tower is a larger share of the work. The video is the longest of
-the first world test-split seeds, drawn here. Run from the repository root (CPU is fine):
+the first world test-split seeds, drawn here. With `.venv-vllm` built, also the tiny vLLM-shaped
+checkpoint in this process against the same checkpoint on a vLLM server (float32 on both sides;
+the server gets one request per window, eight in flight). Run from the repository root:
 
     .venv/bin/python bench/bench_scan.py [--repeats 3] [--window 4] [--stride 1]
 """
@@ -25,7 +27,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import torch  # noqa: E402
 
 from bench.bench_ttft import make_mid  # noqa: E402
+from inference.backends import BackendOptions, open_engine, serve  # noqa: E402
 from inference.backends.engine import Engine  # noqa: E402
+from inference.errors import ModelUnavailable  # noqa: E402
 from inference.models.loading import LoadOptions, load_model  # noqa: E402
 from inference.models.named import resolve  # noqa: E402
 from inference.models.tiny import make_tiny  # noqa: E402
@@ -79,6 +83,31 @@ def compare(name: str, checkpoint: str, clip, settings: ScanSettings, repeats: i
           f"({len(reused.windows)} windows; largest score difference {diff:.1e})")  # fmt: skip
 
 
+def against_server(root: Path, clip, settings: ScanSettings, repeats: int) -> None:
+    """Print the tiny vLLM-shaped checkpoint in this process against it on a vLLM server."""
+    try:
+        serve.vllm_python()
+    except ModelUnavailable as error:
+        print(f"\n[vLLM] skipped: {error}")
+        return
+    checkpoint = make_tiny(root / "tiny-vllm", variant="tiny-vllm")
+    server = serve.start(str(checkpoint), name="tiny-vllm", cache_dir=root / "vllm",
+                         dtype="float32")  # fmt: skip
+    try:
+        local = Engine(load_model(LoadOptions(str(checkpoint), device="cpu")), prefix_cache=False)
+        served = open_engine("tiny-vllm", options=BackendOptions("openai", server.base_url))
+        minutes = clip.info.duration / 60
+        here_s, _ = timed(local, clip, settings, True, repeats)
+        there_s, scan = timed(served, clip, settings, True, repeats)
+        print(f"\n[tiny-vllm] in this process against a vLLM server ({len(scan.windows)} windows)")
+        print(f"  {'':30}{'seconds':>9}{'s / min of video':>18}")
+        for label, value in (("transformers, reused", here_s), ("vLLM server (openai)", there_s)):
+            print(f"  {label:30}{value:9.3f}{value / minutes:18.3f}")
+        print(f"  server / in-process           {there_s / here_s:9.3f} x")
+    finally:
+        server.stop()
+
+
 def main() -> None:
     """Draw the video, build the mid-size model, compare both models."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -100,6 +129,8 @@ def main() -> None:
         mid = make_mid(tiny, root / "mid")
         clip = sample_video(video, SamplingOptions(fps=2.0))
         compare("mid-size random, VAU-R1's pixel bounds", str(mid), clip, settings, args.repeats)
+        clip = sample_video(video, SamplingOptions(fps=2.0, **world))
+        against_server(root, clip, settings, args.repeats)
 
 
 if __name__ == "__main__":

@@ -1,28 +1,39 @@
 """The `openai` backend against a real vLLM server (CPU build, tiny vLLM-shaped checkpoint).
 
+The shared server computes in float32, like the in-process engine here, so that the scan's
+probabilities can be compared number for number.
+
 The server runs from `.venv-vllm` (built by `make test`); without it these tests skip, unless
 VAU_REQUIRE_VLLM=1 (set by `make test`) makes a missing server a failure.
 """
 
 from __future__ import annotations
 
+import base64
+import dataclasses
+import io
 import json
+import math
 import os
 import threading
 import time
 
+import numpy as np
 import pytest
 from gradio_client import Client
 
 from inference.backends import BackendOptions, open_engine, serve
 from inference.backends.engine import Engine
 from inference.backends.generation import Partial
+from inference.backends.remote import encode_frames
 from inference.cli import main
 from inference.core.prompts import build_prompt
 from inference.core.tasks import TASKS
 from inference.errors import ModelUnavailable, ServerError
 from inference.models.loading import LoadOptions, load_model
 from inference.models.tiny import make_tiny
+from inference.scan.reply import QUESTIONS, normal_reply
+from inference.scan.windows import windows
 from inference.video.sampling import SamplingOptions, sample_video
 from tests.app_helpers import ROOT, call, item_id, launch, studio_settings
 from tests.conftest import SAMPLES_CSV
@@ -31,7 +42,7 @@ SAMPLES = ROOT / "assets" / "samples"
 NAME = "tiny-vllm"
 
 
-def start_server(tmp_path_factory, checkpoint) -> serve.Server:
+def start_server(tmp_path_factory, checkpoint, dtype: str = serve.DTYPE) -> serve.Server:
     """vLLM serving `checkpoint` as NAME (skips without .venv-vllm unless VAU_REQUIRE_VLLM=1)."""
     try:
         serve.vllm_python()
@@ -40,7 +51,7 @@ def start_server(tmp_path_factory, checkpoint) -> serve.Server:
             pytest.fail(str(error))
         pytest.skip(str(error))
     cache = tmp_path_factory.mktemp("vllm-cache")
-    return serve.start(str(checkpoint), name=NAME, cache_dir=cache)
+    return serve.start(str(checkpoint), name=NAME, cache_dir=cache, dtype=dtype)
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +61,7 @@ def vllm_checkpoint(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, vllm_checkpoint):
-    running = start_server(tmp_path_factory, vllm_checkpoint)
+    running = start_server(tmp_path_factory, vllm_checkpoint, dtype="float32")
     yield running
     running.stop()
 
@@ -202,3 +213,36 @@ def test_a_tiny_judge_on_the_server_is_recorded_not_crashed_on(server, tmp_path,
         assert (record["scores"] is None) == (record["reason"] is not None)
         if record["scores"] is not None:
             assert all(0 <= v <= 10 for v in record["scores"].values())
+
+
+def as_sent(clip):
+    """The clip with the frames the server decodes: each one through the JPEG it is sent as."""
+    from PIL import Image
+
+    parts = encode_frames(clip).split(",", 1)[1].split(",")
+    images = [Image.open(io.BytesIO(base64.b64decode(part))).convert("RGB") for part in parts]
+    return dataclasses.replace(clip, frames=np.stack([np.asarray(image) for image in images]))
+
+
+@pytest.mark.parametrize("question", QUESTIONS)
+def test_the_scan_reads_the_same_probabilities_through_the_server(
+    server, vllm_checkpoint, question
+):
+    clip = clip_of("sample_fire.mp4", frames=16)
+    spans = [w.frames for w in windows(clip.num_frames // 2, 2, 1)]
+    reply, prompt = normal_reply(question), build_prompt(question, think=False)
+    local = Engine(load_model(LoadOptions(str(vllm_checkpoint), device="cpu")))
+    here = local.reply_probabilities(as_sent(clip), spans, prompt, reply.text, reply.rival)
+    served = remote(server).reply_probabilities(clip, spans, prompt, reply.text, reply.rival)
+    # float32 on both sides, the same frames: the same log-probabilities, window by window
+    assert [math.log(p) for p in served] == pytest.approx([math.log(p) for p in here], abs=0.01)
+
+
+def test_a_scan_through_the_server_from_the_command_line(server, capsys):
+    flags = ["scan", "--backend", "openai", "--base-url", server.base_url, "--model", NAME]
+    flags += ["--video", str(SAMPLES / "sample_fire.mp4"), "--fps", "1", "--json"]
+    assert main(flags) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["model"]["backend"] == "openai" and payload["windows"]
+    # at 1 fps a temporal patch is 2 s: 4 s windows are two patches, one patch apart
+    assert len(payload["windows"]) == len(payload["curve"]) - 1

@@ -11,7 +11,6 @@ language model over the window's prompt and the forced Normal reply, and read it
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -37,15 +36,6 @@ def departing_tokens(tokenizer, reply: str, rival: str) -> tuple[list[int], int]
     if first >= len(ids):
         raise ValueError(f"{reply!r} tokenizes as the start of {rival!r}; nothing to score")
     return ids, first
-
-
-def _sub_clip(clip: Clip, frames: range) -> Clip:
-    """The frames as a clip of their own (times stay the video's)."""
-    return dataclasses.replace(
-        clip,
-        frames=clip.frames[frames.start : frames.stop],
-        timestamps=clip.timestamps[frames.start : frames.stop],
-    )
 
 
 def _normal_probability(model, inputs: dict, reply_ids: list[int], first: int, **extra) -> float:
@@ -89,7 +79,7 @@ def reply_probabilities(
     with torch.inference_mode():
         if not reuse:
             for frames in spans:
-                inputs = video_inputs(processor, [text], [_sub_clip(clip, frames)])
+                inputs = video_inputs(processor, [text], [clip.part(frames)])
                 inputs = inputs.to(model.device)
                 pixels = {"pixel_values_videos": inputs["pixel_values_videos"]}
                 out.append(_normal_probability(model, inputs, reply_ids, first, **pixels))

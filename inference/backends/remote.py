@@ -14,12 +14,14 @@ from __future__ import annotations
 import base64
 import contextlib
 import io
+import math
 import os
 import queue
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -45,6 +47,7 @@ CONNECT_TIMEOUT_S = 10.0
 ENCODED_CLIPS = 2  # data URLs kept: a clip's turns and tasks reuse its encoding
 POLL_S = 0.05  # how often a waiting stream checks its Stop switch
 NO_KEY = "EMPTY"  # what a local vLLM takes when it was started without --api-key
+SCORE_REQUESTS = 8  # window requests in flight at once during a scan (the server batches them)
 
 
 @dataclass(frozen=True)
@@ -171,6 +174,62 @@ class RemoteEngine:
             stats.append(turn)
             turns.append(turn.text)
         yield finished(clip, prompt, turns, stats, stop.is_set())
+
+    def reply_probabilities(
+        self,
+        clip: Clip,
+        spans: Sequence[range],
+        prompt: Prompt,
+        reply: str,
+        rival: str,
+        reuse: bool = True,
+    ) -> list[float]:
+        """The model's probability of `reply`, from where it departs from `rival`, on each span
+        of frames of `clip`: one request per window, the reply forced as the assistant's turn
+        and read back from vLLM's `prompt_logprobs` (the server keeps its own caches, so
+        `reuse` is its business)."""
+        departs = len(reply) - len(os.path.commonprefix([reply, rival]))
+        with ThreadPoolExecutor(SCORE_REQUESTS) as pool:
+            return list(pool.map(lambda f: self._reply_probability(clip.part(f), prompt, reply,
+                                                                   departs), spans))  # fmt: skip
+
+    def _reply_probability(self, clip: Clip, prompt: Prompt, reply: str, departs: int) -> float:
+        """P(the reply's last tokens that cover its last `departs` characters)."""
+        messages = chat_messages(prompt, [], encode_frames(clip))
+        messages.append({"role": "assistant", "content": reply})
+        try:
+            response = self.client.chat.completions.create(
+                model=self.options.model,
+                messages=messages,
+                max_tokens=1,
+                temperature=0.0,
+                extra_body={
+                    "continue_final_message": True,
+                    "add_generation_prompt": False,
+                    "prompt_logprobs": 0,
+                    "return_token_ids": True,
+                    "media_io_kwargs": {"video": {"num_frames": -1, "fps": clip.sample_fps}},
+                },
+            )
+        except Exception as error:  # noqa: BLE001 - every failure becomes one line
+            raise explain(error, self.options) from None
+        extra = response.model_extra or {}
+        entries, ids = extra.get("prompt_logprobs"), extra.get("prompt_token_ids")
+        if not entries or not ids or len(entries) != len(ids):
+            raise GenerationError(
+                f"the server at {self.options.base_url} sent no prompt_logprobs: the scan "
+                "needs vLLM's OpenAI server (or one that returns them)"
+            )
+        total, covered = 0.0, 0
+        for entry, token in zip(reversed(entries), reversed(ids), strict=True):
+            found = (entry or {}).get(str(token)) or (entry or {}).get(token)
+            if found is None:
+                raise GenerationError(f"prompt_logprobs lacks the prompt's token {token}")
+            total += found["logprob"]
+            covered += len(found.get("decoded_token") or "")
+            if covered >= departs:
+                return math.exp(total)
+        raise GenerationError("the forced reply is not at the end of the server's prompt")
 
     def _video_url(self, clip: Clip) -> str:
         """The clip's data URL, encoded once per clip."""

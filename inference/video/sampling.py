@@ -138,6 +138,14 @@ class Clip:
         """Tokens the model spends on this clip."""
         return visual_tokens(self.num_frames, *self.frame_size)
 
+    def part(self, frames: range) -> Clip:
+        """Frames `frames` as a clip of their own (their times stay the video's)."""
+        return dataclasses.replace(
+            self,
+            frames=self.frames[frames.start : frames.stop],
+            timestamps=self.timestamps[frames.start : frames.stop],
+        )
+
 
 # ---------------------------------------------------------------------------------------------
 # Pure maths (no I/O)
