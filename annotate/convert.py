@@ -16,10 +16,12 @@ from annotate.records import (
     RevisionRecord,
     RubricRecord,
     RunRecord,
+    ScanRecord,
     StepText,
     VideoRecord,
 )
 from annotate.schema import (
+    AnomalyScan,
     Correction,
     Item,
     ModelRun,
@@ -173,6 +175,24 @@ def run(row: ModelRun) -> RunRecord:
         interval=_interval(row.start, row.end),
         class_name=row.class_name,
         parsed=row.parsed,
+        timings=row.timings,
+        created_by=row.created_by,
+        created_at=row.created_at,
+    )
+
+
+def scan(row: AnomalyScan) -> ScanRecord:
+    """The record of a scan row."""
+    return ScanRecord(
+        id=row.id,
+        video_id=row.video_id,
+        checkpoint=row.checkpoint,
+        key=row.key,
+        settings=row.settings,
+        curve=row.curve,
+        windows=row.windows,
+        interval=_interval(row.start, row.end),
+        segments=row.segments,
         timings=row.timings,
         created_by=row.created_by,
         created_at=row.created_at,

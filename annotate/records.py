@@ -105,6 +105,24 @@ class RunRecord:
 
 
 @dataclass(frozen=True)
+class ScanRecord:
+    """A stored scan: who ran which checkpoint with which settings, and what it found."""
+
+    id: int
+    video_id: int
+    checkpoint: str
+    key: str
+    settings: dict[str, Any]
+    curve: list[list[float]]
+    windows: list[dict[str, Any]]
+    interval: Interval | None
+    segments: list[list[float]]
+    timings: dict[str, Any]
+    created_by: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
 class QueueRecord:
     """A named work queue: its items in order, who sent it, when, and why."""
 

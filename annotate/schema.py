@@ -243,3 +243,26 @@ class RubricScore(Base):
     reviewer: Mapped[str] = mapped_column(String(128))
     scores: Mapped[dict[str, Any]] = mapped_column(JSON)  # the five criteria, 0-10 each
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AnomalyScan(Base):
+    """One scan of a video by a checkpoint: per-window scores, the curve and the interval it
+    proposes. Kept per (video, checkpoint, settings): `key` digests the settings, so a stored
+    scan reopens without running when the same checkpoint and settings ask again."""
+
+    __tablename__ = "scans"
+    __table_args__ = (Index("ix_scans_lookup", "video_id", "checkpoint", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    video_id: Mapped[int] = mapped_column(ForeignKey("videos.id"))
+    checkpoint: Mapped[str] = mapped_column(String(512))
+    key: Mapped[str] = mapped_column(String(64))
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON)  # window, sampling, engine facts
+    curve: Mapped[list[Any]] = mapped_column(JSON)  # [[t, score], ...]
+    windows: Mapped[list[Any]] = mapped_column(JSON)  # [{start, end, score, frames}, ...]
+    start: Mapped[float | None] = mapped_column(Float)  # the proposed interval; None: Normal
+    end: Mapped[float | None] = mapped_column(Float)
+    segments: Mapped[list[Any]] = mapped_column(JSON)
+    timings: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_by: Mapped[str | None] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

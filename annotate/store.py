@@ -31,9 +31,11 @@ from annotate.records import (
     RevisionRecord,
     RubricRecord,
     RunRecord,
+    ScanRecord,
     VideoRecord,
 )
 from annotate.schema import (
+    AnomalyScan,
     Correction,
     Item,
     ModelRun,
@@ -332,6 +334,63 @@ class Store:
             return found
 
         return self._read(work)
+
+    # --- scans -----------------------------------------------------------------------------
+
+    def record_scan(
+        self,
+        video_id: int,
+        *,
+        checkpoint: str,
+        settings: dict[str, Any],
+        scan: dict[str, Any],
+        engine: dict[str, Any] | None = None,
+        created_by: str | None = None,
+    ) -> ScanRecord:
+        """Store a scan (`inference.scan.scanner.Scan.to_dict()`) under the settings that asked
+        for it; `engine` (what ran: backend, quantization, ...) is kept beside them."""
+        for what, value in (("settings", settings), ("scan", scan), ("engine", engine or {})):
+            _check_json(what, value)
+        interval = scan.get("interval") or (None, None)
+
+        def work(session: Session) -> ScanRecord:
+            _need(session, Video, video_id)
+            row = AnomalyScan(
+                video_id=video_id,
+                checkpoint=checkpoint,
+                key=scan_key(settings),
+                settings=settings | {"engine": engine or {}},
+                curve=scan.get("curve") or [],
+                windows=scan.get("windows") or [],
+                start=interval[0],
+                end=interval[1],
+                segments=scan.get("segments") or [],
+                timings=scan.get("timings") or {},
+                created_by=created_by,
+            )
+            session.add(row)
+            session.flush()
+            return convert.scan(row)
+
+        return self._write(work)
+
+    def latest_scan(
+        self, video_id: int, checkpoint: str, settings: dict[str, Any]
+    ) -> ScanRecord | None:
+        """The newest scan of the video by this checkpoint with these settings, if any."""
+        query = select(AnomalyScan).where(
+            AnomalyScan.video_id == video_id,
+            AnomalyScan.checkpoint == checkpoint,
+            AnomalyScan.key == scan_key(settings),
+        )
+        query = query.order_by(AnomalyScan.id.desc()).limit(1)
+        return self._read(lambda s: next((convert.scan(r) for r in s.scalars(query)), None))
+
+    def scans(self, video_id: int) -> list[ScanRecord]:
+        """Every scan of a video, newest first."""
+        query = select(AnomalyScan).where(AnomalyScan.video_id == video_id)
+        query = query.order_by(AnomalyScan.id.desc())
+        return self._read(lambda s: [convert.scan(r) for r in s.scalars(query)])
 
     # --- judge calibration ----------------------------------------------------------------
 
@@ -809,6 +868,12 @@ def _append(
 def _revision_and_correction(session: Session, revision_id: int) -> tuple[Revision, Correction]:
     revision = _need(session, Revision, revision_id)
     return revision, _need(session, Correction, revision.correction_id)
+
+
+def scan_key(settings: dict[str, Any]) -> str:
+    """The digest that finds a scan again: its settings, whatever their order."""
+    text = json.dumps(settings, sort_keys=True, allow_nan=False)
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
 def _check_json(what: str, value: Any) -> None:

@@ -49,7 +49,7 @@ def qa_item(store: Store, name: str = "qa.mp4"):
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_open_creates_the_schema_at_the_newest_migration(backend, tmp_path):
     with Store(pg.backend_url(backend, tmp_path, fresh=True)) as store:
-        assert current_revision(store.engine) == HEAD == "0006"
+        assert current_revision(store.engine) == HEAD == "0007"
         assert store.counts().items == 0
 
 
@@ -648,3 +648,59 @@ def test_a_work_queue_that_cannot_be_kept_is_refused(store, name, ids, says):
     with pytest.raises(StudioError, match=says):
         store.save_queue(name, ids, "rev")
     assert store.queues() == []
+
+
+# --- scans ----------------------------------------------------------------------------------
+
+SCAN = {
+    "curve": [[0.5, 0.1], [1.5, 0.9], [2.5, 0.95]],
+    "windows": [{"start": 0.0, "end": 2.0, "score": 0.5, "frames": [0.0, 0.5, 1.0, 1.5]}],
+    "interval": [1.0, 3.0],
+    "segments": [[1.0, 3.0]],
+    "timings": {"score_s": 0.2},
+}
+SCAN_SETTINGS = {"window_s": 4.0, "stride_s": 1.0, "fps": 2.0, "question": "classification"}
+
+
+def test_a_stored_scan_reads_back_whole(store):
+    video = store.add_video("fire.mp4", "local", duration=3.0)
+    engine = {"backend": "transformers", "quant": "none"}
+    saved = store.record_scan(video.id, checkpoint="world", settings=SCAN_SETTINGS, scan=SCAN,
+                              engine=engine, created_by="ann")  # fmt: skip
+    (found,) = store.scans(video.id)
+    assert found == saved
+    assert found.curve == SCAN["curve"] and found.windows == SCAN["windows"]
+    assert found.interval == (1.0, 3.0) and found.segments == [[1.0, 3.0]]
+    assert found.settings == SCAN_SETTINGS | {"engine": engine} and found.created_by == "ann"
+
+
+def test_a_scan_is_found_again_by_checkpoint_and_settings_in_any_order(store):
+    video = store.add_video("fire.mp4", "local", duration=3.0)
+    store.record_scan(video.id, checkpoint="world", settings=SCAN_SETTINGS, scan=SCAN)
+    newer = store.record_scan(video.id, checkpoint="world", settings=SCAN_SETTINGS, scan=SCAN)
+    reordered = dict(reversed(list(SCAN_SETTINGS.items())))
+    assert store.latest_scan(video.id, "world", reordered) == newer
+    assert store.latest_scan(video.id, "tiny", SCAN_SETTINGS) is None
+    assert store.latest_scan(video.id, "world", SCAN_SETTINGS | {"window_s": 8.0}) is None
+
+
+def test_a_normal_scan_keeps_no_interval(store):
+    video = store.add_video("street.mp4", "local", duration=3.0)
+    scan = SCAN | {"interval": None, "segments": []}
+    saved = store.record_scan(video.id, checkpoint="world", settings=SCAN_SETTINGS, scan=scan)
+    assert saved.interval is None and saved.segments == []
+
+
+@pytest.mark.parametrize(
+    ("change", "error", "message"),
+    [
+        ({"video": 999}, NotFound, "999"),
+        ({"scan": SCAN | {"curve": [[0.5, float("nan")]]}}, InvalidInput, "scan must be JSON"),
+    ],
+)
+def test_a_bad_scan_is_refused_and_nothing_is_stored(store, change, error, message):
+    video = store.add_video("fire.mp4", "local", duration=3.0)
+    with pytest.raises(error, match=message):
+        store.record_scan(change.get("video", video.id), checkpoint="world",
+                          settings=SCAN_SETTINGS, scan=change.get("scan", SCAN))  # fmt: skip
+    assert store.scans(video.id) == []
