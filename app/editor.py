@@ -11,7 +11,7 @@ import html
 import math
 
 from app.settings import ROOT
-from app.timeline import COLORS, ROWS, Interval, TimelineData, span_of, title_of
+from app.timeline import COLORS, ROWS, SCORE, Interval, TimelineData, span_of, title_of
 
 TIMELINE_JS_PATH = ROOT / "assets" / "timeline.js"
 NICE_STEPS = (0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 1800, 3600)
@@ -27,7 +27,8 @@ def editor_js() -> str:
 def editor_html(data: TimelineData) -> str:
     """The editable timeline: a header, one lane per row of ROWS, an axis, and the captions."""
     span = span_of(data)
-    lanes = "".join(_lane(row, _bars(row, data, span)) for row in ROWS)
+    rows = (ROWS[0], SCORE, *ROWS[1:]) if data.curve else ROWS
+    lanes = "".join(_lane(row, _bars(row, data, span)) for row in rows)
     attrs = {
         "span": _num(span),
         "duration": _num(data.duration) if data.duration else "",
@@ -81,7 +82,35 @@ def _bars(row: str, data: TimelineData, span: float) -> str:
         return "".join(_bar(t, span, data.step_label, COLORS["Step"]) for t in data.step_times)
     if row == "Frames":
         return _frame_ticks(data.frame_times, span)
+    if row == SCORE:
+        return _score(data, span)
     return ""
+
+
+def _score(data: TimelineData, span: float) -> str:
+    """A scan's curve as a filled line over the lane (scores 0 to 1, bottom to top), the
+    threshold as a dashed line, and the frames its windows saw as ticks. The points sit in
+    data-curve ("t:score,...") for the hover readout; a click seeks, as on every lane."""
+    top = [(_pct(min(max(t, 0.0), span), span), 1 - min(max(v, 0.0), 1.0)) for t, v in data.curve]
+    if not top:
+        return ""
+    outline = " ".join(f"{x:.3f},{y:.4f}" for x, y in top)
+    area = f"{top[0][0]:.3f},1 {outline} {top[-1][0]:.3f},1"
+    line = ""
+    if data.curve_threshold is not None:
+        y = 1 - data.curve_threshold
+        line = f'<line class="vt-threshold" x1="0" x2="100" y1="{y:.4f}" y2="{y:.4f}"></line>'
+    color = COLORS[SCORE]
+    points = ",".join(f"{_num(t)}:{v:.3f}" for t, v in data.curve)
+    label = html.escape(f"anomaly score of {data.curve_label or 'the model'}'s scan")
+    return (
+        f'<svg class="vt-curve" viewBox="0 0 100 1" preserveAspectRatio="none" '
+        f'data-curve="{points}" role="img" aria-label="{label}">'
+        f'<polygon points="{area}" fill="{color}" fill-opacity="0.25"></polygon>'
+        f'<polyline points="{outline}" fill="none" stroke="{color}" '
+        f'vector-effect="non-scaling-stroke"></polyline>{line}</svg>'
+        f'<span class="vt-curve-frames">{_frame_ticks(data.curve_frames, span)}</span>'
+    )
 
 
 def _bar(interval: Interval, span: float, name: str, color: str | None = None) -> str:

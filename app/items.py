@@ -153,6 +153,7 @@ def switch_task(studio: Studio, session: Session, task: str) -> Session:
         duration=session.duration,
         fps=session.fps,
         task=task,
+        scan=session.scan,  # a scan is of the video, whatever the task
     )
     if session.video_id is None:
         return base
@@ -161,7 +162,7 @@ def switch_task(studio: Studio, session: Session, task: str) -> Session:
         return base
     # Prefer the item with ground truth (an imported one) over ad-hoc questions.
     item = max(items, key=lambda i: (i.truth.known, -i.id))
-    return open_item(studio, item.id)
+    return replace(open_item(studio, item.id), scan=session.scan)
 
 
 @dataclass(frozen=True)

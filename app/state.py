@@ -13,6 +13,19 @@ from inference.core.tasks import CLASSES
 
 
 @dataclass(frozen=True)
+class ScanShown:
+    """A stored scan as the timeline draws it: the curve, its threshold and interval, the
+    seconds of the frames its windows saw, and which checkpoint made it."""
+
+    scan_id: int
+    checkpoint: str
+    curve: tuple[tuple[float, float], ...]
+    threshold: float
+    interval: tuple[float, float] | None
+    frames: tuple[float, ...] = ()
+
+
+@dataclass(frozen=True)
 class Session:
     """The current video, item and model result of one user."""
 
@@ -36,6 +49,7 @@ class Session:
     shown: Edit | None = None
     skipped: tuple[int, ...] = ()  # items skipped in this browser session; Next passes them
     restore_asked: int | None = None  # a restore that would withdraw a submission, warned of
+    scan: ScanShown | None = None  # the video's stored scan on the Score lane
 
     @classmethod
     def for_item(

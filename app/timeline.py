@@ -15,11 +15,13 @@ from inference.core.times import Interval
 
 # Rows from top to bottom; plotly draws categories bottom-up, hence the reversed axis below.
 ROWS = ("Model", "Yours", "Truth", "Step", "Frames")
+SCORE = "Score"  # the editor's lane of a scan's curve, under Model, drawn when there is one
 COLORS = {
     "Model": "#d62839",
     "Truth": "#2a9d8f",
     "Step": "#f4a259",
     "Frames": "#8d99ae",
+    "Score": "#d62839",
     "edit": "#3a86ff",
 }
 
@@ -38,6 +40,10 @@ class TimelineData:
     notes: list[str] = field(default_factory=list)
     fps: float | None = None  # the video file's own frame rate, for frame-exact stepping
     captions: Sequence[Caption] = ()  # the reasoning steps at the times they name
+    curve: Sequence[tuple[float, float]] = ()  # a scan's [(t, score)], scores in [0, 1]
+    curve_threshold: float | None = None  # where the scan's interval begins
+    curve_frames: Sequence[float] = ()  # the seconds of the frames the scan's windows saw
+    curve_label: str = ""  # which checkpoint's scan
 
 
 @dataclass(frozen=True)
@@ -62,6 +68,7 @@ def span_of(data: TimelineData) -> float:
         if interval:
             ends.append(max(interval))
     ends.extend(data.frame_times)
+    ends.extend(t for t, _ in data.curve)
     finite = [end for end in ends if math.isfinite(end)]
     cap = data.duration * MAX_STRETCH if data.duration else MAX_SPAN_S
     return min(max(finite, default=0.0), cap) or 1.0

@@ -149,7 +149,21 @@ def timeline_data(session: Session, form: Edit | None, steps: list[Step], index:
         step_label=f"Step {step.index + 1}" if step else "Step",
         fps=session.fps,
         captions=captions(steps),
+        **scan_lane(session),
     )
+
+
+def scan_lane(session: Session) -> dict:
+    """The Score lane's fields of TimelineData for the session's scan (none: no lane)."""
+    scan = session.scan
+    if scan is None:
+        return {}
+    return {
+        "curve": scan.curve,
+        "curve_threshold": scan.threshold,
+        "curve_frames": scan.frames,
+        "curve_label": scan.checkpoint,
+    }
 
 
 CAPTION_S = 3.0  # a step that names one moment stays on the player this long

@@ -139,11 +139,29 @@ element.addEventListener("pointerdown", (event) => {
   if (drag.mode === "seek") seek(t);
 });
 
+function scoreAt(t) {
+  // The Score lane's point nearest to `t` seconds: [t, score], or null without a scan.
+  const curve = lanes()?.querySelector(".vt-curve")?.dataset.curve;
+  if (!curve) return null;
+  const points = curve.split(",").map((p) => p.split(":").map(Number));
+  return points.reduce((best, p) => (Math.abs(p[0] - t) < Math.abs(best[0] - t) ? p : best));
+}
+
 element.addEventListener("pointermove", (event) => {
+  const onScore = event.target.closest('[data-lane="Score"] .vt-track');
+  if (onScore && !drag) {
+    const p = scoreAt(timeAt(event.clientX));
+    if (p) lanes().querySelector(".vt-readout").textContent = `score ${p[1].toFixed(2)} at ${p[0].toFixed(1)} s`;
+  }
   if (!drag) return;
   const t = timeAt(event.clientX);
   if (drag.mode === "seek") seek(t); // scrubbing
   else if (Math.abs(event.clientX - drag.x0) >= CLICK_PX) reshape(drag, t);
+});
+
+element.addEventListener("pointerleave", () => {
+  const readout = lanes()?.querySelector(".vt-readout");
+  if (!drag && readout?.textContent.startsWith("score")) readout.textContent = "";
 });
 
 element.addEventListener("pointerup", (event) => {

@@ -144,3 +144,28 @@ def call_streamed(client: Client, api: str, *args) -> dict:
             if not _is_update(value):
                 seen[label] = value
     return seen
+
+
+WORLD_FIRE_SEED = 2_000_002  # a test-split world video: a fire at 8.8-19.3 s
+
+
+def world_studio(root: Path):
+    """A launched Studio serving the world model at the world's pixel bounds, with a world
+    fire's grounding item in its store; returns (demo, url, item id, video id)."""
+    from annotate.records import GroundTruth
+    from world.generate import generate, plan
+    from world.recipe import Recipe
+
+    generate(root / "videos", 1, seed=WORLD_FIRE_SEED, split="test")
+    pixels = {k: v for k, v in Recipe.read().sampling.items() if k != "fps"}
+    demo, url = launch(studio_settings(root, model="world", **pixels))
+    if demo.studio.models.wait(timeout=300) is None:
+        demo.close()
+        raise AssertionError(demo.studio.models.status().message)
+    video = plan(WORLD_FIRE_SEED)
+    store = demo.studio.store
+    record = store.add_video(video.name, "world", path=str(root / "videos" / video.name),
+                             duration=video.duration, fps=8.0)  # fmt: skip
+    truth = GroundTruth(answer="Anomaly", interval=(video.event.start, video.event.end))
+    item = store.add_item(record.id, "grounding", truth=truth)
+    return demo, url, item.id, record.id

@@ -76,6 +76,7 @@ class StudioTab:
     run_btn: gr.Button = None
     run_all_btn: gr.Button = None
     stop_btn: gr.Button = None
+    scan_btn: gr.Button = None
     run_msg: gr.HTML = None
     result: gr.HTML = None
     # the reasoning
@@ -231,6 +232,7 @@ def _run_panel(s: StudioTab) -> None:
         s.run_btn = gr.Button("▶ Run", variant="primary", elem_id="run-btn", scale=2, min_width=80)
         s.run_all_btn = gr.Button("Run all", elem_id="run-all-btn", scale=1, min_width=80)
         s.stop_btn = gr.Button("■ Stop", variant="stop", elem_id="stop-btn", scale=1, min_width=80)
+        s.scan_btn = gr.Button("Scan", elem_id="scan-btn", scale=1, min_width=80)
     s.run_msg = gr.HTML(views.message_html(""), elem_id="run-msg", label="Run status")
     s.result = gr.HTML(views.result_html(Session()), elem_id="result", label="Result")
 

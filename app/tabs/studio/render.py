@@ -10,6 +10,7 @@ from annotate.records import Edit
 from app import corrections, views
 from app.editor import editor_html
 from app.fields import interval_fields
+from app.scans import with_stored_scan
 from app.services import Studio
 from app.state import Session, as_shown
 from app.steps import step_source
@@ -87,7 +88,9 @@ def show(
 def open_updates(
     s: StudioTab, studio: Studio, session: Session, who: str | None, note: str
 ) -> dict:
-    """The Studio tab moved to a newly opened item: video, form, steps, and a status line."""
+    """The Studio tab moved to a newly opened item: video, form, steps, the video's stored
+    scan, and a status line."""
+    session = with_stored_scan(studio, session)
     form = corrections.initial_form(studio, session, who)
     if session.video is None:
         note = "The video file of this item is not on this machine; you can still annotate."

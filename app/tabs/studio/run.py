@@ -7,8 +7,9 @@ from dataclasses import replace
 
 import gradio as gr
 
+from annotate.errors import InvalidInput
 from annotate.records import Edit
-from app import corrections, items, runs, views
+from app import corrections, items, runs, scans, views
 from app.editor import editor_html
 from app.fields import form_from_fields, text_or_none
 from app.guard import Guard
@@ -123,3 +124,24 @@ def wire(s: StudioTab, page: Page, studio: Studio) -> None:
         return gr.skip() if note in (None, runs.NOTHING_RUNNING) else views.message_html(note)
 
     s.stop_btn.click(on_stop, None, [s.run_msg], api_name="stop", queue=False)
+
+    @guard("view", s.run_msg)
+    def on_scan(session, who, answer=None, start=None, end=None, klass=None, reasoning=None,
+                comment=None, index=0):  # fmt: skip
+        session, record = scans.scan_video(studio, session, who)
+        try:  # the timeline keeps drawing the form's interval; a half-typed one is left out
+            form = form_from_fields(answer, start, end, klass, reasoning, comment)
+        except InvalidInput:
+            form = None
+        _, steps, index = views.steps_view(form.reasoning if form else None, index)
+        data = views.timeline_data(session, form, steps, index)
+        message = views.message_html(scans.scan_message(record))
+        return {s.state: session, s.timeline: editor_html(data), s.run_msg: message}
+
+    s.scan_btn.click(
+        on_scan,
+        [s.state, page.name, *s.fields(), s.step_index],
+        [s.state, s.timeline, s.run_msg],
+        api_name="scan",
+        **MODEL,
+    )
