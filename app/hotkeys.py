@@ -102,7 +102,7 @@ GESTURES = (
     ("drag the middle of Yours", "move your interval, keeping its length"),
     ("drag along the Yours lane", "draw a new interval"),
     ("click any lane", "move the player there"),
-    ("hover the Score lane", "read the scan's score at that time"),
+    ("hover the Score lane", "read the score of the scan at that time"),
 )
 
 
