@@ -42,6 +42,7 @@ class RunRequest:
     max_frames: int = DEFAULT_MAX_FRAMES
     question: str | None = None
     options: tuple[str, ...] | None = None
+    prelabel: bool = False  # the model's first pass over the queue (app.prelabel)
 
     def checked(self) -> RunRequest:
         """Self, or InvalidInput for a value the model cannot use."""
@@ -217,6 +218,7 @@ def _run_settings(studio: Studio, request: RunRequest, generation) -> dict:
         "options": list(request.options) if request.options else None,
         "timestamps": [round(float(t), 4) for t in clip.timestamps],
         "stopped": generation.stopped,
+        **({"prelabel": True} if request.prelabel else {}),
     }
 
 

@@ -1,0 +1,165 @@
+"""`python -m app.prelabel --task T --model M [app.py flags]`: the model's first pass over items.
+
+Runs the model on every item of the task (`--source` narrows them) through the same code as the
+Studio's Run button and stores each run as a pre-label: a model run whose settings say
+`prelabel`, by PRELABELER, under the checkpoint and settings that made it. Opening such an item
+shows the run at once and the correction form starts from it (an item with ground truth starts
+from the truth); a correction saved there names the run it started from. A rerun skips the items
+that already hold a complete pre-label from the same checkpoint with the same think setting, so
+a killed run resumes and nothing is duplicated. A video that cannot be read is one line, and
+the others go on; a server that stops ends the whole pass. `--scan` also stores each video's
+scan (the Studio's Score lane). Takes every flag of app.py (`--db`, `--backend`, ...).
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections import deque
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from annotate.errors import InvalidInput
+from annotate.records import ItemRecord
+from annotate.store import Store
+from app import items, runs, scans
+from app.runtime import ModelSlot
+from app.services import Studio
+from app.settings import from_sources
+from inference.argparsing import ArgumentParser
+from inference.core.tasks import TASKS
+from inference.errors import GenerationError, ModelUnavailable, StudioError, VideoError, first_line
+
+PRELABELER = "prelabel"  # who the pre-label runs are by
+ITEM_ERRORS = (VideoError, GenerationError, InvalidInput)  # one item fails; the pass goes on
+
+
+@dataclass
+class Report:
+    """What a pass did: items run, items already done, videos scanned, and each failure."""
+
+    done: int = 0
+    skipped: int = 0
+    scanned: int = 0
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (video, why)
+
+
+def is_prelabel(run, checkpoint: str, think: bool) -> bool:
+    """True for a complete pre-label run by `checkpoint` with this think setting."""
+    settings = run.settings or {}
+    return (
+        run.created_by == PRELABELER
+        and run.checkpoint == checkpoint
+        and bool(settings.get("prelabel"))
+        and settings.get("think") == think
+        and not settings.get("stopped")
+    )
+
+
+def pending(
+    studio: Studio, task: str, source: str | None, checkpoint: str, think: bool
+) -> tuple[list[ItemRecord], int]:
+    """The task's items still without this pre-label, and how many already have it."""
+    listed = studio.store.list_items(task=task, source=source, limit=None)
+    todo = [
+        item
+        for item in listed
+        if not any(is_prelabel(r, checkpoint, think) for r in studio.store.runs(item.id))
+    ]
+    return todo, len(listed) - len(todo)
+
+
+def prelabel_item(studio: Studio, item: ItemRecord, think: bool, scan: bool) -> bool:
+    """Run (and with `scan`, scan) one item; returns whether a scan was stored."""
+    session = items.open_item(studio, item.id)
+    if session.video is None:
+        raise VideoError(f"{item.video.name}: the video file is not on this machine")
+    request = runs.RunRequest(
+        task=item.task, think=think, question=item.question, options=item.options, prelabel=True
+    )
+    deque(runs.run_model(studio, session, request, threading.Event(), PRELABELER), maxlen=0)
+    if scan and scans.with_stored_scan(studio, session).scan is None:
+        scans.scan_video(studio, session, PRELABELER)
+        return True
+    return False
+
+
+def prelabel(
+    studio: Studio,
+    task: str,
+    *,
+    source: str | None = None,
+    think: bool = True,
+    scan: bool = False,
+    concurrency: int = 1,
+    say: Callable[[str], None] = print,
+    progress: bool = True,
+) -> Report:
+    """Pre-label every pending item of `task` with the model in service."""
+    from tqdm import tqdm
+
+    _, checkpoint = runs.engine_for(studio.models)
+    report = Report()
+    todo, report.skipped = pending(studio, task, source, checkpoint, think)
+    bar = tqdm(total=len(todo), desc=f"pre-labelling {task}", unit="item", disable=not progress)
+    counting = threading.Lock()  # items finish on the pool's threads
+
+    def one(item: ItemRecord) -> None:
+        try:
+            scanned = prelabel_item(studio, item, think, scan)
+            with counting:
+                report.done, report.scanned = report.done + 1, report.scanned + scanned
+        except ITEM_ERRORS as error:
+            with counting:
+                report.failed.append((item.video.name, first_line(error)))
+            (bar.write if progress else say)(f"{item.video.name}: {first_line(error)}")
+        finally:
+            bar.update(1)
+
+    try:
+        with ThreadPoolExecutor(max(1, concurrency)) as pool:
+            list(pool.map(one, todo))  # the first error that is not one item's ends the pass
+    finally:
+        bar.close()
+    return report
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Load the model and pre-label; 0 when every item is labelled, 1 when some could not be,
+    2 when the pass could not run (one line on stderr)."""
+    parser = ArgumentParser(prog="python -m app.prelabel", description=__doc__)
+    parser.add_argument("--task", choices=TASKS, required=True)
+    parser.add_argument("--source", default=None, help="only items of this source (dataset)")
+    parser.add_argument("--no-think", action="store_true", help="answers without <think>")
+    parser.add_argument("--scan", action="store_true", help="also store each video's scan")
+    parser.add_argument("--concurrency", type=int, default=1, help="items in flight at once")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    own, rest = parser.parse_known_args(argv)
+    try:
+        settings = from_sources(rest)
+        if not settings.model:
+            raise ModelUnavailable("name the checkpoint to pre-label with: --model ID_OR_DIR")
+        if own.concurrency < 1:
+            raise InvalidInput("--concurrency must be at least 1")
+        store = Store(settings.db_url, allow_self_review=settings.allow_self_review)
+        studio = Studio(settings, store, ModelSlot(backend=settings.backend_options))
+        status = studio.models.load(settings.model, settings.quant, settings.device)
+        if status.state != "ready":
+            raise ModelUnavailable(status.message)
+        report = prelabel(studio, own.task, source=own.source, think=not own.no_think,
+                          scan=own.scan, concurrency=own.concurrency,
+                          progress=not own.quiet)  # fmt: skip
+    except StudioError as error:
+        print(f"error: {first_line(error)}", file=sys.stderr)
+        return 2
+    print(
+        f"pre-labelled {report.done} {own.task} items with {settings.model} "
+        f"({report.skipped} already done, {report.scanned} videos scanned, "
+        f"{len(report.failed)} could not be read) into {studio.store.where}"
+    )
+    return 1 if report.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
