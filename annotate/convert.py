@@ -178,6 +178,7 @@ def run(row: ModelRun) -> RunRecord:
         timings=row.timings,
         created_by=row.created_by,
         created_at=row.created_at,
+        spread=row.spread,
     )
 
 

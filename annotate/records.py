@@ -102,6 +102,12 @@ class RunRecord:
     timings: dict[str, Any]
     created_by: str | None
     created_at: datetime
+    spread: dict[str, Any] | None = None  # how unsure the model was (inference.core.spread)
+
+    @property
+    def uncertainty(self) -> float | None:
+        """The spread's mean, which the queue sorts by (None: not measured)."""
+        return (self.spread or {}).get("uncertainty")
 
 
 @dataclass(frozen=True)

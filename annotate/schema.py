@@ -153,6 +153,9 @@ class ModelRun(Base):
     timings: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_by: Mapped[str | None] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # How unsure the model was (inference.core.spread): the parts, and their mean to sort by.
+    spread: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    uncertainty: Mapped[float | None] = mapped_column(Float)
 
 
 class Correction(Base):

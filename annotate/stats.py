@@ -1,4 +1,4 @@
-"""`python -m annotate stats`: counts by status, task, annotator and source, and agreement."""
+"""`python -m annotate stats`: counts by status, task, annotator, source; agreement; uncertainty."""
 
 from __future__ import annotations
 
@@ -7,12 +7,29 @@ from typing import Any
 from annotate.agreement import COMPARED_STATUSES, agreement
 from annotate.store import Store
 
+UNCERTAINTY_BINS = 5  # the distribution of the runs' uncertainties in bins of 0.2
+
 
 def gather(store: Store) -> dict[str, Any]:
     """Every figure `stats` prints, as JSON-safe data."""
     counts = store.counts().to_dict()
     pairs = store.current_revisions(statuses=COMPARED_STATUSES)
-    return {"database": store.where, **counts, "agreement": agreement(pairs).to_dict()}
+    return {
+        "database": store.where,
+        **counts,
+        "agreement": agreement(pairs).to_dict(),
+        "uncertainty": distribution(store.uncertainties()),
+    }
+
+
+def distribution(values: list[float], bins: int = UNCERTAINTY_BINS) -> dict[str, Any]:
+    """How many runs fall in each bin of uncertainty from 0 to 1, and their mean."""
+    counts = [0] * bins
+    for value in values:
+        counts[min(int(value * bins), bins - 1)] += 1
+    labels = [f"{i / bins:.1f}-{(i + 1) / bins:.1f}" for i in range(bins)]
+    mean = round(sum(values) / len(values), 4) if values else None
+    return {"runs": len(values), "mean": mean, "bins": dict(zip(labels, counts, strict=True))}
 
 
 def _percent(value: float | None) -> str:
@@ -45,6 +62,9 @@ def render(figures: dict[str, Any]) -> str:
         f"class {_percent(agree['class'])}, interval IoU {_percent(agree['interval_iou'])}"
     )
     lines += _per_item(agree["per_item"])
+    spread = figures["uncertainty"]
+    title = f"model runs by uncertainty (app.prelabel --samples; mean {spread['mean']})"
+    lines += _table(title, spread["bins"] if spread["runs"] else {})
     return "\n".join(lines)
 
 

@@ -295,6 +295,26 @@ class Store:
 
         return self._write(work)
 
+    def record_spread(self, run_id: int, spread: dict[str, Any]) -> RunRecord:
+        """Keep how unsure the model was about a stored run (inference.core.spread.spread)."""
+        _check_json("spread", spread)
+        uncertainty = spread.get("uncertainty")
+        if uncertainty is not None and not 0 <= float(uncertainty) <= 1:
+            raise InvalidInput(f"an uncertainty is between 0 and 1, got {uncertainty}")
+
+        def work(session: Session) -> RunRecord:
+            run = _need(session, ModelRun, run_id)
+            run.spread, run.uncertainty = spread, uncertainty
+            session.flush()
+            return convert.run(run)
+
+        return self._write(work)
+
+    def uncertainties(self) -> list[float]:
+        """Every stored run's uncertainty (the runs that have one), for `annotate stats`."""
+        query = select(ModelRun.uncertainty).where(ModelRun.uncertainty.is_not(None))
+        return self._read(lambda s: [float(u) for u in s.scalars(query)])
+
     def get_run(self, run_id: int) -> RunRecord:
         """The model run with this id; NotFound if there is none."""
         return self._read(lambda s: convert.run(_need(s, ModelRun, run_id)))

@@ -8,7 +8,10 @@ from the truth); a correction saved there names the run it started from. A rerun
 that already hold a complete pre-label from the same checkpoint with the same think setting, so
 a killed run resumes and nothing is duplicated. A video that cannot be read is one line, and
 the others go on; a server that stops ends the whole pass. `--scan` also stores each video's
-scan (the Studio's Score lane). Takes every flag of app.py (`--db`, `--backend`, ...).
+scan (the Studio's Score lane). `--samples K` also asks K sampled answers and keeps their
+spread with the pre-label (inference.core.spread), and the pass ends by saving the work queue
+"most uncertain first: TASK", the labelled items by that uncertainty, which the Studio's picker
+offers beside its filters. Takes every flag of app.py (`--db`, `--backend`, ...).
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from inference.core.tasks import TASKS
 from inference.errors import GenerationError, ModelUnavailable, StudioError, VideoError, first_line
 
 PRELABELER = "prelabel"  # who the pre-label runs are by
+UNCERTAIN_QUEUE = "most uncertain first: {task}"  # the work queue a pass with --samples saves
 ITEM_ERRORS = (VideoError, GenerationError, InvalidInput)  # one item fails; the pass goes on
 
 
@@ -42,6 +46,7 @@ class Report:
     done: int = 0
     skipped: int = 0
     scanned: int = 0
+    queued: int = 0  # items in the most-uncertain-first queue
     failed: list[tuple[str, str]] = field(default_factory=list)  # (video, why)
 
 
@@ -70,19 +75,69 @@ def pending(
     return todo, len(listed) - len(todo)
 
 
-def prelabel_item(studio: Studio, item: ItemRecord, think: bool, scan: bool) -> bool:
-    """Run (and with `scan`, scan) one item; returns whether a scan was stored."""
+def prelabel_item(
+    studio: Studio, item: ItemRecord, think: bool, scan: bool, samples: int = 0
+) -> bool:
+    """Run (with `scan`, scan; with `samples`, measure the spread of) one item; returns
+    whether a scan was stored."""
     session = items.open_item(studio, item.id)
     if session.video is None:
         raise VideoError(f"{item.video.name}: the video file is not on this machine")
     request = runs.RunRequest(
         task=item.task, think=think, question=item.question, options=item.options, prelabel=True
     )
-    deque(runs.run_model(studio, session, request, threading.Event(), PRELABELER), maxlen=0)
-    if scan and scans.with_stored_scan(studio, session).scan is None:
-        scans.scan_video(studio, session, PRELABELER)
-        return True
-    return False
+    updates = runs.run_model(studio, session, request, threading.Event(), PRELABELER)
+    last = deque(updates, maxlen=1)
+    run_id = last[0].session.run_id if last else None
+    scanned = with_scan = None
+    if scan or samples:
+        with_scan = scans.with_stored_scan(studio, session)
+    if scan and with_scan.scan is None:
+        with_scan, _ = scans.scan_video(studio, session, PRELABELER)
+        scanned = True
+    if samples and run_id is not None:
+        score = max((v for _, v in with_scan.scan.curve), default=None) if with_scan.scan else None
+        studio.store.record_spread(run_id, sampled_spread(studio, item, request, samples, score))
+    return bool(scanned)
+
+
+def sampled_spread(
+    studio: Studio, item: ItemRecord, request: runs.RunRequest, samples: int, score
+) -> dict:
+    """The spread of `samples` sampled answers to the item (seeds 0 .. samples - 1), with the
+    scan's highest score when there is one."""
+    from inference.backends.generation import Decoding
+    from inference.core.prompts import build_prompt
+    from inference.core.spread import spread
+    from inference.core.tasks import DEFAULT_FPS
+    from inference.video.cache import cached_sample_video
+
+    engine, _ = runs.engine_for(studio.models)
+    prompt = build_prompt(request.task, request.think, request.question, request.options)
+    options = studio.settings.sampling(DEFAULT_FPS[request.task], request.max_frames)
+    clip = cached_sample_video(item.video.path, options)
+    results = [
+        engine.run(clip, prompt, studio.settings.max_new_tokens, decoding=Decoding(seed=k)).result
+        for k in range(samples)
+    ]
+    intervals = [r.interval for r in results] if request.task == "grounding" else None
+    return spread([r.answer for r in results], intervals, score)
+
+
+def save_uncertain_queue(studio: Studio, task: str, checkpoint: str, think: bool) -> int:
+    """Save the task's pre-labelled items, most uncertain first, as a work queue; its size."""
+    measured = []
+    for item in studio.store.list_items(task=task, limit=None):
+        found = [r for r in studio.store.runs(item.id)
+                 if is_prelabel(r, checkpoint, think) and r.uncertainty is not None]  # fmt: skip
+        if found:
+            measured.append((found[0].uncertainty, item.id))
+    if not measured:
+        return 0
+    ordered = [item_id for _, item_id in sorted(measured, key=lambda m: (-m[0], m[1]))]
+    note = f"pre-labels by {checkpoint}, the most uncertain first (app.prelabel --samples)"
+    studio.store.save_queue(UNCERTAIN_QUEUE.format(task=task), ordered, PRELABELER, note)
+    return len(ordered)
 
 
 def prelabel(
@@ -92,11 +147,13 @@ def prelabel(
     source: str | None = None,
     think: bool = True,
     scan: bool = False,
+    samples: int = 0,
     concurrency: int = 1,
     say: Callable[[str], None] = print,
     progress: bool = True,
 ) -> Report:
-    """Pre-label every pending item of `task` with the model in service."""
+    """Pre-label every pending item of `task` with the model in service (with `samples`, then
+    save the most-uncertain-first queue)."""
     from tqdm import tqdm
 
     _, checkpoint = runs.engine_for(studio.models)
@@ -107,7 +164,7 @@ def prelabel(
 
     def one(item: ItemRecord) -> None:
         try:
-            scanned = prelabel_item(studio, item, think, scan)
+            scanned = prelabel_item(studio, item, think, scan, samples)
             with counting:
                 report.done, report.scanned = report.done + 1, report.scanned + scanned
         except ITEM_ERRORS as error:
@@ -122,6 +179,8 @@ def prelabel(
             list(pool.map(one, todo))  # the first error that is not one item's ends the pass
     finally:
         bar.close()
+    if samples:
+        report.queued = save_uncertain_queue(studio, task, checkpoint, think)
     return report
 
 
@@ -133,6 +192,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--source", default=None, help="only items of this source (dataset)")
     parser.add_argument("--no-think", action="store_true", help="answers without <think>")
     parser.add_argument("--scan", action="store_true", help="also store each video's scan")
+    parser.add_argument(
+        "--samples",
+        type=int,
+        default=0,
+        help="sampled answers per item whose spread is its uncertainty (0: none)",
+    )
     parser.add_argument("--concurrency", type=int, default=1, help="items in flight at once")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     own, rest = parser.parse_known_args(argv)
@@ -142,13 +207,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise ModelUnavailable("name the checkpoint to pre-label with: --model ID_OR_DIR")
         if own.concurrency < 1:
             raise InvalidInput("--concurrency must be at least 1")
+        if own.samples < 0 or own.samples == 1:
+            raise InvalidInput("--samples is 0 (none) or at least 2: a spread needs two answers")
         store = Store(settings.db_url, allow_self_review=settings.allow_self_review)
         studio = Studio(settings, store, ModelSlot(backend=settings.backend_options))
         status = studio.models.load(settings.model, settings.quant, settings.device)
         if status.state != "ready":
             raise ModelUnavailable(status.message)
         report = prelabel(studio, own.task, source=own.source, think=not own.no_think,
-                          scan=own.scan, concurrency=own.concurrency,
+                          scan=own.scan, samples=own.samples, concurrency=own.concurrency,
                           progress=not own.quiet)  # fmt: skip
     except StudioError as error:
         print(f"error: {first_line(error)}", file=sys.stderr)
@@ -158,6 +225,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"({report.skipped} already done, {report.scanned} videos scanned, "
         f"{len(report.failed)} could not be read) into {studio.store.where}"
     )
+    if report.queued:
+        name = UNCERTAIN_QUEUE.format(task=own.task)
+        print(f"work queue {name!r}: {report.queued} items, the most uncertain first")
     return 1 if report.failed else 0
 
 

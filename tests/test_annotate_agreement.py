@@ -98,3 +98,16 @@ def test_stats_counts_and_agreement(store):
     assert figures["agreement"]["interval_iou"] == pytest.approx(0.5)
     text = render(figures)
     assert "interval IoU 50.0%" in text and "submitted        2" in text
+
+
+def test_stats_show_how_runs_spread_over_uncertainty(store):
+    it = item(store, "grounding")
+    for value in (0.05, 0.1, 0.5, 1.0):
+        run = store.record_run(it.id, checkpoint="world", settings={}, raw="x")
+        store.record_spread(run.id, {"samples": 4, "uncertainty": value})
+    store.record_run(it.id, checkpoint="world", settings={}, raw="unmeasured")
+    figures = gather(store)["uncertainty"]
+    assert figures["runs"] == 4 and figures["mean"] == pytest.approx(0.4125)
+    assert figures["bins"] == {"0.0-0.2": 2, "0.2-0.4": 0, "0.4-0.6": 1, "0.6-0.8": 0,
+                               "0.8-1.0": 1}  # fmt: skip
+    assert "model runs by uncertainty" in render(gather(store))

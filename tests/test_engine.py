@@ -12,7 +12,13 @@ import pytest
 import torch
 
 from inference.backends.engine import Engine
-from inference.backends.generation import Generation, Partial, Timings, build_messages
+from inference.backends.generation import (
+    Decoding,
+    Generation,
+    Partial,
+    Timings,
+    build_messages,
+)
 from inference.core.parse import parse_response
 from inference.core.prompts import build_prompt
 from inference.errors import GenerationError
@@ -144,6 +150,21 @@ def test_visual_tokens_of_a_sampled_video(engine: Engine, qa, tmp_path: Path):
 def test_greedy_is_deterministic(engine: Engine, clip: Clip, qa):
     first = engine.run(clip, qa, max_new_tokens=16).text
     assert engine.run(clip, qa, max_new_tokens=16).text == first
+
+
+def test_a_sampled_run_repeats_with_its_seed_and_varies_across_seeds(engine, clip, qa):
+    def sampled(seed: int) -> str:
+        return engine.run(clip, qa, max_new_tokens=16, decoding=Decoding(seed=seed)).text
+
+    texts = [sampled(seed) for seed in range(4)]
+    assert sampled(0) == texts[0]
+    assert len(set(texts)) > 1
+
+
+@pytest.mark.parametrize(("field", "value"), [("temperature", 0.0), ("top_p", 1.5)])
+def test_decoding_refuses_values_a_sampler_cannot_use(field, value):
+    with pytest.raises(ValueError, match=field):
+        Decoding(**{field: value})
 
 
 def test_run_returns_what_stream_ends_with(engine: Engine, clip: Clip, qa, events: list):

@@ -127,3 +127,26 @@ def test_without_a_model_it_says_so_and_writes_nothing(db, capsys):
     assert prelabel_main(["--task", "grounding", "--db", url, *FLAGS]) == 2
     assert "name the checkpoint" in capsys.readouterr().err
     assert set(prelabels(url).values()) == {0}
+
+
+def test_samples_keep_each_prelabel_s_spread_and_queue_the_most_uncertain_first(
+    db, tiny_checkpoint, capsys
+):
+    url, _ = db
+    assert prelabel_main(["--task", "grounding", "--model", str(tiny_checkpoint), "--db", url,
+                          "--samples", "3", *FLAGS]) == 0  # fmt: skip
+    assert "work queue 'most uncertain first: grounding': 4 items" in capsys.readouterr().out
+    with Store(url) as store:
+        runs = {i.id: store.runs(i.id)[0] for i in store.list_items(task="grounding", limit=None)}
+        assert all(r.spread["samples"] == 3 and 0 <= r.uncertainty <= 1 for r in runs.values())
+        queue = store.queue("most uncertain first: grounding")
+    ordered = [runs[i].uncertainty for i in queue.item_ids]
+    assert ordered == sorted(ordered, reverse=True) and len(ordered) == 4
+
+
+@pytest.mark.parametrize("samples", ["1", "-2"])
+def test_one_sample_is_no_spread_and_is_refused(db, tiny_checkpoint, capsys, samples):
+    url, _ = db
+    assert prelabel_main(["--task", "grounding", "--model", str(tiny_checkpoint), "--db", url,
+                          "--samples", samples, *FLAGS]) == 2  # fmt: skip
+    assert "--samples" in capsys.readouterr().err

@@ -49,7 +49,7 @@ def qa_item(store: Store, name: str = "qa.mp4"):
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_open_creates_the_schema_at_the_newest_migration(backend, tmp_path):
     with Store(pg.backend_url(backend, tmp_path, fresh=True)) as store:
-        assert current_revision(store.engine) == HEAD == "0007"
+        assert current_revision(store.engine) == HEAD == "0008"
         assert store.counts().items == 0
 
 
@@ -704,3 +704,26 @@ def test_a_bad_scan_is_refused_and_nothing_is_stored(store, change, error, messa
         store.record_scan(change.get("video", video.id), checkpoint="world",
                           settings=SCAN_SETTINGS, scan=change.get("scan", SCAN))  # fmt: skip
     assert store.scans(video.id) == []
+
+
+# --- a run's uncertainty --------------------------------------------------------------------
+
+
+def test_a_run_keeps_its_spread_and_uncertainty(store):
+    item = make_item(store)
+    run = store.record_run(item.id, checkpoint="world", settings={}, raw="<glue>[1.0, 2.0]</glue>")
+    assert run.uncertainty is None
+    spread = {"samples": 4, "disagreement": 0.5, "interval_spread": 0.3, "closeness": None,
+              "uncertainty": 0.4}  # fmt: skip
+    kept = store.record_spread(run.id, spread)
+    assert kept.spread == spread and kept.uncertainty == 0.4
+    assert store.get_run(run.id).uncertainty == 0.4
+
+
+@pytest.mark.parametrize("uncertainty", [-0.1, 1.5])
+def test_an_uncertainty_outside_0_to_1_is_refused(store, uncertainty):
+    item = make_item(store)
+    run = store.record_run(item.id, checkpoint="world", settings={}, raw="x")
+    with pytest.raises(InvalidInput, match="between 0 and 1"):
+        store.record_spread(run.id, {"uncertainty": uncertainty})
+    assert store.get_run(run.id).spread is None

@@ -1,4 +1,5 @@
-"""Generate on a sampled clip: chat template, processor, streamed greedy decoding, timings.
+"""Generate on a sampled clip: chat template, processor, streamed decoding (greedy, or sampled),
+timings.
 
 Questions about one clip share a prompt prefix (system turn, then the user turn's video tokens up
 to `<|vision_end|>`). The engine runs the model over that prefix once, keeps its KV cache, and
@@ -31,6 +32,7 @@ from inference.backends.generation import (
     DEFAULT_MAX_NEW_TOKENS,
     TURN_SEPARATOR,
     CacheEntries,
+    Decoding,
     Generation,
     Partial,
     TurnStats,
@@ -142,9 +144,10 @@ class Engine:
         prompt: Prompt,
         max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS,
         stop: threading.Event | None = None,
+        decoding: Decoding | None = None,
     ) -> Generation:
         """Generate to the end and return the Generation."""
-        return last_generation(self.stream(clip, prompt, max_new_tokens, stop))
+        return last_generation(self.stream(clip, prompt, max_new_tokens, stop, decoding))
 
     def reply_probabilities(
         self,
@@ -168,8 +171,10 @@ class Engine:
         prompt: Prompt,
         max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS,
         stop: threading.Event | None = None,
+        decoding: Decoding | None = None,
     ) -> Iterator[Partial | Generation]:
-        """Yield Partial(text so far) while generating, then the Generation."""
+        """Yield Partial(text so far) while generating (greedy, or sampled by `decoding`), then the
+        Generation."""
         stop = stop if stop is not None else threading.Event()
         turns: list[str] = []
         stats: list[TurnStats] = []
@@ -177,7 +182,7 @@ class Engine:
             while len(turns) < len(prompt.turns) and not stop.is_set():
                 messages = build_messages(prompt, turns)
                 prefix = "".join(t + TURN_SEPARATOR for t in turns)
-                turn = yield from self._turn(messages, clip, prefix, max_new_tokens, stop)
+                turn = yield from self._turn(messages, clip, prefix, max_new_tokens, stop, decoding)
                 stats.append(turn)
                 turns.append(turn.text)
         yield finished(clip, prompt, turns, stats, stop.is_set())
@@ -189,6 +194,7 @@ class Engine:
         prefix: str,
         max_new_tokens: int,
         stop: threading.Event,
+        decoding: Decoding | None = None,
     ) -> Iterator[Partial]:
         """Generate one assistant turn, yielding Partials; returns its TurnStats."""
         started = time.perf_counter()
@@ -207,6 +213,9 @@ class Engine:
                 [_StopOn(lambda: stop.is_set() or abandoned.is_set())]
             ),
         )
+        if decoding is not None:  # the seed is global: the model's lock is held here
+            options |= dict(do_sample=True, temperature=decoding.temperature, top_p=decoding.top_p)
+            torch.manual_seed(decoding.seed)
         worker = threading.Thread(
             target=self._generate, args=(inputs, clip_key, options, streamer, outcome), daemon=True
         )

@@ -20,6 +20,25 @@ if TYPE_CHECKING:  # only read
 
 DEFAULT_MAX_NEW_TOKENS = 1024  # the answer budget of every engine, CLI and the Studio
 TURN_SEPARATOR = "\n\n"
+# Sampled runs (the default is greedy): the model's own distribution, unsharpened, so the
+# spread of K samples measures its uncertainty (app.prelabel --samples).
+SAMPLE_TEMPERATURE = 1.0
+SAMPLE_TOP_P = 1.0
+
+
+@dataclass(frozen=True)
+class Decoding:
+    """Sampled decoding instead of greedy: temperature, nucleus (top-p) and the seed."""
+
+    temperature: float = SAMPLE_TEMPERATURE
+    top_p: float = SAMPLE_TOP_P
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if not 0 < self.temperature <= 2:
+            raise ValueError(f"temperature must be in (0, 2], got {self.temperature}")
+        if not 0 < self.top_p <= 1:
+            raise ValueError(f"top_p must be in (0, 1], got {self.top_p}")
 
 
 @dataclass(frozen=True)

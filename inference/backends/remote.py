@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from inference.backends.generation import (
     DEFAULT_MAX_NEW_TOKENS,
     TURN_SEPARATOR,
+    Decoding,
     Generation,
     Partial,
     TurnStats,
@@ -146,9 +147,10 @@ class RemoteEngine:
         prompt: Prompt,
         max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS,
         stop: threading.Event | None = None,
+        decoding: Decoding | None = None,
     ) -> Generation:
         """Generate to the end and return the Generation."""
-        return last_generation(self.stream(clip, prompt, max_new_tokens, stop))
+        return last_generation(self.stream(clip, prompt, max_new_tokens, stop, decoding))
 
     def stream(
         self,
@@ -156,8 +158,10 @@ class RemoteEngine:
         prompt: Prompt,
         max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS,
         stop: threading.Event | None = None,
+        decoding: Decoding | None = None,
     ) -> Iterator[Partial | Generation]:
-        """Yield Partial(text so far) while the server streams, then the Generation."""
+        """Yield Partial(text so far) while the server streams (greedy, or sampled by
+        `decoding`), then the Generation."""
         if clip.num_frames == 0:
             raise GenerationError("the clip has no frames")
         stop = stop if stop is not None else threading.Event()
@@ -168,7 +172,7 @@ class RemoteEngine:
             messages = chat_messages(prompt, turns, self._video_url(clip))
             preprocess_s = time.perf_counter() - started
             prefix = "".join(t + TURN_SEPARATOR for t in turns)
-            request = self._request(messages, clip, max_new_tokens)
+            request = self._request(messages, clip, max_new_tokens, decoding)
             turn = yield from self._turn(request, prefix, stop)
             turn.preprocess_s, turn.visual_tokens = preprocess_s, clip.visual_tokens
             stats.append(turn)
@@ -245,13 +249,20 @@ class RemoteEngine:
                 self._urls.popitem(last=False)
         return url
 
-    def _request(self, messages: list[dict], clip: Clip, max_new_tokens: int) -> dict:
-        """Greedy, streamed, with usage; every frame sent is used, at the clip's fps."""
+    def _request(
+        self, messages: list[dict], clip: Clip, max_new_tokens: int, decoding: Decoding | None
+    ) -> dict:
+        """Greedy (or sampled), streamed, with usage; every frame sent is used, at the clip's
+        fps."""
+        sampled = {}
+        if decoding is not None:
+            sampled = {"top_p": decoding.top_p, "seed": decoding.seed}
         return {
             "model": self.options.model,
             "messages": messages,
             "max_tokens": max_new_tokens,
-            "temperature": 0.0,
+            "temperature": decoding.temperature if decoding else 0.0,
+            **sampled,
             "stream": True,
             "stream_options": {"include_usage": True},
             "extra_body": {
