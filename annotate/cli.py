@@ -32,7 +32,7 @@ def _add_db(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser with the import-csv, export and stats subcommands."""
+    """The argument parser with the import-csv, import-runs, export and stats subcommands."""
     parser = ArgumentParser(
         prog="python -m annotate",
         description="Import VAU-Bench CSVs, export training data, print statistics.",
@@ -48,6 +48,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     imp.add_argument("--json", action="store_true", help="print the reports as JSON")
     _add_db(imp)
+
+    runs = commands.add_parser(
+        "import-runs", help="store a predictions file's answers (inference eval) as pre-labels"
+    )
+    runs.add_argument("file", type=Path, metavar="PRED.jsonl")
+    runs.add_argument("--task", required=True, choices=TASKS)
+    _add_db(runs)
 
     exp = commands.add_parser("export", help="write training data from corrections")
     exp.add_argument("--format", required=True, choices=FORMATS)
@@ -161,6 +168,17 @@ def run_import(args: argparse.Namespace, store: Store) -> int:
     return 0
 
 
+def run_import_runs(args: argparse.Namespace, store: Store) -> int:
+    from annotate.runs_import import import_runs
+
+    report = import_runs(store, args.file, args.task)
+    print(f"{args.file}: {report.stored} pre-labels stored, {report.skipped} already there, "
+          f"{len(report.missing)} not placed")  # fmt: skip
+    for line in report.missing:
+        print(f"  not placed: {line}")
+    return 0
+
+
 def run_export(args: argparse.Namespace, store: Store) -> int:
     options = ExportOptions(
         format=args.format,
@@ -219,6 +237,7 @@ def run_stats(args: argparse.Namespace, store: Store) -> int:
 
 COMMANDS = {
     "import-csv": run_import,
+    "import-runs": run_import_runs,
     "export": run_export,
     "export-rubric": run_export_rubric,
     "stats": run_stats,

@@ -8,6 +8,8 @@ from typing import Any
 
 from inference.core.times import Interval
 
+PRELABELER = "prelabel"  # who a pre-label run is by (app.prelabel, annotate import-runs)
+
 
 @dataclass(frozen=True)
 class StepText:
@@ -227,3 +229,15 @@ class Counts:
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe form."""
         return dict(self.__dict__)
+
+
+def is_prelabel(run, checkpoint: str, think: bool) -> bool:
+    """True for a complete pre-label run by `checkpoint` with this think setting."""
+    settings = run.settings or {}
+    return (
+        run.created_by == PRELABELER
+        and run.checkpoint == checkpoint
+        and bool(settings.get("prelabel"))
+        and settings.get("think") == think
+        and not settings.get("stopped")
+    )

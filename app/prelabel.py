@@ -24,7 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from annotate.errors import InvalidInput
-from annotate.records import ItemRecord
+from annotate.records import PRELABELER, ItemRecord, is_prelabel
 from annotate.store import Store
 from app import items, runs, scans
 from app.runtime import ModelSlot
@@ -34,7 +34,6 @@ from inference.argparsing import ArgumentParser
 from inference.core.tasks import TASKS
 from inference.errors import GenerationError, ModelUnavailable, StudioError, VideoError, first_line
 
-PRELABELER = "prelabel"  # who the pre-label runs are by
 UNCERTAIN_QUEUE = "most uncertain first: {task}"  # the work queue a pass with --samples saves
 ITEM_ERRORS = (VideoError, GenerationError, InvalidInput)  # one item fails; the pass goes on
 
@@ -48,18 +47,6 @@ class Report:
     scanned: int = 0
     queued: int = 0  # items in the most-uncertain-first queue
     failed: list[tuple[str, str]] = field(default_factory=list)  # (video, why)
-
-
-def is_prelabel(run, checkpoint: str, think: bool) -> bool:
-    """True for a complete pre-label run by `checkpoint` with this think setting."""
-    settings = run.settings or {}
-    return (
-        run.created_by == PRELABELER
-        and run.checkpoint == checkpoint
-        and bool(settings.get("prelabel"))
-        and settings.get("think") == think
-        and not settings.get("stopped")
-    )
 
 
 def pending(

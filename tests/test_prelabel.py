@@ -150,3 +150,44 @@ def test_one_sample_is_no_spread_and_is_refused(db, tiny_checkpoint, capsys, sam
     assert prelabel_main(["--task", "grounding", "--model", str(tiny_checkpoint), "--db", url,
                           "--samples", samples, *FLAGS]) == 2  # fmt: skip
     assert "--samples" in capsys.readouterr().err
+
+
+# --- two hosts: inference eval there, annotate import-runs here -------------------------------
+
+
+@pytest.fixture
+def predictions(tmp_path, tiny_checkpoint):
+    """A grounding predictions file of the tiny model on the bundled samples."""
+    from inference.cli import main as inference_main
+
+    out = tmp_path / "pred.jsonl"
+    assert inference_main(["eval", "--csv", str(SAMPLES_CSV), "--videos", str(SAMPLES),
+                           "--task", "grounding", "--model", str(tiny_checkpoint),
+                           "--max-frames", "8", "--max-new-tokens", "8",
+                           "--out", str(out)]) == 0  # fmt: skip
+    return out
+
+
+def test_imported_predictions_are_prelabels_and_a_second_import_adds_none(
+    db, predictions, tiny_checkpoint, capsys
+):
+    url, _ = db
+    args = ["import-runs", str(predictions), "--task", "grounding", "--db", url]
+    assert annotate_main(args) == 0
+    assert "4 pre-labels stored, 0 already there, 0 not placed" in capsys.readouterr().out
+    assert annotate_main(args) == 0
+    assert "0 pre-labels stored, 4 already there" in capsys.readouterr().out
+    with Store(url) as store:
+        item = store.list_items(task="grounding", limit=1)[0]
+        (run,) = store.runs(item.id)
+    assert run.created_by == PRELABELER and run.checkpoint == str(tiny_checkpoint)
+    assert run.settings["prelabel"] is True and run.settings["provenance"]["weights"]
+    assert run.parsed["format_ok"] in (True, False) and run.raw
+
+
+def test_a_prediction_for_a_video_not_in_the_store_is_reported(tmp_path, predictions, capsys):
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    assert annotate_main(["import-runs", str(predictions), "--task", "grounding",
+                          "--db", url]) == 0  # fmt: skip
+    out = capsys.readouterr().out
+    assert "0 pre-labels stored" in out and "not placed: sample_fall.mp4: no such video" in out
