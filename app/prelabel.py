@@ -138,9 +138,10 @@ def prelabel(
     concurrency: int = 1,
     say: Callable[[str], None] = print,
     progress: bool = True,
+    on_item: Callable[[Report, int], None] | None = None,
 ) -> Report:
     """Pre-label every pending item of `task` with the model in service (with `samples`, then
-    save the most-uncertain-first queue)."""
+    save the most-uncertain-first queue); `on_item(report, total)` follows each item."""
     from tqdm import tqdm
 
     _, checkpoint = runs.engine_for(studio.models)
@@ -160,6 +161,8 @@ def prelabel(
             (bar.write if progress else say)(f"{item.video.name}: {first_line(error)}")
         finally:
             bar.update(1)
+            if on_item is not None:
+                on_item(report, len(todo))
 
     try:
         with ThreadPoolExecutor(max(1, concurrency)) as pool:

@@ -26,6 +26,7 @@ ACTIONS: dict[str, tuple[str, str, bool]] = {
     "export": ("reviewer", "export training data", False),
     "pin": ("admin", "change the demo gallery", True),
     "load_model": ("admin", "load or list models", False),
+    "prelabel": ("admin", "pre-label the queue", False),
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from typing import Any
 
 from annotate.store import Store
 from app.runtime import ModelSlot, RunLimiter, StopSwitches
@@ -31,6 +32,7 @@ class Studio:
     stops: StopSwitches = field(default_factory=StopSwitches)
     limiter: RunLimiter | None = None
     keeping: threading.Lock = field(default_factory=threading.Lock)  # app.corrections.keep_edits
+    prelabels: Any = None  # app.prelabel_jobs.PrelabelJobs, made when the Model tab is wired
 
     def __post_init__(self) -> None:
         if self.limiter is None:

@@ -76,6 +76,8 @@ CALLS = [
     ("score_description", ("{run}", 7, 6, 8, 5, 7, ""), "Scoring status", {"rev", "boss"}),
     ("load_model", ("/no/such/model", "none", "cpu"), "Model status", {"boss"}),
     ("memory_plan", ("tiny", "none", "cpu"), "Model status", {"boss"}),
+    ("start_prelabel", ("grounding", False, 0, False, ""), "Pre-label status", {"boss"}),
+    ("prelabel_status", (), "Pre-label status", {"boss"}),
 ]
 
 

@@ -8,9 +8,11 @@ import gradio as gr
 
 from app import checkpoints, views
 from app.guard import Guard
+from app.prelabel_jobs import PrelabelJobs
 from app.services import MODEL, UI, Studio
 from app.settings import DEVICES, QUANTS
 from app.tabs.page import Page
+from inference.core.tasks import TASKS
 from inference.models.named import WORLD_NOTE
 from train.card import SUMMARY_COLUMNS
 
@@ -27,6 +29,13 @@ class ModelTab:
     msg: gr.HTML = None
     table: gr.Dataframe = None
     refresh: gr.Button = None
+    pl_task: gr.Dropdown = None
+    pl_think: gr.Checkbox = None
+    pl_samples: gr.Number = None
+    pl_scan: gr.Checkbox = None
+    pl_start: gr.Button = None
+    pl_msg: gr.HTML = None
+    pl_timer: gr.Timer = None
 
 
 def build(studio: Studio) -> ModelTab:
@@ -62,7 +71,28 @@ def build(studio: Studio) -> ModelTab:
             elem_id="checkpoints",
         )
         t.refresh = gr.Button("Refresh the list", size="sm")
+        _prelabel_panel(t)
     return t
+
+
+def _prelabel_panel(t: ModelTab) -> None:
+    """Start a pre-label pass (admins) and watch it."""
+    with gr.Accordion("Pre-label the queue (admins)", open=False):
+        gr.Markdown(
+            "Runs the loaded model on every item of a task and stores each run as a pre-label "
+            "(as `python -m app.prelabel` does): the item opens with it, the correction form "
+            "starts from it. Items already pre-labelled by this model are skipped. Sampled "
+            "answers measure each item's uncertainty and fill the work queue *most uncertain "
+            "first*. The Studio keeps serving while it works."
+        )
+        with gr.Row():
+            t.pl_task = gr.Dropdown(list(TASKS), value="grounding", label="Task")
+            t.pl_samples = gr.Number(value=0, precision=0, minimum=0, label="Sampled answers")
+            t.pl_think = gr.Checkbox(True, label="Think")
+            t.pl_scan = gr.Checkbox(False, label="Also scan each video")
+        t.pl_start = gr.Button("Start pre-labelling", elem_id="prelabel-btn")
+        t.pl_msg = gr.HTML(views.message_html(""), elem_id="prelabel-msg", label="Pre-label status")
+        t.pl_timer = gr.Timer(2.0, active=False)
 
 
 def wire(t: ModelTab, page: Page, studio: Studio) -> None:
@@ -98,3 +128,30 @@ def wire(t: ModelTab, page: Page, studio: Studio) -> None:
         return row[-1] if row else gr.skip()  # the path column
 
     t.table.select(on_pick, None, [t.name], api_name=False, **UI)
+    _wire_prelabel(t, page, studio, guard)
+
+
+def _wire_prelabel(t: ModelTab, page: Page, studio: Studio, guard: Guard) -> None:
+    """Start (admins) and follow the Studio's one pre-label pass."""
+    jobs = studio.prelabels = PrelabelJobs(studio)
+
+    def shown(state) -> dict:
+        ok = state.state != "failed"
+        return {
+            t.pl_msg: views.message_html(state.line(), ok=ok),
+            t.pl_timer: gr.Timer(active=state.running),
+        }
+
+    @guard("prelabel", t.pl_msg)
+    def on_start(task, think, samples, scan, who, request: gr.Request = None):
+        return shown(jobs.start(task, who, bool(think), int(samples or 0), bool(scan)))
+
+    inputs = [t.pl_task, t.pl_think, t.pl_samples, t.pl_scan, page.name]
+    outputs = [t.pl_msg, t.pl_timer]
+    t.pl_start.click(on_start, inputs, outputs, api_name="start_prelabel")
+
+    @guard("prelabel", t.pl_msg)
+    def on_status(request: gr.Request = None):
+        return shown(jobs.status())
+
+    t.pl_timer.tick(on_status, None, outputs, api_name="prelabel_status")
