@@ -11,7 +11,7 @@ import html
 import math
 
 from app.settings import ROOT
-from app.timeline import COLORS, ROWS, SCORE, Interval, TimelineData, span_of, title_of
+from app.timeline import COLORS, SCORE, Interval, TimelineData, rows_of, span_of, title_of
 
 TIMELINE_JS_PATH = ROOT / "assets" / "timeline.js"
 NICE_STEPS = (0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 1800, 3600)
@@ -27,8 +27,7 @@ def editor_js() -> str:
 def editor_html(data: TimelineData) -> str:
     """The editable timeline: a header, one lane per row of ROWS, an axis, and the captions."""
     span = span_of(data)
-    rows = (ROWS[0], SCORE, *ROWS[1:]) if data.curve else ROWS
-    lanes = "".join(_lane(row, _bars(row, data, span)) for row in rows)
+    lanes = "".join(_lane(row, _bars(row, data, span)) for row in rows_of(data))
     attrs = {
         "span": _num(span),
         "duration": _num(data.duration) if data.duration else "",

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from annotate.errors import InvalidInput
 from annotate.records import ItemRecord, RevisionRecord, RunRecord
 from app.items import video_of, with_run
+from app.scans import with_scan_of
 from app.services import Studio
 from app.state import Session
 from inference.models.loading import display_name
@@ -67,7 +68,8 @@ def review_evidence(studio: Studio, revision_id: int) -> tuple[ItemRecord, Revis
     session = Session.for_item(item, *video_of(item))
     run_id = revision.run_id
     runs = [studio.store.get_run(run_id)] if run_id else studio.store.runs(item.id)[:1]
-    return item, revision, with_run(session, runs[0]) if runs else session
+    session = with_run(session, runs[0]) if runs else session
+    return item, revision, with_scan_of(studio, session, session.checkpoint)
 
 
 def run_with_item(studio: Studio, run_id: int) -> tuple[ItemRecord, RunRecord]:

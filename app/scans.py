@@ -60,6 +60,18 @@ def with_stored_scan(studio: Studio, session: Session) -> Session:
     return replace(session, scan=shown(found) if found else None)
 
 
+def with_scan_of(studio: Studio, session: Session, checkpoint: str | None) -> Session:
+    """The session with its video's newest stored scan by `checkpoint` (the run shown), else
+    by any checkpoint; the Review and Demo players draw it without a model."""
+    if session.video_id is None:
+        return session
+    stored = studio.store.scans(session.video_id)
+    found = next((s for s in stored if s.checkpoint == checkpoint), None) or next(
+        iter(stored), None
+    )
+    return replace(session, scan=shown(found) if found else None)
+
+
 def _gpu_seconds(key: int, clip, settings, question: str) -> float:
     from app.gpu import generation_seconds
 

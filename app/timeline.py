@@ -59,6 +59,12 @@ MAX_STRETCH = 2.0  # a model's interval past the video's end stretches the axis 
 MAX_SPAN_S = 86_400.0  # without a known duration, an axis of a day at most
 
 
+def rows_of(data: TimelineData) -> tuple[str, ...]:
+    """The lanes from top to bottom: ROWS, with the Score lane under Model when there is a
+    scan's curve to draw (the Studio's editor and the plotly timeline alike)."""
+    return (ROWS[0], SCORE, *ROWS[1:]) if data.curve else ROWS
+
+
 def span_of(data: TimelineData) -> float:
     """The x-axis length: the duration, stretched to fit a model's or the truth's interval
     that runs past it (up to MAX_STRETCH times the duration). The annotator's own interval
@@ -92,12 +98,45 @@ def _bar(row: str, interval: Interval, color: str, name: str, span: float) -> go
     )
 
 
+SCORE_BAND = 0.4  # the curve's 0 and 1 sit this far below and above the Score lane's centre
+
+
+def _score_trace(data: TimelineData) -> go.Scatter:
+    """The scan's curve, on an axis of its own laid over the Score lane's band."""
+    return go.Scatter(
+        x=[t for t, _ in data.curve],
+        y=[v for _, v in data.curve],
+        yaxis="y2",
+        mode="lines",
+        line={"color": COLORS[SCORE], "width": 1.5},
+        fill="tozeroy",
+        name=f"Anomaly score ({data.curve_label})" if data.curve_label else "Anomaly score",
+        hovertemplate="score %{y:.2f} at %{x:.1f} s<extra></extra>",
+        showlegend=False,
+    )
+
+
+def _score_axis(rows: tuple[str, ...]) -> dict:
+    """yaxis2: numbers laid over the category axis so that 0..1 fills the Score lane's band."""
+    centre = list(reversed(rows)).index(SCORE)  # plotly counts categories bottom-up
+    low, high = -0.5, len(rows) - 0.5  # the category axis's range
+    bottom = centre - SCORE_BAND
+    scale = 2 * SCORE_BAND
+    return {
+        "overlaying": "y",
+        "range": [(low - bottom) / scale, (high - bottom) / scale],
+        "visible": False,
+        "fixedrange": True,
+    }
+
+
 def _traces(data: TimelineData, span: float) -> list:
     # An invisible point on every row: the lane names show even when no bar does.
+    rows = rows_of(data)
     traces: list = [
         go.Scatter(
-            x=[0.0] * len(ROWS),
-            y=list(ROWS),
+            x=[0.0] * len(rows),
+            y=list(rows),
             mode="markers",
             marker={"opacity": 0},
             name="lanes",
@@ -129,16 +168,18 @@ def _traces(data: TimelineData, span: float) -> list:
                 showlegend=False,
             )
         )
+    if data.curve:
+        traces.append(_score_trace(data))
     return traces
 
 
 def timeline_figure(data: TimelineData) -> go.Figure:
     """A compact horizontal timeline of one video for gr.Plot."""
-    span = span_of(data)
+    span, rows = span_of(data), rows_of(data)
     figure = go.Figure(_traces(data, span))
     figure.update_layout(
         barmode="overlay",
-        height=250,
+        height=250 + 30 * (len(rows) - len(ROWS)),
         margin={"l": 64, "r": 16, "t": 28, "b": 36},
         paper_bgcolor="rgba(0,0,0,0)",
         plot_bgcolor="rgba(0,0,0,0)",
@@ -157,10 +198,12 @@ def timeline_figure(data: TimelineData) -> go.Figure:
     figure.update_yaxes(
         categoryorder="array",
         type="category",
-        categoryarray=list(reversed(ROWS)),
-        range=[-0.5, len(ROWS) - 0.5],
+        categoryarray=list(reversed(rows)),
+        range=[-0.5, len(rows) - 0.5],
         fixedrange=True,
     )
+    if data.curve:
+        figure.update_layout(yaxis2=_score_axis(rows))
     if data.duration:
         figure.add_vline(x=data.duration, line={"color": "rgba(128,128,128,0.6)", "dash": "dot"})
     return figure

@@ -70,3 +70,21 @@ def test_a_model_without_probabilities_says_it_cannot_scan(tmp_path):
         assert demo.studio.store.scans(items[0].video.id) == []
     finally:
         demo.close()
+
+
+def test_the_review_player_draws_the_stored_scan(studio):
+    from annotate.records import Edit
+    from app.review import review_evidence
+    from app.timeline import timeline_figure
+    from app.views import timeline_data
+
+    demo, url, item, video = studio
+    if not demo.studio.store.scans(video):
+        call(Client(url, verbose=False), "open_item", item, "ann")
+        call(Client(url, verbose=False), "scan", "ann", "", None, None, None, "", "", 0)
+    revision = demo.studio.store.save_correction(item, "ann", Edit(answer="Anomaly", interval=(9.0, 19.0)),
+                                                 status="submitted")  # fmt: skip
+    _, _, session = review_evidence(demo.studio, revision.id)
+    assert session.scan is not None and session.scan.checkpoint == "world"
+    figure = timeline_figure(timeline_data(session, None, [], 0))
+    assert any(trace.name == "Anomaly score (world)" for trace in figure.data)

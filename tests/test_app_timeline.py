@@ -92,3 +92,45 @@ def test_an_empty_timeline_still_names_its_lanes():
     (lanes,) = [t for t in figure.data if t.name == "lanes"]
     assert set(lanes.y) == {"Model", "Yours", "Truth", "Step", "Frames"}
     assert figure.layout.yaxis.type == "category"
+
+
+# --- a scan's Score lane --------------------------------------------------------------------
+
+CURVE = [(0.5, 0.1), (1.5, 0.9), (2.5, 0.95), (3.5, 0.2)]
+
+
+def test_a_scan_adds_a_score_lane_under_the_model_lane():
+    from app.timeline import rows_of
+
+    assert rows_of(TimelineData(duration=4.0, curve=CURVE)) == (
+        "Model", "Score", "Yours", "Truth", "Step", "Frames"
+    )  # fmt: skip
+    assert "Score" not in rows_of(TimelineData(duration=4.0))
+
+
+def test_the_plotted_curve_fills_the_score_lane_band():
+    figure = timeline_figure(TimelineData(duration=4.0, curve=CURVE, curve_label="world"))
+    (curve,) = [trace for trace in figure.data if trace.yaxis == "y2"]
+    assert curve.name == "Anomaly score (world)" and list(curve.y) == [0.1, 0.9, 0.95, 0.2]
+    low, high = figure.layout.yaxis2.range
+    rows = list(figure.layout.yaxis.categoryarray)  # bottom-up
+    centre = rows.index("Score")
+
+    def position(score: float) -> float:  # where a score lands on the category axis
+        return -0.5 + (score - low) / (high - low) * len(rows)
+
+    assert position(0.0) == pytest.approx(centre - 0.4)
+    assert position(1.0) == pytest.approx(centre + 0.4)
+
+
+def test_the_editor_draws_the_curve_its_threshold_and_the_frames_it_saw():
+    from app.editor import editor_html
+
+    page = editor_html(TimelineData(duration=4.0, curve=CURVE, curve_threshold=0.8,
+                                    curve_frames=(0.0, 0.5, 1.0), curve_label="world"))  # fmt: skip
+    lanes = page.split('data-lane="')[1:]
+    assert [lane.split('"')[0] for lane in lanes][:2] == ["Model", "Score"]
+    assert 'data-curve="0.5:0.100,1.5:0.900,2.5:0.950,3.5:0.200"' in page
+    assert 'class="vt-threshold"' in page and 'y1="0.2000"' in page
+    assert page.count('<i style="left:') >= 3
+    assert "anomaly score of world&#x27;s scan" in page

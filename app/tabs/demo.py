@@ -5,7 +5,7 @@ What the components show comes from app.demo (no Gradio there) and app.views.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import gradio as gr
 
@@ -13,6 +13,7 @@ from annotate.errors import InvalidInput
 from app import demo, items, runs, views
 from app.guard import Guard, failure
 from app.labels import TASK_CHOICES
+from app.scans import with_scan_of
 from app.services import MODEL, REPLAY, UI, Studio
 from app.steps import clamp, scroll_to_step_js, seek_time
 from app.tabs.page import Page
@@ -147,11 +148,17 @@ def _entry(studio: Studio, video_id: int) -> demo.Entry:
     return entry
 
 
+def _with_scan(studio: Studio, view: demo.Shown) -> demo.Shown:
+    """The replay with its video's stored scan on the timeline (the recording's checkpoint's)."""
+    session = view.session
+    return replace(view, session=with_scan_of(studio, session, session.checkpoint))
+
+
 def _replayed(t: DemoTab, studio: Studio, video_id: int, task: str | None, key: str):
     """Open the entry on `task` and stream its recording at reading speed."""
     entry = _entry(studio, video_id)
     task = task if task in entry.recordings else entry.first_task
-    view = demo.shown(entry, task)
+    view = _with_scan(studio, demo.shown(entry, task))
     skip = studio.stops.take_over(key)  # a replay still typing for this page ends here
     yield _opening(t, entry, task, view)
     try:
@@ -296,7 +303,7 @@ def _wire_load(t: DemoTab, studio: Studio, blocks: gr.Blocks) -> None:
             entry = _entry(studio, ids[0])
         except StudioError as error:
             return updates | failure(t.msg, error)
-        view = demo.shown(entry, entry.first_task)
+        view = _with_scan(studio, demo.shown(entry, entry.first_task))
         return updates | _opening(t, entry, entry.first_task, view) | _steps(t, view, 0)
 
     outputs = [t.gallery, t.ids, t.live, *_outputs(t)]
