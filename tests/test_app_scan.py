@@ -82,8 +82,8 @@ def test_the_review_player_draws_the_stored_scan(studio):
     if not demo.studio.store.scans(video):
         call(Client(url, verbose=False), "open_item", item, "ann")
         call(Client(url, verbose=False), "scan", "ann", "", None, None, None, "", "", 0)
-    revision = demo.studio.store.save_correction(item, "ann", Edit(answer="Anomaly", interval=(9.0, 19.0)),
-                                                 status="submitted")  # fmt: skip
+    edit = Edit(answer="Anomaly", interval=(9.0, 19.0))
+    revision = demo.studio.store.save_correction(item, "ann", edit, status="submitted")
     _, _, session = review_evidence(demo.studio, revision.id)
     assert session.scan is not None and session.scan.checkpoint == "world"
     figure = timeline_figure(timeline_data(session, None, [], 0))
