@@ -164,10 +164,42 @@ def _provenance(example: Example, split: str) -> dict[str, Any]:
     }
 
 
+SCANS = "scans.jsonl"
+
+
+def write_scans(store: Store, out: Path, examples: list[Example]) -> int:
+    """`scans.jsonl` beside the data: the newest stored scan of each exported video by each
+    checkpoint (curve, interval, settings); none written when no video has one. Its lines."""
+    lines, seen = [], set()
+    for example in examples:
+        video = example.item.video
+        if video.id in seen:
+            continue
+        seen.add(video.id)
+        newest: dict[str, Any] = {}
+        for scan in store.scans(video.id):  # newest first
+            newest.setdefault(scan.checkpoint, scan)
+        for scan in newest.values():
+            lines.append({
+                "video": video.name, "source": video.source, "checkpoint": scan.checkpoint,
+                "settings": scan.settings, "interval": scan.interval and list(scan.interval),
+                "segments": scan.segments, "curve": scan.curve, "windows": scan.windows,
+                "created_by": scan.created_by, "created_at": scan.created_at.isoformat(),
+            })  # fmt: skip
+    if lines:
+        text = "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines)
+        (out / SCANS).write_text(text, encoding="utf-8")
+    return len(lines)
+
+
 def write_manifest(
-    options: ExportOptions, report: ExportReport, by_split: dict[str, list[Example]]
+    options: ExportOptions,
+    report: ExportReport,
+    by_split: dict[str, list[Example]],
+    scans: int = 0,
 ) -> Path:
-    """`manifest.json` in the export folder: the options, the report, each example's origin."""
+    """`manifest.json` in the export folder: the options, the report, each example's origin,
+    and the scans file when there is one."""
     manifest = {
         "format": options.format,
         "options": {
@@ -184,6 +216,8 @@ def write_manifest(
         "report": report.to_dict(),
         "examples": [_provenance(e, split) for split, group in by_split.items() for e in group],
     }
+    if scans:
+        manifest["scans"] = {"file": SCANS, "lines": scans}
     path = options.out / MANIFEST
     path.write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     return path
@@ -239,7 +273,8 @@ def export(store: Store, options: ExportOptions) -> ExportReport:
         if options.format == "sharegpt":
             written = [s for s in splits if (options.out / data_file(s, "sharegpt")).exists()]
             formats.write_dataset_info(options.out, written)
-        write_manifest(options, report, by_split)
+        scans = write_scans(store, options.out, examples)
+        write_manifest(options, report, by_split, scans)
     except OSError as error:
         raise StoreError(f"cannot write to {options.out}: {error.strerror or error}") from None
     return report

@@ -474,3 +474,34 @@ def test_without_settings_the_export_samples_as_vau_r1_trained():
         "max_pixels": 768 * 28 * 28,
         "total_pixels": 3584 * 28 * 28,
     }
+
+
+# --- scans travel with their videos ---------------------------------------------------------
+
+
+def test_an_exported_video_s_newest_scan_per_checkpoint_goes_beside_the_data(
+    store, bench, tmp_path
+):
+    video = bench["qa"].video.id
+    scan = {"curve": [[0.5, 0.2], [1.5, 0.9]], "interval": [1.0, 2.0], "segments": [[1.0, 2.0]],
+            "windows": [], "timings": {}}  # fmt: skip
+    store.record_scan(video, checkpoint="world", settings={"window_s": 4.0}, scan=scan)
+    newer = store.record_scan(video, checkpoint="world", settings={"window_s": 2.0}, scan=scan)
+    store.record_scan(video, checkpoint="tiny", settings={"window_s": 4.0}, scan=scan | {
+        "interval": None})  # fmt: skip
+    correct(store, bench["qa"], answer="D", reasoning="my reasons")
+    out, _ = run_export(store, tmp_path, "trl-grpo", task="qa")
+    lines = sorted(jsonl(out / "scans.jsonl"), key=lambda x: x["checkpoint"])
+    assert [(x["video"], x["checkpoint"], x["interval"]) for x in lines] == [
+        ("Fighting001_x264.mp4", "tiny", None), ("Fighting001_x264.mp4", "world", [1.0, 2.0])
+    ]  # fmt: skip
+    assert lines[1]["settings"]["window_s"] == newer.settings["window_s"] == 2.0
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["scans"] == {"file": "scans.jsonl", "lines": 2}
+
+
+def test_an_export_without_scans_writes_no_scans_file(store, bench, tmp_path):
+    correct(store, bench["qa"], answer="D", reasoning="my reasons")
+    out, _ = run_export(store, tmp_path, "trl-grpo", task="qa")
+    assert not (out / "scans.jsonl").exists()
+    assert "scans" not in json.loads((out / "manifest.json").read_text())
