@@ -15,7 +15,7 @@ E2E := tests/test_app_client.py tests/test_app_demo.py tests/test_app_launch.py 
 	tests/test_browser.py tests/test_browser_demo.py tests/test_deploy.py tests/test_gpu.py \
 	tests/test_tiny.py tests/test_engine.py tests/test_model.py tests/test_remote.py \
 	tests/test_app_permissions.py tests/test_browser_edits.py tests/test_browser_timeline.py \
-	tests/test_zero_gpu_fork.py
+	tests/test_zero_gpu_fork.py tests/test_app_scan.py
 
 # The vLLM server the `openai` backend's end-to-end tests start (tests/vllm_server.py).
 VLLM_VENV := .venv-vllm
