@@ -88,3 +88,29 @@ def test_the_review_player_draws_the_stored_scan(studio):
     assert session.scan is not None and session.scan.checkpoint == "world"
     figure = timeline_figure(timeline_data(session, None, [], 0))
     assert any(trace.name == "Anomaly score (world)" for trace in figure.data)
+
+
+def test_taking_the_scan_s_interval_fills_the_form_without_saving(studio):
+    demo, url, item, video = studio
+    client = Client(url, verbose=False)
+    call(client, "open_item", item, "ann")
+    out = call(client, "scan", "ann", "", None, None, None, "", "", 0)
+    interval = demo.studio.store.scans(video)[0].interval
+    before = demo.studio.store.counts().revisions
+    taken = call(client, "take_scan_interval", "ann")
+    assert (float(taken["Start (s)"]), float(taken["End (s)"])) == pytest.approx(interval, abs=0.05)
+    assert taken["Answer"] == "Anomaly" and "not saved yet" in taken["Save status"]
+    assert demo.studio.store.counts().revisions == before
+    assert "Scanned" in out["Run status"]
+
+
+def test_taking_a_scan_before_scanning_says_so(tmp_path):
+    demo, url = scripted_studio(tmp_path)
+    try:
+        client = Client(url, verbose=False)
+        items = demo.studio.store.list_items(task="grounding", limit=1)
+        call(client, "open_item", items[0].id, "ann")
+        out = call(client, "take_scan_interval", "ann")
+        assert "no scan of this video yet" in out["Save status"]
+    finally:
+        demo.close()

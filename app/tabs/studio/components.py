@@ -60,6 +60,7 @@ class StudioTab:
     save_btn: gr.Button = None
     submit_btn: gr.Button = None
     take_model: gr.Button = None
+    take_scan: gr.Button = None
     discard_btn: gr.Button = None
     save_msg: gr.HTML = None
     history: gr.Dataframe = None
@@ -196,6 +197,7 @@ def _correction_panel(s: StudioTab) -> None:
         s.save_btn = gr.Button("Save draft", elem_id="save-btn")
         s.submit_btn = gr.Button("Submit", variant="primary", elem_id="submit-btn")
         s.take_model = gr.Button("Take the model's answer", elem_id="take-model")
+        s.take_scan = gr.Button("Take the scan's interval", elem_id="take-scan")
         s.discard_btn = gr.Button("Discard edits", elem_id="discard-edits")
     s.save_msg = gr.HTML(views.message_html(""), elem_id="save-msg", label="Save status")
     gr.HTML(hotkeys.keys_line(), label="Keys")

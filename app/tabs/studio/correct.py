@@ -9,7 +9,7 @@ import gradio as gr
 
 from annotate.errors import InvalidInput
 from app import corrections, demo, items, views
-from app.fields import form_from_fields, record_id, text_or_none
+from app.fields import form_from_fields, interval_fields, record_id, text_or_none
 from app.guard import Guard
 from app.services import STORE, UI, Studio
 from app.state import as_shown, from_result, from_revision
@@ -38,8 +38,23 @@ def wire(s: StudioTab, page: Page, studio: Studio) -> None:
         updates = show(s, studio, session, form, who)
         return updates | {s.save_msg: views.message_html("Edits discarded.")}
 
+    @guard("view", s.save_msg)
+    def on_take_scan(session, who, request: gr.Request):
+        scan = session.scan
+        if scan is None:
+            raise InvalidInput("no scan of this video yet: press Scan")
+        start, end = interval_fields(scan.interval)
+        updates = {s.start: start, s.end: end}
+        if session.task == "grounding":
+            updates[s.answer] = "Anomaly" if scan.interval else "Normal"
+        said = "{:.1f}–{:.1f} s".format(*scan.interval) if scan.interval else "no anomaly"
+        note = f"The scan's interval ({said}, {scan.checkpoint}) is in the form; not saved yet."
+        return updates | {s.save_msg: views.message_html(note)}
+
     refill, inputs = [*show_outputs(s), s.save_msg], [s.state, page.name]
     s.take_model.click(on_take, inputs, refill, api_name="take_model_answer", **STORE)
+    scan_out = [s.start, s.end, s.answer, s.save_msg]
+    s.take_scan.click(on_take_scan, inputs, scan_out, api_name="take_scan_interval", **STORE)
     s.discard_btn.click(on_discard, inputs, refill, api_name="discard_edits", **STORE)
     _wire_pins(s, page, guard)
 
