@@ -77,7 +77,7 @@ def build(studio: Studio) -> ModelTab:
 
 def _prelabel_panel(t: ModelTab) -> None:
     """Start a pre-label pass (admins) and watch it."""
-    with gr.Accordion("Pre-label the queue (admins)", open=False):
+    with gr.Accordion("Pre-label the queue (admins)", open=False, elem_id="prelabel-panel"):
         gr.Markdown(
             "Runs the loaded model on every item of a task and stores each run as a pre-label "
             "(as `python -m app.prelabel` does): the item opens with it, the correction form "
@@ -87,7 +87,9 @@ def _prelabel_panel(t: ModelTab) -> None:
         )
         with gr.Row():
             t.pl_task = gr.Dropdown(list(TASKS), value="grounding", label="Task")
-            t.pl_samples = gr.Number(value=0, precision=0, minimum=0, label="Sampled answers")
+            t.pl_samples = gr.Number(
+                value=0, precision=0, minimum=0, label="Sampled answers", elem_id="prelabel-samples"
+            )
             t.pl_think = gr.Checkbox(True, label="Think")
             t.pl_scan = gr.Checkbox(False, label="Also scan each video")
         t.pl_start = gr.Button("Start pre-labelling", elem_id="prelabel-btn")
