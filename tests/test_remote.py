@@ -266,3 +266,24 @@ def test_backend_flags_that_do_not_fit_are_one_line(flags, says, capsys):
     argv = ["run", "--model", MODEL, "--video", video, "--task", "grounding", *flags]
     assert main(argv) == 2
     assert says in capsys.readouterr().err
+
+
+def test_a_sampled_run_sends_its_temperature_top_p_and_seed(server, clip):
+    from inference.backends.generation import Decoding
+
+    engine_for(server).run(clip, grounding(), max_new_tokens=8, decoding=Decoding(0.7, 0.9, 5))
+    (request,) = server.script.requests
+    assert (request["temperature"], request["top_p"], request["seed"]) == (0.7, 0.9, 5)
+
+
+def test_a_scan_through_a_server_without_prompt_logprobs_says_what_it_needs(server, clip):
+    from inference.scan.reply import normal_reply
+
+    reply = normal_reply()
+    with pytest.raises(GenerationError, match="sent no prompt_logprobs"):
+        engine_for(server).reply_probabilities(clip, [range(0, 4)], build_prompt(
+            "classification", think=False), reply.text, reply.rival)  # fmt: skip
+    (request,) = server.script.requests
+    assert request["continue_final_message"] is True and request["prompt_logprobs"] == 0
+    assert request["messages"][-1] == {"role": "assistant", "content": "<answer>Normal"}
+    assert len(request["messages"][-2]["content"][0]["video_url"]["url"].split(",")) == 1 + 4

@@ -208,3 +208,12 @@ def test_a_missing_video_is_one_clear_line(tmp_path, capsys):
     assert code == 2
     err = capsys.readouterr().err
     assert err.startswith("error:") and "gone.mp4" in err
+
+
+def test_a_corrupt_video_is_one_clear_line(tmp_path, capsys):
+    broken = tmp_path / "broken.mp4"
+    broken.write_bytes(b"\x00\x00\x00\x18ftypmp42 and then nothing a decoder can read")
+    code = inference_main(["scan", "--model", "world", "--video", str(broken)])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error:") and "broken.mp4" in err and "Traceback" not in err
