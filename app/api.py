@@ -15,7 +15,7 @@ from app.guard import Guard
 from app.services import MODEL, STORE, Studio
 
 # What an MCP client lists: these endpoints' function names (Gradio names tools by function).
-TOOLS = ("list_videos", "run_video", "score_predictions")
+TOOLS = ("list_videos", "run_video", "scan_video", "score_predictions")
 MCP_PATH = "/gradio_api/mcp/"  # Gradio's streamable-HTTP MCP endpoint under the app's root
 
 
@@ -58,6 +58,24 @@ def wire(studio: Studio) -> None:
         return tools.run_video(studio, video, task, think, question, options, who)
 
     @guard("view")
+    def scan_video(video: str, who: str = "", request: gr.Request = None) -> dict:
+        """Scan one of the Studio's videos with its loaded model: an anomaly score over time.
+
+        Short windows of the video are each asked whether something abnormal happens; a
+        window's score is 1 - the model's probability of the Normal answer. A stored scan by
+        the same model and settings is returned without running again.
+
+        Args:
+            video: the video's name, as list_videos gives it (for example sample_fire.mp4).
+            who: your name, stored with the scan (a Studio with a login records the login's).
+
+        Returns:
+            The checkpoint, whether the scan was stored already, the proposed interval in
+            seconds (null: no anomaly), every segment, the threshold, and the curve.
+        """
+        return tools.scan_video(studio, video, who)
+
+    @guard("view")
     def score_predictions(
         predictions: str, truth: str = "", task: str = "grounding", request: gr.Request = None
     ) -> dict:
@@ -76,6 +94,7 @@ def wire(studio: Studio) -> None:
 
     gr.api(list_videos, api_name="list_videos", **STORE)
     gr.api(run_video, api_name="run_video", **MODEL)
+    gr.api(scan_video, api_name="scan_video", **MODEL)
     gr.api(score_predictions, api_name="score_predictions", **STORE)
 
 

@@ -1,4 +1,4 @@
-"""The Studio as plain functions for API and MCP callers: list videos, run the model, score.
+"""The Studio as plain functions for API and MCP callers: list videos, run or scan, score.
 
 No Gradio here (app/api.py wires these as endpoints and MCP tools). Each takes and returns
 JSON-shaped values: an agent names a video the Studio has, not a file on its own disk, and
@@ -13,7 +13,7 @@ from collections import deque
 from pathlib import Path
 
 from annotate.errors import InvalidInput
-from app import evaluation, runs
+from app import evaluation, runs, scans
 from app.services import Studio
 from app.state import Session
 from inference.errors import VideoError
@@ -68,6 +68,27 @@ def run_video(
         "checkpoint": done.checkpoint,
         "run_id": done.run_id,
         **done.result.to_dict(),
+    }
+
+
+def scan_video(studio: Studio, name: str, who: str | None = None) -> dict:
+    """The loaded model's anomaly score curve over a stored video: the stored scan by this
+    model with the Studio's settings when there is one, else a new scan (stored like the
+    page's)."""
+    session = scans.with_stored_scan(studio, session_for(studio, name, "grounding"))
+    stored = session.scan is not None
+    if not stored:
+        session, _ = scans.scan_video(studio, session, who)
+    record = next(s for s in studio.store.scans(session.video_id) if s.id == session.scan.scan_id)
+    return {
+        "video": name,
+        "checkpoint": record.checkpoint,
+        "scan_id": record.id,
+        "stored": stored,
+        "interval": list(record.interval) if record.interval else None,
+        "segments": record.segments,
+        "threshold": record.settings.get("threshold"),
+        "curve": record.curve,
     }
 
 

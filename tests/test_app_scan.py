@@ -114,3 +114,17 @@ def test_taking_a_scan_before_scanning_says_so(tmp_path):
         assert "no scan of this video yet" in out["Save status"]
     finally:
         demo.close()
+
+
+def test_an_api_caller_scans_a_video_and_a_second_call_reuses_the_stored_scan(studio):
+    demo, url, item, video = studio
+    client = Client(url, verbose=False)
+    first = client.predict("world_2000002.mp4", "agent-7", api_name="/scan_video")
+    before = len(demo.studio.store.scans(video))
+    again = client.predict("world_2000002.mp4", "agent-7", api_name="/scan_video")
+    assert len(demo.studio.store.scans(video)) == before
+    assert again["stored"] is True and again["scan_id"] == first["scan_id"]
+    event = plan(WORLD_FIRE_SEED).event
+    assert first["checkpoint"] == "world" and first["threshold"] == 0.8
+    start, end = first["interval"]
+    assert start < event.end and end > event.start
