@@ -192,12 +192,12 @@ def _correction_panel(s: StudioTab) -> None:
             s.start_here = gr.Button("start ← player", size="sm", elem_id="start-here")
             s.end_here = gr.Button("end ← player", size="sm", elem_id="end-here")
             s.no_anomaly = gr.Button("no anomaly", size="sm", elem_id="no-anomaly")
+            s.take_scan = gr.Button("interval ← scan", size="sm", elem_id="take-scan")
         s.comment = gr.Textbox(label="Comment", lines=1, elem_id="fix-comment")
     with gr.Row():
         s.save_btn = gr.Button("Save draft", elem_id="save-btn")
         s.submit_btn = gr.Button("Submit", variant="primary", elem_id="submit-btn")
         s.take_model = gr.Button("Take the model's answer", elem_id="take-model")
-        s.take_scan = gr.Button("Take the scan's interval", elem_id="take-scan")
         s.discard_btn = gr.Button("Discard edits", elem_id="discard-edits")
     s.save_msg = gr.HTML(views.message_html(""), elem_id="save-msg", label="Save status")
     gr.HTML(hotkeys.keys_line(), label="Keys")
