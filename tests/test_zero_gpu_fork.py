@@ -1,4 +1,5 @@
-"""The ZeroGPU boundary with a real fork: Stop reaches the worker, and its caches come back.
+"""The ZeroGPU boundary with a real fork: Stop reaches the worker, its caches come back, and a
+scan's result crosses back too.
 
 On a ZeroGPU Space, `spaces.GPU` runs each call in a process forked from the Studio's and streams
 the yields back. `ForkingSpaces` does the same with multiprocessing's fork start method around
@@ -8,6 +9,7 @@ tiny checkpoint through the real loading code, and the store is a real SQLite fi
 
 from __future__ import annotations
 
+import inspect
 import multiprocessing
 import os
 import pickle
@@ -21,7 +23,7 @@ import pytest
 
 from annotate.importer import import_csv
 from annotate.store import Store
-from app import gpu, items, runs
+from app import gpu, items, runs, scans
 from app.runs import RunRequest
 from app.runtime import ModelSlot
 from app.services import Studio
@@ -48,6 +50,14 @@ class ForkingSpaces(types.ModuleType):
 
     def GPU(self, duration):  # noqa: N802  # spaces' own name
         def decorate(function):
+            if not inspect.isgeneratorfunction(function):  # a plain call returns its value
+
+                def called(*args, **kwargs):
+                    once = decorate(lambda *a, **k: (yield function(*a, **k)))
+                    return next(once(*args, **kwargs))
+
+                return called
+
             def on_gpu(*args, **kwargs):
                 context = multiprocessing.get_context("fork")
                 queue = context.Queue()
@@ -149,3 +159,11 @@ def test_stop_ends_the_generation_in_the_worker_within_a_second(spaces, studio):
     studio.stops.release("stopper", stop)
     assert last.done and last.session.stopped and last.message.startswith("Stopped")
     assert waited < 1.0, f"the worker went on for {waited:.2f} s after Stop"
+
+
+def test_a_scan_runs_in_a_forked_worker_and_is_stored(spaces, studio, monkeypatch):
+    monkeypatch.setattr(scans, "scan_on_gpu", gpu.gpu_task(scans._gpu_seconds)(scans.scan_held))
+    session, record = scans.scan_video(studio, opened(studio, "sample_fire.mp4"), "ann")
+    assert spaces.workers and os.getpid() not in spaces.workers
+    assert record.curve and record.windows and session.scan.scan_id == record.id
+    assert studio.store.scans(session.video_id)[0].created_by == "ann"
