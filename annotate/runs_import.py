@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from annotate.errors import InvalidInput
-from annotate.records import PRELABELER, ItemRecord, is_prelabel
+from annotate.records import PRELABELER, ItemRecord
 from annotate.store import Store
 from inference.core.parse import parse_response
 from inference.eval.scoring import read_predictions
@@ -60,20 +60,16 @@ def import_runs(store: Store, path: str | Path, task: str) -> RunsReport:
         settings = dict(line.get("settings") or {})
         checkpoint = str(settings.get("model") or "unknown")
         think = bool(settings.get("think", True))
-        if any(is_prelabel(r, checkpoint, think) for r in store.runs(item.id)):
+        if store.prelabels(item.id, checkpoint, think):
             report.skipped += 1
             continue
         raw = str(line.get("raw") or "")
+        marked = {"task": task, "think": think, "prelabel": True,
+                  "provenance": line.get("provenance")}  # fmt: skip
         store.record_run(
             item.id,
             checkpoint=checkpoint,
-            settings=settings
-            | {
-                "task": task,
-                "think": think,
-                "prelabel": True,
-                "provenance": line.get("provenance"),
-            },  # fmt: skip
+            settings=settings | marked,
             raw=raw,
             parsed=parse_response(raw, task).to_dict(),
             timings=line.get("timings") or {},

@@ -33,6 +33,7 @@ from annotate.records import (
     RunRecord,
     ScanRecord,
     VideoRecord,
+    is_prelabel,
 )
 from annotate.schema import (
     AnomalyScan,
@@ -309,6 +310,11 @@ class Store:
             return convert.run(run)
 
         return self._write(work)
+
+    def prelabels(self, item_id: int, checkpoint: str, think: bool) -> list[RunRecord]:
+        """The item's complete pre-labels by `checkpoint` with this think setting, newest
+        first (records.is_prelabel)."""
+        return [r for r in self.runs(item_id) if is_prelabel(r, checkpoint, think)]
 
     def uncertainties(self) -> list[float]:
         """Every stored run's uncertainty (the runs that have one), for `annotate stats`."""

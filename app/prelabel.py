@@ -24,7 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from annotate.errors import InvalidInput
-from annotate.records import PRELABELER, ItemRecord, is_prelabel
+from annotate.records import PRELABELER, ItemRecord
 from annotate.store import Store
 from app import items, runs, scans
 from app.runtime import ModelSlot
@@ -36,6 +36,15 @@ from inference.errors import GenerationError, ModelUnavailable, StudioError, Vid
 
 UNCERTAIN_QUEUE = "most uncertain first: {task}"  # the work queue a pass with --samples saves
 ITEM_ERRORS = (VideoError, GenerationError, InvalidInput)  # one item fails; the pass goes on
+
+
+def check_samples(samples: int) -> int:
+    """`samples`, or InvalidInput: 0 (no spread) or at least 2 (a spread needs two answers)."""
+    if samples < 0 or samples == 1:
+        raise InvalidInput(
+            "sampled answers (--samples) are 0 (none) or at least 2: a spread needs two answers"
+        )
+    return samples
 
 
 @dataclass
@@ -54,11 +63,7 @@ def pending(
 ) -> tuple[list[ItemRecord], int]:
     """The task's items still without this pre-label, and how many already have it."""
     listed = studio.store.list_items(task=task, source=source, limit=None)
-    todo = [
-        item
-        for item in listed
-        if not any(is_prelabel(r, checkpoint, think) for r in studio.store.runs(item.id))
-    ]
+    todo = [item for item in listed if not studio.store.prelabels(item.id, checkpoint, think)]
     return todo, len(listed) - len(todo)
 
 
@@ -76,16 +81,14 @@ def prelabel_item(
     updates = runs.run_model(studio, session, request, threading.Event(), PRELABELER)
     last = deque(updates, maxlen=1)
     run_id = last[0].session.run_id if last else None
-    scanned = with_scan = None
-    if scan or samples:
-        with_scan = scans.with_stored_scan(studio, session)
-    if scan and with_scan.scan is None:
-        with_scan, _ = scans.scan_video(studio, session, PRELABELER)
-        scanned = True
+    session = scans.with_stored_scan(studio, session) if scan or samples else session
+    scanned = scan and session.scan is None
+    if scanned:
+        session, _ = scans.scan_video(studio, session, PRELABELER)
     if samples and run_id is not None:
-        score = max((v for _, v in with_scan.scan.curve), default=None) if with_scan.scan else None
+        score = max((v for _, v in session.scan.curve), default=None) if session.scan else None
         studio.store.record_spread(run_id, sampled_spread(studio, item, request, samples, score))
-    return bool(scanned)
+    return scanned
 
 
 def sampled_spread(
@@ -115,8 +118,8 @@ def save_uncertain_queue(studio: Studio, task: str, checkpoint: str, think: bool
     """Save the task's pre-labelled items, most uncertain first, as a work queue; its size."""
     measured = []
     for item in studio.store.list_items(task=task, limit=None):
-        found = [r for r in studio.store.runs(item.id)
-                 if is_prelabel(r, checkpoint, think) and r.uncertainty is not None]  # fmt: skip
+        prelabels = studio.store.prelabels(item.id, checkpoint, think)
+        found = [r for r in prelabels if r.uncertainty is not None]
         if found:
             measured.append((found[0].uncertainty, item.id))
     if not measured:
@@ -197,8 +200,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise ModelUnavailable("name the checkpoint to pre-label with: --model ID_OR_DIR")
         if own.concurrency < 1:
             raise InvalidInput("--concurrency must be at least 1")
-        if own.samples < 0 or own.samples == 1:
-            raise InvalidInput("--samples is 0 (none) or at least 2: a spread needs two answers")
+        check_samples(own.samples)
         store = Store(settings.db_url, allow_self_review=settings.allow_self_review)
         studio = Studio(settings, store, ModelSlot(backend=settings.backend_options))
         status = studio.models.load(settings.model, settings.quant, settings.device)

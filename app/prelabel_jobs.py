@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass, field, replace
 
 from annotate.errors import InvalidInput
-from app.prelabel import Report, prelabel
+from app.prelabel import UNCERTAIN_QUEUE, Report, check_samples, prelabel
 from app.services import Studio
 from inference.core.tasks import TASKS
 from inference.errors import StudioError, first_line
@@ -61,8 +61,7 @@ class PrelabelJobs:
         runs or for impossible settings."""
         if task not in TASKS:
             raise InvalidInput(f"unknown task {task!r}")
-        if samples < 0 or samples == 1:
-            raise InvalidInput("samples is 0 (none) or at least 2: a spread needs two answers")
+        check_samples(samples)
         with self._lock:
             if self._state.running:
                 raise InvalidInput(f"a pre-label pass is running: {self._state.line()}")
@@ -96,6 +95,6 @@ class PrelabelJobs:
             return
         said = f"done; {len(report.failed)} could not be read" if report.failed else "done"
         if report.queued:
-            said += f"; queue 'most uncertain first: {task}' holds {report.queued} items"
+            said += f"; queue {UNCERTAIN_QUEUE.format(task=task)!r} holds {report.queued} items"
         self._set(state="finished", done=report.done, skipped=report.skipped, message=said,
                   ended_at=time.time())  # fmt: skip

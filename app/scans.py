@@ -1,6 +1,6 @@
 """Scanning a video from the Studio: the model's anomaly score curve, stored per (video,
 checkpoint, settings) and shown on the timeline's Score lane; a stored scan reopens without
-running. No Gradio here (app.tabs.studio.scan wires it).
+running. No Gradio here (app.tabs.studio.run wires the Scan button).
 """
 
 from __future__ import annotations
@@ -9,7 +9,15 @@ from dataclasses import asdict, replace
 from typing import Any
 
 from annotate.records import ScanRecord
-from app.gpu import gpu_task, held, hold, in_worker, release, settle_in_worker
+from app.gpu import (
+    generation_seconds,
+    gpu_task,
+    held,
+    hold,
+    in_worker,
+    release,
+    settle_in_worker,
+)
 from app.runs import engine_facts, engine_for
 from app.services import Studio
 from app.state import ScanShown, Session
@@ -73,8 +81,6 @@ def with_scan_of(studio: Studio, session: Session, checkpoint: str | None) -> Se
 
 
 def _gpu_seconds(key: int, clip, settings, question: str) -> float:
-    from app.gpu import generation_seconds
-
     return generation_seconds(clip.num_frames, SCAN_GPU_TOKENS)
 
 

@@ -40,7 +40,7 @@ from inference.backends.generation import (
     finished,
     last_generation,
 )
-from inference.backends.inputs import modality_ids, video_inputs
+from inference.backends.inputs import text_inputs, video_inputs
 from inference.errors import GenerationError, first_line
 from inference.models.loading import LoadedModel
 from inference.video.sampling import clip_identity
@@ -345,12 +345,7 @@ class Engine:
 
     def _with_video(self, text: str, video: dict) -> BatchFeature:
         """What the processor would return for `text` and an already processed video."""
-        merge = self.processor.video_processor.merge_size**2
-        count = int(video["video_grid_thw"][0].prod()) // merge
-        token = self.processor.video_token
-        tokens = self.tokenizer([text.replace(token, token * count, 1)], return_tensors="pt")
-        types = modality_ids(tokens["input_ids"], self.video_token_id)
-        features = {**tokens, "mm_token_type_ids": types}
+        features = text_inputs(self.processor, text, video["video_grid_thw"][0])
         # An adopted video waits on the CPU; `to` leaves tensors already on the device alone.
         return BatchFeature({**features, **video}).to(self.loaded.model.device)
 

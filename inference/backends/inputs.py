@@ -47,6 +47,17 @@ def video_inputs(processor, texts: Sequence[str], clips: Sequence[Clip]) -> Batc
     )
 
 
+def text_inputs(processor, text: str, grid_thw: torch.Tensor) -> dict:
+    """What the processor returns for `text` beside a video of `grid_thw` that is processed
+    already: the ids with the video placeholder repeated once per visual token, the mask and
+    the modality ids (the video's own tensors are the caller's)."""
+    tokenizer, token = processor.tokenizer, processor.video_token
+    count = int(grid_thw.prod()) // processor.video_processor.merge_size**2
+    tokens = tokenizer([text.replace(token, token * count, 1)], return_tensors="pt")
+    video_id = tokenizer.convert_tokens_to_ids(token)
+    return {**tokens, "mm_token_type_ids": modality_ids(tokens["input_ids"], video_id)}
+
+
 def modality_ids(input_ids: torch.Tensor, video_token_id: int) -> torch.Tensor:
     """The processor's `mm_token_type_ids` for token ids: 0 text, 2 video."""
     return (input_ids == video_token_id).to(input_ids.dtype) * 2

@@ -19,7 +19,7 @@ import torch
 from transformers.modeling_outputs import BaseModelOutputWithPooling
 
 from inference.backends.generation import build_messages
-from inference.backends.inputs import modality_ids, video_inputs
+from inference.backends.inputs import text_inputs, video_inputs
 
 if TYPE_CHECKING:
     from inference.core.prompts import Prompt
@@ -38,7 +38,7 @@ def departing_tokens(tokenizer, reply: str, rival: str) -> tuple[list[int], int]
     return ids, first
 
 
-def _normal_probability(model, inputs: dict, reply_ids: list[int], first: int, **extra) -> float:
+def _reply_probability(model, inputs: dict, reply_ids: list[int], first: int, **extra) -> float:
     """P(the reply's scored tokens) given the prompt, in one forward pass."""
     ids = torch.tensor([reply_ids], device=inputs["input_ids"].device)
     input_ids = torch.cat([inputs["input_ids"], ids], 1)
@@ -69,12 +69,10 @@ def reply_probabilities(
     """P(`reply` from where it departs from `rival`) after `prompt` on each span of frames of
     `clip` (spans start and end on temporal patches); the caller holds the model's lock."""
     processor, model = loaded.processor, loaded.model
-    tokenizer = processor.tokenizer
-    video_token_id = tokenizer.convert_tokens_to_ids(processor.video_token)
     text = processor.apply_chat_template(
         build_messages(prompt, []), tokenize=False, add_generation_prompt=True
     )
-    reply_ids, first = departing_tokens(tokenizer, reply, rival)
+    reply_ids, first = departing_tokens(processor.tokenizer, reply, rival)
     out: list[float] = []
     with torch.inference_mode():
         if not reuse:
@@ -82,7 +80,7 @@ def reply_probabilities(
                 inputs = video_inputs(processor, [text], [clip.part(frames)])
                 inputs = inputs.to(model.device)
                 pixels = {"pixel_values_videos": inputs["pixel_values_videos"]}
-                out.append(_normal_probability(model, inputs, reply_ids, first, **pixels))
+                out.append(_reply_probability(model, inputs, reply_ids, first, **pixels))
             return out
         whole = video_inputs(processor, [text], [clip]).to(model.device)
         grid = whole["video_grid_thw"]
@@ -91,22 +89,18 @@ def reply_probabilities(
         ).pooler_output[0]
         per_patch = int(grid[0, 1] * grid[0, 2]) // processor.video_processor.merge_size**2
         temporal = processor.video_processor.temporal_patch_size
-        token = processor.video_token
         for frames in spans:
             first_patch, stop_patch = frames.start // temporal, frames.stop // temporal
-            size = stop_patch - first_patch
-            tokens = tokenizer(
-                [text.replace(token, token * (size * per_patch), 1)], return_tensors="pt"
-            ).to(model.device)
+            window = torch.tensor([[stop_patch - first_patch, *grid[0, 1:].tolist()]])
             inputs = {
-                "input_ids": tokens["input_ids"],
-                "mm_token_type_ids": modality_ids(tokens["input_ids"], video_token_id),
-                "video_grid_thw": torch.tensor([[size, *grid[0, 1:].tolist()]], device=grid.device),
+                **text_inputs(processor, text, window[0]),
+                "video_grid_thw": window,
                 "second_per_grid_ts": whole.get("second_per_grid_ts"),
             }
+            inputs = {k: v.to(model.device) if v is not None else v for k, v in inputs.items()}
             part = features[first_patch * per_patch : stop_patch * per_patch]
             encoded = {"video": BaseModelOutputWithPooling(pooler_output=(part,))}
             out.append(
-                _normal_probability(model, inputs, reply_ids, first, mm_encoder_outputs=encoded)
+                _reply_probability(model, inputs, reply_ids, first, mm_encoder_outputs=encoded)
             )
     return out
