@@ -9,6 +9,7 @@ from typing import Any
 from inference.core.times import Interval
 
 PRELABELER = "prelabel"  # who a pre-label run is by (app.prelabel, annotate import-runs)
+PRELABEL_MARK = {"prelabel": True}  # what a pre-label run's settings carry
 
 
 @dataclass(frozen=True)
@@ -237,7 +238,7 @@ def is_prelabel(run, checkpoint: str, think: bool) -> bool:
     return (
         run.created_by == PRELABELER
         and run.checkpoint == checkpoint
-        and bool(settings.get("prelabel"))
+        and all(settings.get(k) == v for k, v in PRELABEL_MARK.items())
         and settings.get("think") == think
         and not settings.get("stopped")
     )

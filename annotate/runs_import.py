@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from annotate.errors import InvalidInput
-from annotate.records import PRELABELER, ItemRecord
+from annotate.records import PRELABEL_MARK, PRELABELER, ItemRecord
 from annotate.store import Store
 from inference.core.parse import parse_response
 from inference.eval.scoring import read_predictions
@@ -64,12 +64,11 @@ def import_runs(store: Store, path: str | Path, task: str) -> RunsReport:
             report.skipped += 1
             continue
         raw = str(line.get("raw") or "")
-        marked = {"task": task, "think": think, "prelabel": True,
-                  "provenance": line.get("provenance")}  # fmt: skip
+        marked = {"task": task, "think": think, "provenance": line.get("provenance")}
         store.record_run(
             item.id,
             checkpoint=checkpoint,
-            settings=settings | marked,
+            settings=settings | marked | PRELABEL_MARK,
             raw=raw,
             parsed=parse_response(raw, task).to_dict(),
             timings=line.get("timings") or {},

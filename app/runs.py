@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from annotate.errors import InvalidInput
+from annotate.records import PRELABEL_MARK
 from app.gpu import (
     generation_seconds,
     gpu_task,
@@ -218,7 +219,7 @@ def _run_settings(studio: Studio, request: RunRequest, generation) -> dict:
         "options": list(request.options) if request.options else None,
         "timestamps": [round(float(t), 4) for t in clip.timestamps],
         "stopped": generation.stopped,
-        **({"prelabel": True} if request.prelabel else {}),
+        **(PRELABEL_MARK if request.prelabel else {}),
     }
 
 
