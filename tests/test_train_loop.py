@@ -28,6 +28,8 @@ from inference.video.sampling import SamplingOptions, sample_video
 from tests.conftest import ROOT, SAMPLES_CSV, SAMPLES_DIR
 from train.card import read_card
 from train.cli import main
+from train.rollouts import read_rollouts
+from train.stopping import STOPPED_EXIT
 
 # What the annotator says happens when, where it differs from the bundled truth (a correction).
 CORRECTED = {
@@ -118,7 +120,8 @@ def test_grpo_goes_on_from_the_sft_checkpoint_with_the_protocols_rewards(
     out = tmp_path / "grpo"
     data = export_dir.parent / "trl-grpo"
     argv = ["grpo", "--model", str(trained), "--data", str(data), "--out", str(out),
-            "--max-steps", "2", "--max-completion-length", "24", "--lr", "1e-6"]  # fmt: skip
+            "--max-steps", "2", "--max-completion-length", "24", "--lr", "1e-6",
+            "--rollout-steps", "2"]  # fmt: skip
     assert main(argv) == 0
     card = read_card(out)
     assert (card["recipe"], card["steps"], card["config"]["beta"]) == ("grpo", 2, 0.04)
@@ -128,6 +131,41 @@ def test_grpo_goes_on_from_the_sft_checkpoint_with_the_protocols_rewards(
     assert all(r["rewards/format_reward/mean"] >= 0.5 for r in steps)
     assert {"rewards/accuracy_reward/mean", "rewards/iou_reward/mean", "kl"} <= set(steps[0])
     assert format_rate(grounding_outputs(out)) >= 0.9
+    # rollouts.jsonl: at step 2 (every 2 steps), the batch's prompt with its 4 completions, each
+    # scored per component; the totals are the components' sum.
+    (rollout,) = read_rollouts(out)
+    assert rollout["step"] == 2 and rollout["task"] == "grounding"
+    assert rollout["prompt"].endswith(".mp4") or "sample_" in rollout["prompt"]
+    assert len(rollout["completions"]) == 4
+    for completion in rollout["completions"]:
+        rewards = completion["rewards"]
+        assert set(rewards) == {"format_reward", "accuracy_reward", "iou_reward"}
+        assert completion["total"] == pytest.approx(sum(rewards.values()))
+        assert completion["text"]
+
+
+def test_sigterm_stops_at_a_saved_checkpoint_and_the_same_command_resumes(
+    export_dir, tiny_checkpoint, tmp_path
+):
+    out = tmp_path / "stopped"
+    command = sft_command(tiny_checkpoint, export_dir, out)
+    running = subprocess.Popen(command, cwd=ROOT, stderr=subprocess.PIPE, text=True, env=ONE_THREAD)
+    deadline = time.monotonic() + 300
+    while not (out / "metrics.jsonl").exists():
+        assert running.poll() is None and time.monotonic() < deadline, "no step logged"
+        time.sleep(0.05)
+    running.send_signal(signal.SIGTERM)
+    _, err = running.communicate(timeout=120)
+    assert running.returncode == STOPPED_EXIT, err[-2000:]
+    said = err.strip().splitlines()[-1]
+    step = int(said.split("stopped at step ")[1].split(";")[0])
+    assert said.startswith("stopped: stopped at step ") and 1 <= step < 16, said
+    assert (out / "checkpoints" / f"checkpoint-{step}" / "trainer_state.json").is_file()
+    assert not (out / "training.json").exists()
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, env=ONE_THREAD)
+    assert done.returncode == 0, done.stderr[-2000:]
+    card = read_card(out)
+    assert card["resumed_from"]["step"] == step and card["steps"] == 16
 
 
 def test_the_command_line_runs_the_checkpoint(trained):

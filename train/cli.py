@@ -12,6 +12,7 @@ from pathlib import Path
 from inference.argparsing import ArgumentParser
 from inference.errors import StudioError
 from train.config import add_arguments, from_args
+from train.stopping import STOPPED_EXIT, Stopped, listen_for_stop
 
 
 def _recipes() -> dict[str, Callable]:
@@ -35,13 +36,18 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run one recipe; a StudioError becomes one line on stderr and exit code 2."""
+    """Run one recipe; a StudioError becomes one line on stderr and exit code 2, a stop asked for
+    by SIGTERM exit code 3 after a resumable checkpoint is saved."""
     args = parser().parse_args(argv)
     # bitsandbytes warns at import that it cannot download a CPU kernel; nothing is downloaded.
     logging.getLogger("bitsandbytes").setLevel(logging.ERROR)
+    listen_for_stop()
     try:
         config = from_args(args.recipe, args)
         out: Path = _recipes()[args.recipe](config)
+    except Stopped as stopped:
+        print(f"stopped: {stopped}", file=sys.stderr)
+        return STOPPED_EXIT
     except StudioError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

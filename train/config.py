@@ -25,7 +25,7 @@ RECIPES: tuple[str, ...] = ("sft", "grpo")
 DEFAULT_LR = {"sft": 2e-5, "grpo": 1e-6}
 
 
-GRPO_ONLY = ("num_generations", "max_completion_length", "beta", "temperature")
+GRPO_ONLY = ("num_generations", "max_completion_length", "beta", "temperature", "rollout_steps")
 
 
 class TrainError(StudioError):
@@ -67,6 +67,8 @@ class TrainConfig:
     max_completion_length: int = _opt(DEFAULT_MAX_NEW_TOKENS, "GRPO: tokens per completion")
     beta: float = _opt(0.04, "GRPO: KL coefficient")
     temperature: float = _opt(1.0, "GRPO: sampling temperature")
+    rollout_steps: int = _opt(10, "GRPO: write each prompt's completions and rewards to "
+                              "rollouts.jsonl every N steps")  # fmt: skip
 
     @property
     def learning_rate(self) -> float:
@@ -93,7 +95,8 @@ class TrainConfig:
         if self.quant != "none" and not self.lora:
             raise TrainError(f"--quant {self.quant} trains adapters only: add --lora (QLoRA)")
         positive = ("batch_size", "grad_accum", "save_steps", "logging_steps", "max_frames",
-                    "num_generations", "max_completion_length", "lora_r")  # fmt: skip
+                    "num_generations", "max_completion_length", "lora_r",
+                    "rollout_steps")  # fmt: skip
         for name in positive:
             if getattr(self, name) < 1:
                 raise TrainError(f"--{name.replace('_', '-')} must be at least 1")

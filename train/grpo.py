@@ -31,6 +31,7 @@ from train.loop import (
     trainer_arguments,
 )
 from train.model import load_for_training
+from train.rollouts import RolloutLog
 from train.video_grpo import VideoGRPOTrainer, vision_token_ids
 
 
@@ -57,6 +58,7 @@ def dataset(data: ExportData) -> tuple[Dataset, dict[str, Any]]:
         rows.append(
             {
                 "prompt": record.key,
+                "key": record.key,  # the same, for the reward functions (and rollouts.jsonl)
                 "task": record.task,
                 "solution": str(columns.get("solution", "")),
                 "interval": [float(x) for x in columns.get("interval") or protocol.NO_ANOMALY],
@@ -97,9 +99,10 @@ def _train(config, data, rows, records, loaded, log: MetricsLog, started: float)
         generation_kwargs={"suppress_tokens": vision_token_ids(loaded.processor.tokenizer)},
         log_completions=False,
     )
+    rollouts = RolloutLog(out, config.rollout_steps, [f"{name}_reward" for name in REWARDS])
     trainer = VideoGRPOTrainer(
         model=loaded.model,
-        reward_funcs=[task_reward(name) for name in REWARDS],
+        reward_funcs=[rollouts.wrap(f"{n}_reward", task_reward(n)) for n in REWARDS],
         args=args,
         train_dataset=rows,
         processing_class=loaded.processor,

@@ -21,6 +21,7 @@ from train.card import METRICS, write_card
 from train.config import TrainConfig, TrainError
 from train.data import ExportData
 from train.model import save_checkpoint
+from train.stopping import STOP_REQUESTED, Stopped
 
 CHECKPOINTS = "checkpoints"  # resumable trainer state, under --out
 TRAINER_STATE = "trainer_state.json"  # the last file the trainer writes into a checkpoint
@@ -187,10 +188,21 @@ class AdapterCheck(TrainerCallback):
             )
 
 
+class StopWhenAsked(TrainerCallback):
+    """Ends training after the step under way once a stop was requested, saving a checkpoint
+    there so that a resumed run loses nothing."""
+
+    def on_step_end(self, args, state, control, **kwargs):  # noqa: D102
+        if STOP_REQUESTED.is_set():
+            control.should_save = control.should_training_stop = True
+        return control
+
+
 def callbacks(config: TrainConfig, log: MetricsLog) -> list[TrainerCallback]:
-    """The recipe's trainer callbacks: the metrics log, and the adapter check on a LoRA resume."""
+    """The recipe's trainer callbacks: the metrics log, stopping when asked, and the adapter
+    check on a LoRA resume."""
     check = [AdapterCheck(log.resume)] if config.lora and log.resume else []
-    return [log, *check]
+    return [log, StopWhenAsked(), *check]
 
 
 def train_and_save(
@@ -212,6 +224,9 @@ def train_and_save(
         trainer.train(resume_from_checkpoint=str(resume.checkpoint) if resume else None)
     finally:
         trainer_log.removeFilter(quiet)
+    if STOP_REQUESTED.is_set():
+        trainer.accelerator.wait_for_everyone()
+        raise Stopped(out / CHECKPOINTS, trainer.state.global_step)
     if trainer.eval_dataset is not None:
         trainer.evaluate()  # the final model's eval_loss, logged like every other metric
     save_checkpoint(trainer, loaded, config, out)
