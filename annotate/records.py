@@ -242,3 +242,34 @@ def is_prelabel(run, checkpoint: str, think: bool) -> bool:
         and settings.get("think") == think
         and not settings.get("stopped")
     )
+
+
+@dataclass(frozen=True)
+class TrainingJobRecord:
+    """A training job started from the Studio (annotate.jobs): what it trains, where it stands."""
+
+    id: int
+    name: str
+    recipe: str
+    base: str
+    stages: list[dict[str, Any]]
+    stage: int
+    data: dict[str, Any]
+    settings: dict[str, Any]
+    state: str
+    pid: int | None
+    message: str
+    created_by: str
+    created_at: datetime
+    started_at: datetime | None
+    ended_at: datetime | None
+
+    @property
+    def active(self) -> bool:
+        """True while the job waits or works (queued, running, stopping)."""
+        return self.state in ("queued", "running", "stopping")
+
+    @property
+    def out(self) -> str:
+        """The folder of the checkpoint the job makes: its last stage's --out."""
+        return self.stages[-1]["out"]

@@ -269,3 +269,32 @@ class AnomalyScan(Base):
     timings: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_by: Mapped[str | None] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+JOB_STATES: tuple[str, ...] = ("queued", "running", "stopping", "stopped", "finished", "failed",
+                               "lost")  # fmt: skip
+
+
+class TrainingJob(Base):
+    """A fine-tuning job started from the Studio: its stages (one `python -m train` command
+    each), the data it exports, and where it stands. The Studio's runner updates it as the job
+    goes, so a restarted Studio shows every job (one whose process is gone, as lost)."""
+
+    __tablename__ = "training_jobs"
+    __table_args__ = (CheckConstraint(_in("state", JOB_STATES), name="state"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(128))  # the new checkpoint's folder name
+    recipe: Mapped[str] = mapped_column(String(16))  # sft, grpo, sft+grpo
+    base: Mapped[str] = mapped_column(String(512))
+    stages: Mapped[list[Any]] = mapped_column(JSON)  # [{recipe, argv, out, data, max_steps}]
+    stage: Mapped[int] = mapped_column(Integer, default=0)  # the stage running, or next
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)  # the selection and what it exported
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON)  # the recipe settings asked for
+    state: Mapped[str] = mapped_column(String(16), default="queued")
+    pid: Mapped[int | None] = mapped_column(Integer)
+    message: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column()
+    ended_at: Mapped[datetime | None] = mapped_column()

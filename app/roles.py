@@ -27,6 +27,8 @@ ACTIONS: dict[str, tuple[str, str, bool]] = {
     "pin": ("admin", "change the demo gallery", True),
     "load_model": ("admin", "load or list models", False),
     "prelabel": ("admin", "pre-label the queue", False),
+    "train": ("admin", "start or stop training", True),
+    "watch_training": ("admin", "see training jobs", False),
 }
 
 

@@ -33,6 +33,7 @@ class Studio:
     limiter: RunLimiter | None = None
     keeping: threading.Lock = field(default_factory=threading.Lock)  # app.corrections.keep_edits
     prelabels: Any = None  # app.prelabel_jobs.PrelabelJobs, made when the Model tab is wired
+    training: Any = None  # app.training_jobs.TrainingRunner, started when its tab is wired
 
     def __post_init__(self) -> None:
         if self.limiter is None:

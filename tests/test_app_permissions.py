@@ -12,6 +12,8 @@ import pytest
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 
+from annotate.jobs import list_jobs
+from app.training import JobForm
 from tests.app_helpers import call, item_id, launch, studio_settings
 
 USERS = {"ann": ("pw-a", ""), "rev": ("pw-r", ":reviewer"), "boss": ("pw-b", ":admin")}
@@ -30,10 +32,11 @@ def client(url: str, user: str) -> Client:
 
 
 def rows(demo) -> tuple[int, int, int]:
-    """What a refused call must leave unchanged: revisions, runs, pins, rubric scores."""
+    """What a refused call must leave unchanged: revisions, runs, pins, rubric scores, jobs."""
     store = demo.studio.store
     counts = store.counts()
-    return counts.revisions, counts.runs, len(store.pins()), len(store.rubric_scores())
+    jobs = len(list_jobs(store))
+    return counts.revisions, counts.runs, len(store.pins()), len(store.rubric_scores()), jobs
 
 
 def description_run(demo) -> int:
@@ -78,6 +81,16 @@ CALLS = [
     ("memory_plan", ("tiny", "none", "cpu"), "Model status", {"boss"}),
     ("start_prelabel", ("grounding", False, 0, False, ""), "Pre-label status", {"boss"}),
     ("prelabel_status", (), "Pre-label status", {"boss"}),
+    ("training_data", ("sft", "all", False, True), "Training data", {"boss"}),
+    (
+        "start_training",
+        (*vars(JobForm(name="bad name!")).values(), ""),
+        "Training status",
+        {"boss"},
+    ),  # fmt: skip
+    ("training_jobs", (None,), "Training status", {"boss"}),
+    ("stop_training", (1, ""), "Training status", {"boss"}),
+    ("resume_training", (1, ""), "Training status", {"boss"}),
 ]
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import gradio as gr
 
 from app.services import Studio
-from app.tabs import demo, model, page, progress, review
+from app.tabs import demo, model, page, progress, review, training
 from app.tabs import studio as studio_tab
 
 
@@ -22,9 +22,11 @@ def build(studio: Studio, blocks: gr.Blocks) -> None:
         review_tab = review.build(studio)
         progress_tab = progress.build(studio)
         model_tab = model.build(studio)
+        training_tab = training.build(studio)
     page.wire(shared, studio, blocks)
     studio_tab.wire(annotate, shared, studio, blocks)
     review.wire(review_tab, shared, studio, blocks)
     progress.wire(progress_tab, shared, studio, blocks, annotate)
     model.wire(model_tab, shared, studio)
+    training.wire(training_tab, shared, studio)
     demo.wire(demo_tab, shared, studio, blocks, annotate)
