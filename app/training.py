@@ -13,6 +13,7 @@ import shutil
 import sys
 import tempfile
 from dataclasses import dataclass, fields, replace
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,7 @@ RECIPES: dict[str, tuple[str, ...]] = {
     "sft+grpo": ("sft", "grpo"),
 }
 ALL_TASKS = "all"
+TRAINING_PACKAGES = ("trl", "peft", "datasets")  # requirements-train.txt: the recipes import them
 LOG = "job.log"
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
@@ -76,8 +78,14 @@ class JobForm:
     def selection(self, fmt: str, out: Path) -> ExportOptions:
         """The export this form selects, in `fmt`, written to `out`."""
         task = None if self.task in (ALL_TASKS, "", None) else self.task
-        return ExportOptions(format=fmt, out=out, status="approved", task=task,
-                             include_ground_truth=self.ground_truth, think=self.think)  # fmt: skip
+        return ExportOptions(
+            format=fmt,
+            out=out,
+            status="approved",
+            task=task,
+            include_ground_truth=self.ground_truth,
+            think=self.think,
+        )
 
     def stage_settings(self, recipe: str) -> dict[str, Any]:
         """The TrainConfig fields a stage of `recipe` sets (the rest keep the recipe defaults)."""
@@ -128,10 +136,18 @@ def preview_line(counts: dict[str, int]) -> str:
 def plan_job(studio: Studio, form: JobForm, who: str) -> TrainingJobRecord:
     """Export the selected data, check every stage's config, and queue the job."""
     form = form.check()
+    missing = [name for name in TRAINING_PACKAGES if find_spec(name) is None]
+    if missing:
+        raise InvalidInput(
+            f"training needs {', '.join(missing)} here: pip install -r "
+            "requirements-train.txt (a Space serves without them)"
+        )
     checkpoints, work = Path(studio.settings.checkpoints), work_folder(studio, form.name)
     stages_of = RECIPES[form.recipe]
-    outs = [checkpoints / (form.name if i == len(stages_of) - 1 else f"{form.name}-{r}")
-            for i, r in enumerate(stages_of)]  # fmt: skip
+    outs = [
+        checkpoints / (form.name if i == len(stages_of) - 1 else f"{form.name}-{r}")
+        for i, r in enumerate(stages_of)
+    ]
     taken = [str(out) for out in outs if out.exists()]
     if taken:
         raise InvalidInput(f"{taken[0]} exists: choose another name for the new checkpoint")
@@ -143,22 +159,54 @@ def plan_job(studio: Studio, form: JobForm, who: str) -> TrainingJobRecord:
             report = export(studio.store, form.selection(fmt, work / fmt))  # NothingToExport
             exported[fmt] = report.to_dict()
         settings = form.stage_settings(recipe)
-        config = TrainConfig(recipe=recipe, model=model, data=str(work / fmt), out=str(out),
-                             **settings).check()  # fmt: skip
-        stages.append({"recipe": recipe, "argv": command(config, settings), "out": str(out),
-                       "max_steps": config.max_steps})  # fmt: skip
+        config = TrainConfig(
+            recipe=recipe, model=model, data=str(work / fmt), out=str(out), **settings
+        ).check()
+        stages.append(
+            {
+                "recipe": recipe,
+                "argv": command(config, settings),
+                "out": str(out),
+                "max_steps": config.max_steps,
+            }
+        )
         model = str(out)
-    data = {"selection": {"task": form.task, "ground_truth": form.ground_truth,
-                          "think": form.think, "status": "approved"},
-            "exports": exported, "folder": str(work)}  # fmt: skip
-    return add_job(studio.store, name=form.name, recipe=form.recipe, base=form.base,
-                   stages=stages, data=data, settings=vars(form), created_by=who)  # fmt: skip
+    data = {
+        "selection": {
+            "task": form.task,
+            "ground_truth": form.ground_truth,
+            "think": form.think,
+            "status": "approved",
+        },
+        "exports": exported,
+        "folder": str(work),
+    }
+    return add_job(
+        studio.store,
+        name=form.name,
+        recipe=form.recipe,
+        base=form.base,
+        stages=stages,
+        data=data,
+        settings=vars(form),
+        created_by=who,
+    )
 
 
 def command(config: TrainConfig, settings: dict[str, Any]) -> list[str]:
     """The `python -m train` command line of one stage."""
-    argv = [sys.executable, "-m", "train", config.recipe, "--model", config.model,
-            "--data", config.data, "--out", config.out]  # fmt: skip
+    argv = [
+        sys.executable,
+        "-m",
+        "train",
+        config.recipe,
+        "--model",
+        config.model,
+        "--data",
+        config.data,
+        "--out",
+        config.out,
+    ]
     for key, value in settings.items():
         argv += ["--" + key.replace("_", "-"), str(value)]
     return argv

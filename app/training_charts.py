@@ -40,8 +40,11 @@ def curves_figure(job: TrainingJobRecord) -> go.Figure:
         steps, values = zip(*points, strict=True)
         line = go.Scatter(x=steps, y=values, mode="lines+markers", name=label, marker={"size": 4})
         figure.add_trace(line, row=1, col=used.index(panel) + 1)
-    figure.update_layout(height=300, margin={"l": 40, "r": 10, "t": 40, "b": 30},
-                         legend={"orientation": "h", "y": -0.2})  # fmt: skip
+    figure.update_layout(
+        height=300,
+        margin={"l": 40, "r": 10, "t": 40, "b": 30},
+        legend={"orientation": "h", "y": -0.2},
+    )
     figure.update_xaxes(title_text="step")
     return figure
 
@@ -51,8 +54,10 @@ def rollouts_html(job: TrainingJobRecord) -> str:
     rollouts = latest_rollouts(job)
     if not rollouts:
         return "<p class='vau-muted'>No rollouts yet (GRPO writes them every N steps).</p>"
-    head = ("<tr><th>prompt</th><th>#</th><th>completion</th><th>format</th><th>accuracy</th>"
-            "<th>IoU</th><th>total</th></tr>")  # fmt: skip
+    head = (
+        "<tr><th>prompt</th><th>#</th><th>completion</th><th>format</th><th>accuracy</th>"
+        "<th>IoU</th><th>total</th></tr>"
+    )
     rows = []
     for rollout in rollouts:
         for n, completion in enumerate(rollout.completions, 1):
@@ -65,9 +70,11 @@ def rollouts_html(job: TrainingJobRecord) -> str:
                 f"<td><code>{html.escape(text)}</code></td>{''.join(cells)}"
                 f"{_cell(completion['total'])}</tr>"
             )
-    step = rollouts[0].step
-    return (f"<p>Step {step}: {len(rollouts)} prompts.</p><table class='vau-rollouts'>"
-            f"{head}{''.join(rows)}</table>")  # fmt: skip
+    step, n = rollouts[0].step, len(rollouts)
+    return (
+        f"<p>Step {step}: {n} prompt{'s' if n != 1 else ''}.</p><table class='vau-rollouts'>"
+        f"{head}{''.join(rows)}</table>"
+    )
 
 
 def _cell(value: float | None) -> str:
@@ -92,14 +99,25 @@ def rollouts_figure(job: TrainingJobRecord) -> go.Figure:
             hover = f"{label}<br>{start:.1f}–{end:.1f} s"
             if rewards:
                 hover += "<br>" + ", ".join(f"{k}: {v}" for k, v in rewards.items())
-            figure.add_trace(go.Bar(y=[label], x=[max(end - start, 0.1)], base=[start],
-                                    orientation="h", marker_color=colour, hovertext=hover,
-                                    hoverinfo="text", showlegend=False))  # fmt: skip
-    figure.update_layout(height=max(160, 24 * len(labels) + 60), barmode="overlay",
-                         margin={"l": 10, "r": 10, "t": 20, "b": 30},
-                         yaxis={"categoryorder": "array", "categoryarray": labels[::-1],
-                                "automargin": True},
-                         xaxis={"title": "seconds", "rangemode": "tozero"})  # fmt: skip
+            figure.add_trace(
+                go.Bar(
+                    y=[label],
+                    x=[max(end - start, 0.1)],
+                    base=[start],
+                    orientation="h",
+                    marker_color=colour,
+                    hovertext=hover,
+                    hoverinfo="text",
+                    showlegend=False,
+                )
+            )
+    figure.update_layout(
+        height=max(160, 24 * len(labels) + 60),
+        barmode="overlay",
+        margin={"l": 10, "r": 10, "t": 20, "b": 30},
+        yaxis={"categoryorder": "array", "categoryarray": labels[::-1], "automargin": True},
+        xaxis={"title": "seconds", "rangemode": "tozero"},
+    )
     return figure
 
 

@@ -115,26 +115,40 @@ class TrainingRunner:
         """Ask a job to stop: a queued one stops at once, a running one after its step."""
         job = get_job(self.studio.store, job_id)
         if job.state == "queued":
-            return update_job(self.studio.store, job_id, state="stopped",
-                              message="stopped before it started")  # fmt: skip
+            return update_job(
+                self.studio.store, job_id, state="stopped", message="stopped before it started"
+            )
         if job.state not in ("running", "stopping"):
             raise InvalidInput(f"job {job_id} is {job.state}: only a queued or running job stops")
         with self._lock:
             self._stops.add(job_id)
-        return update_job(self.studio.store, job_id, state="stopping",
-                          message="stopping after the step under way…")  # fmt: skip
+        return update_job(
+            self.studio.store,
+            job_id,
+            state="stopping",
+            message="stopping after the step under way…",
+        )
 
     def resume(self, job_id: int) -> TrainingJobRecord:
         """Queue a stopped, failed or lost job again; it goes on from its last checkpoint."""
         job = get_job(self.studio.store, job_id)
         if job.state not in RESUMABLE:
-            raise InvalidInput(f"job {job_id} is {job.state}: only a stopped, failed or lost "
-                               "job resumes")  # fmt: skip
+            raise InvalidInput(
+                f"job {job_id} is {job.state}: only a stopped, failed or lost job resumes"
+            )
         if alive(job.pid):
-            raise InvalidInput(f"job {job_id}'s earlier process ({job.pid}) is still running; "
-                               "resume it once it has ended")  # fmt: skip
-        job = update_job(self.studio.store, job_id, state="queued", pid=None, ended_at=None,
-                         message="queued to resume from its last checkpoint")  # fmt: skip
+            raise InvalidInput(
+                f"job {job_id}'s earlier process ({job.pid}) is still running; "
+                "resume it once it has ended"
+            )
+        job = update_job(
+            self.studio.store,
+            job_id,
+            state="queued",
+            pid=None,
+            ended_at=None,
+            message="queued to resume from its last checkpoint",
+        )
         self._wake.set()
         return job
 
@@ -145,30 +159,39 @@ class TrainingRunner:
             if alive(job.pid):  # an earlier Studio's process: ask it to save and stop
                 with contextlib.suppress(ProcessLookupError, PermissionError):
                     os.kill(job.pid, signal.SIGTERM)
-                said = (f"lost: the Studio restarted while it ran; its process ({job.pid}) was "
-                        "asked to stop at a checkpoint. Resume once it has ended")  # fmt: skip
+                said = (
+                    f"lost: the Studio restarted while it ran; its process ({job.pid}) was "
+                    "asked to stop at a checkpoint. Resume once it has ended"
+                )
             else:
-                said = ("lost: the Studio restarted while it ran and its process is gone. "
-                        "Resume goes on from its last checkpoint")  # fmt: skip
+                said = (
+                    "lost: the Studio restarted while it ran and its process is gone. "
+                    "Resume goes on from its last checkpoint"
+                )
             update_job(self.studio.store, job.id, state="lost", pid=job.pid, message=said)
 
     def _loop(self) -> None:
         while not self._closed.is_set():
             queued = list_jobs(self.studio.store, states=("queued",))
-            if not queued:
-                self._wake.wait(timeout=5.0)
+            if not queued:  # only this Studio queues jobs, and it wakes the runner when it does
+                self._wake.wait()
                 self._wake.clear()
                 continue
             try:
                 self._run(queued[0])
             except StudioError as error:  # the store failed: say so on the job if it can
                 log.error("training job %s: %s", queued[0].id, first_line(error))
-                time.sleep(1.0)
+                self._wake.wait(timeout=30.0)  # try again later, or when asked
+                self._wake.clear()
             except Exception as error:  # noqa: BLE001 - the runner must outlive one bad job
                 log.exception("training job %s", queued[0].id)
                 with contextlib.suppress(StudioError):
-                    update_job(self.studio.store, queued[0].id, state="failed",
-                               message=f"failed: {first_line(error)}")  # fmt: skip
+                    update_job(
+                        self.studio.store,
+                        queued[0].id,
+                        state="failed",
+                        message=f"failed: {first_line(error)}",
+                    )
 
     def _run(self, job: TrainingJobRecord) -> None:
         """Run the job's stages from the one it stands at; record how it ended."""
@@ -190,12 +213,22 @@ class TrainingRunner:
                 )
             else:
                 said = last_error(log_path(job)) or f"the recipe exited with code {code}"
-                update_job(store, job.id, state="failed", stage=stage,
-                           message=f"failed at stage {stage + 1}: {said}")  # fmt: skip
+                update_job(
+                    store,
+                    job.id,
+                    state="failed",
+                    stage=stage,
+                    message=f"failed at stage {stage + 1}: {said}",
+                )
             return
         out = job.out
-        update_job(store, job.id, state="finished", stage=len(job.stages) - 1,
-                   message=f"finished: the checkpoint is {out}")  # fmt: skip
+        update_job(
+            store,
+            job.id,
+            state="finished",
+            stage=len(job.stages) - 1,
+            message=f"finished: the checkpoint is {out}",
+        )
 
     def _run_stage(self, job: TrainingJobRecord, stage: int) -> int:
         """Run one stage's command to its end, passing on a stop request; its exit code."""
@@ -210,9 +243,14 @@ class TrainingRunner:
             )
             sink.flush()
             # A session of its own: a Ctrl-C meant for the Studio does not kill the job unsaved.
-            process = subprocess.Popen(spec["argv"], cwd=ROOT, stdout=sink,
-                                       stderr=subprocess.STDOUT, env=env,
-                                       start_new_session=True)  # fmt: skip
+            process = subprocess.Popen(
+                spec["argv"],
+                cwd=ROOT,
+                stdout=sink,
+                stderr=subprocess.STDOUT,
+                env=env,
+                start_new_session=True,
+            )
         self.running = Running(job.id, stage, process)
         update_job(
             self.studio.store,

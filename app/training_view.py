@@ -29,8 +29,17 @@ CURVES: dict[str, str] = {
 }
 REWARD_PARTS = ("format reward", "accuracy reward", "IoU reward")
 ZERO_STEPS = 20  # a reward component at 0 for this many logged steps in a row gets a warning
-JOB_COLUMNS = ("id", "checkpoint", "recipe", "state", "progress", "elapsed", "left", "by",
-               "message")  # fmt: skip
+JOB_COLUMNS = (
+    "id",
+    "checkpoint",
+    "recipe",
+    "state",
+    "progress",
+    "elapsed",
+    "left",
+    "by",
+    "message",
+)
 
 
 def read_metrics(folder: str | Path) -> list[dict[str, Any]]:
@@ -109,8 +118,19 @@ def job_rows(jobs: list[TrainingJobRecord], running: Running | None) -> list[lis
     rows = []
     for job in reversed(jobs):
         p = progress(job, running)
-        rows.append([job.id, job.name, job.recipe, job.state, p.line(), duration(p.elapsed_s),
-                     duration(p.left_s), job.created_by, job.message])  # fmt: skip
+        rows.append(
+            [
+                job.id,
+                job.name,
+                job.recipe,
+                job.state,
+                p.line(),
+                duration(p.elapsed_s),
+                duration(p.left_s),
+                job.created_by,
+                job.message,
+            ]
+        )
     return rows
 
 
@@ -135,8 +155,10 @@ def zero_warnings(job: TrainingJobRecord, steps: int = ZERO_STEPS) -> list[str]:
             continue
         last = [value for _, value in points[-steps:]]
         if len(last) >= steps and all(value == 0 for value in last):
-            said.append(f"{label} has been 0 for the last {steps} logged steps: look at the "
-                        "rollouts below (format? intervals?) before training further")  # fmt: skip
+            said.append(
+                f"{label} has been 0 for the last {steps} logged steps: look at the "
+                "rollouts below (format? intervals?) before training further"
+            )
     return said
 
 

@@ -169,3 +169,23 @@ def world_studio(root: Path):
     truth = GroundTruth(answer="Anomaly", interval=(video.event.start, video.event.end))
     item = store.add_item(record.id, "grounding", truth=truth)
     return demo, url, item.id, record.id
+
+
+# What an annotator says of each bundled sample's grounding item, approved by a reviewer.
+CORRECTED = {
+    "sample_fall.mp4": (7.5, 15.0),
+    "sample_fight.mp4": (5.0, 12.0),
+    "sample_fire.mp4": (9.0, 21.0),
+    "sample_normal.mp4": None,
+}
+
+
+def approve_corrections(store) -> None:
+    """ann corrects every bundled grounding item (CORRECTED), rev approves each."""
+    from annotate.records import Edit
+
+    for item in store.list_items(task="grounding"):
+        interval = CORRECTED[item.video.name]
+        edit = Edit(answer="Anomaly" if interval else "Normal", interval=interval)
+        saved = store.save_correction(item.id, "ann", edit, status="submitted")
+        store.review(saved.id, "rev", "approved")

@@ -18,29 +18,22 @@ import pytest
 from gradio_client import Client
 
 from annotate.jobs import get_job, list_jobs
-from annotate.records import Edit
 from annotate.store import Store
 from app.training import FORM_FIELDS, JobForm
 from app.training_jobs import alive
 from inference.core.metrics import iou
-from tests.app_helpers import ROOT, call, free_port, item_id, launch, studio_settings
+from tests.app_helpers import (
+    CORRECTED,
+    ROOT,
+    approve_corrections,
+    call,
+    free_port,
+    item_id,
+    launch,
+    studio_settings,
+)
 
 USERS = "ann:pw-a,rev:pw-r:reviewer,boss:pw-b:admin"
-CORRECTED = {  # what the annotator says, approved by the reviewer
-    "sample_fall.mp4": (7.5, 15.0),
-    "sample_fight.mp4": (5.0, 12.0),
-    "sample_fire.mp4": (9.0, 21.0),
-    "sample_normal.mp4": None,
-}
-
-
-def approve_corrections(store: Store) -> None:
-    """ann corrects every grounding item, rev approves each."""
-    for item in store.list_items(task="grounding"):
-        interval = CORRECTED[item.video.name]
-        edit = Edit(answer="Anomaly" if interval else "Normal", interval=interval)
-        saved = store.save_correction(item.id, "ann", edit, status="submitted")
-        store.review(saved.id, "rev", "approved")
 
 
 def form(**changes) -> list:
@@ -137,7 +130,7 @@ def test_a_grpo_job_writes_rollouts_that_the_tab_shows(studio, tiny_checkpoint):
     wait_for(client, job, lambda d: d["state"] == "finished", "the end", 600)
     shown = call(client, "training_jobs", job)
     table = html.unescape(shown["Rollouts"])
-    assert "Step 2: 1 prompts." in table and table.count("<tr>") == 1 + 2  # header + 2 samples
+    assert "Step 2: 1 prompt." in table and table.count("<tr>") == 1 + 2  # header + 2 samples
     assert "<th>IoU</th>" in table
     details = shown["Job details"]
     assert {"GRPO reward (sum)", "format reward", "IoU reward"} & set(details["metrics"])

@@ -49,7 +49,7 @@ def qa_item(store: Store, name: str = "qa.mp4"):
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_open_creates_the_schema_at_the_newest_migration(backend, tmp_path):
     with Store(pg.backend_url(backend, tmp_path, fresh=True)) as store:
-        assert current_revision(store.engine) == HEAD == "0008"
+        assert current_revision(store.engine) == HEAD == "0009"
         assert store.counts().items == 0
 
 

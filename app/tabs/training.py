@@ -71,37 +71,88 @@ def build(studio: Studio) -> TrainingTab:
             "recipes train the small toy models (`tiny`, `world`), not VAU-R1."
         )
         with gr.Row():
-            recipe = gr.Radio(list(RECIPES), value=d.recipe, label="Recipe")
-            base = gr.Dropdown(base_choices(studio), value="tiny", allow_custom_value=True,
-                               label="Base checkpoint", scale=2)  # fmt: skip
-            name = gr.Textbox(label="New checkpoint name", placeholder="e.g. round-2", scale=2,
-                              elem_id="train-name")  # fmt: skip
+            recipe = gr.Radio(list(RECIPES), value=d.recipe, label="Recipe", elem_id="train-recipe")
+            base = gr.Dropdown(
+                base_choices(studio),
+                value="tiny",
+                allow_custom_value=True,
+                label="Base checkpoint",
+                scale=2,
+                elem_id="train-base",
+            )
+            name = gr.Textbox(
+                label="New checkpoint name",
+                placeholder="e.g. round-2",
+                scale=2,
+                elem_id="train-name",
+            )
         with gr.Row():
-            task = gr.Dropdown([ALL_TASKS, *TASKS], value=ALL_TASKS, label="Task")
+            task = gr.Dropdown(
+                [ALL_TASKS, *TASKS], value=ALL_TASKS, label="Task", elem_id="train-task"
+            )
             truth = gr.Checkbox(d.ground_truth, label="Add imported ground truth")
-            think = gr.Checkbox(d.think, label="Reasoning in <think>")
+            think = gr.Checkbox(d.think, label="Reasoning in <think>", elem_id="train-think")
         t.count = gr.HTML(views.message_html(""), elem_id="train-count", label="Training data")
-        with gr.Accordion("Settings (each recipe's defaults)", open=False):
+        with gr.Accordion(
+            "Settings (each recipe's defaults)", open=False, elem_id="train-settings"
+        ):
             with gr.Row():
-                steps = gr.Number(d.max_steps, precision=0, minimum=1, label="Max steps")
+                steps = gr.Number(
+                    d.max_steps, precision=0, minimum=1, label="Max steps", elem_id="train-steps"
+                )
                 save = gr.Number(d.save_steps, precision=0, minimum=1, label="Save every N steps")
                 sft_lr = gr.Number(d.sft_lr, label="SFT learning rate")
                 grpo_lr = gr.Number(d.grpo_lr, label="GRPO learning rate")
             with gr.Row():
-                gens = gr.Number(d.num_generations, precision=0, minimum=1,
-                                 label="GRPO generations per prompt")  # fmt: skip
-                length = gr.Number(d.max_completion_length, precision=0, minimum=1,
-                                   label="GRPO completion tokens")  # fmt: skip
+                gens = gr.Number(
+                    d.num_generations,
+                    precision=0,
+                    minimum=1,
+                    label="GRPO generations per prompt",
+                    elem_id="train-gens",
+                )
+                length = gr.Number(
+                    d.max_completion_length,
+                    precision=0,
+                    minimum=1,
+                    label="GRPO completion tokens",
+                    elem_id="train-length",
+                )
                 temperature = gr.Number(d.temperature, label="GRPO temperature")
                 beta = gr.Number(d.beta, label="GRPO KL beta")
-                rollouts = gr.Number(d.rollout_steps, precision=0, minimum=1,
-                                     label="Rollouts every N steps")  # fmt: skip
-        t.form = [recipe, base, name, task, truth, think, steps, save, sft_lr, grpo_lr, gens,
-                  length, temperature, beta, rollouts]  # fmt: skip
+                rollouts = gr.Number(
+                    d.rollout_steps,
+                    precision=0,
+                    minimum=1,
+                    label="Rollouts every N steps",
+                    elem_id="train-rollout-steps",
+                )
+        t.form = [
+            recipe,
+            base,
+            name,
+            task,
+            truth,
+            think,
+            steps,
+            save,
+            sft_lr,
+            grpo_lr,
+            gens,
+            length,
+            temperature,
+            beta,
+            rollouts,
+        ]
         t.start = gr.Button("Start training", variant="primary", elem_id="train-start")
         t.msg = gr.HTML(views.message_html(""), elem_id="train-msg", label="Training status")
-        t.jobs = gr.Dataframe(headers=list(JOB_COLUMNS), interactive=False, wrap=True,
-                              label="Training jobs", elem_id="train-jobs")  # fmt: skip
+        t.jobs = gr.Dataframe(
+            headers=list(JOB_COLUMNS),
+            interactive=False,
+            wrap=True,
+            label="Training jobs",
+            elem_id="train-jobs",
+        )
         with gr.Row():
             t.job = gr.Number(None, precision=0, label="Job", elem_id="train-job", scale=1)
             t.stop = gr.Button("Stop", elem_id="train-stop", scale=1)
@@ -156,13 +207,28 @@ def wire(t: TrainingTab, page: Page, studio: Studio) -> None:
             t.details: training_charts.details(chosen, p),
         }
 
-    watching = [t.jobs, t.timer, t.progress, t.curves, t.rollouts, t.rollout_plot, t.log,
-                t.details]  # fmt: skip
+    watching = [t.jobs, t.timer, t.progress, t.curves, t.rollouts, t.rollout_plot, t.log, t.details]
 
     @guard("train", t.msg)
-    def on_start(recipe, base, name, task, ground_truth, think, max_steps, save_steps, sft_lr,
-                 grpo_lr, num_generations, max_completion_length, temperature, beta,
-                 rollout_steps, who, request: gr.Request = None):  # fmt: skip
+    def on_start(
+        recipe,
+        base,
+        name,
+        task,
+        ground_truth,
+        think,
+        max_steps,
+        save_steps,
+        sft_lr,
+        grpo_lr,
+        num_generations,
+        max_completion_length,
+        temperature,
+        beta,
+        rollout_steps,
+        who,
+        request: gr.Request = None,
+    ):
         values = dict(locals())
         form = JobForm(**{field: values[field] for field in FORM_FIELDS})
         job = plan_job(studio, form, who)
@@ -170,8 +236,13 @@ def wire(t: TrainingTab, page: Page, studio: Studio) -> None:
         said = f"Job {job.id} queued: {job.recipe} from {job.base} to {job.out}"
         return {t.msg: views.message_html(said), t.job: job.id} | watched(job.id)
 
-    t.start.click(on_start, [*t.form, page.name], [t.msg, t.job, *watching],
-                  api_name="start_training", **STORE)  # fmt: skip
+    t.start.click(
+        on_start,
+        [*t.form, page.name],
+        [t.msg, t.job, *watching],
+        api_name="start_training",
+        **STORE,
+    )
 
     @guard("watch_training", t.msg)
     def on_jobs(job_id, request: gr.Request = None):
@@ -187,16 +258,16 @@ def wire(t: TrainingTab, page: Page, studio: Studio) -> None:
         job = runner.stop(_job_id(job_id))
         return {t.msg: views.message_html(f"Job {job.id}: {job.message}")} | watched(job.id)
 
-    t.stop.click(on_stop, [t.job, page.name], [t.msg, *watching], api_name="stop_training",
-                 **STORE)  # fmt: skip
+    t.stop.click(on_stop, [t.job, page.name], [t.msg, *watching], api_name="stop_training", **STORE)
 
     @guard("train", t.msg)
     def on_resume(job_id, who, request: gr.Request = None):
         job = runner.resume(_job_id(job_id))
         return {t.msg: views.message_html(f"Job {job.id}: {job.message}")} | watched(job.id)
 
-    t.resume.click(on_resume, [t.job, page.name], [t.msg, *watching],
-                   api_name="resume_training", **STORE)  # fmt: skip
+    t.resume.click(
+        on_resume, [t.job, page.name], [t.msg, *watching], api_name="resume_training", **STORE
+    )
 
     def on_pick(evt: gr.SelectData):
         row = evt.row_value or []
