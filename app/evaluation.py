@@ -63,14 +63,19 @@ def evaluate(studio: Studio, truth: str | None, task: str, files: list[str]) -> 
         raise InvalidInput(f"choose a task: {', '.join(SCORED_TASKS)}")
     if not files or len(files) > 2:
         raise InvalidInput("upload one predictions file, or two to compare (A, then B)")
+    return score_files(csv, task, files, [Path(path).name for path in files])
+
+
+def score_files(csv: Path, task: str, files: list[str], names: list[str]) -> Figures:
+    """The figures of one predictions file against `csv`, or the paired comparison of two
+    (A, then B), each file called by its name in `names`."""
     rows = read_bench_csv(csv).rows
     found = [read_predictions(path) for path in files]
     scores = []
-    for path, predictions in zip(files, found, strict=True):
-        check_scorable(predictions, task, Path(path).name)
+    for name, predictions in zip(names, found, strict=True):
+        check_scorable(predictions, task, name)
         scores.append(score_predictions(rows, predictions.records, task))
     made = [made_by_line(first_record(predictions, task)) for predictions in found]
-    names = [Path(path).name for path in files]
     notes = [f"{name}: {line}" for name, line in zip(names, made, strict=True)]
     if len(scores) == 1:
         return Figures(ONE_HEADERS, _one(scores[0]), [_counted(scores[0], csv), *notes])

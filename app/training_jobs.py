@@ -221,14 +221,8 @@ class TrainingRunner:
                     message=f"failed at stage {stage + 1}: {said}",
                 )
             return
-        out = job.out
-        update_job(
-            store,
-            job.id,
-            state="finished",
-            stage=len(job.stages) - 1,
-            message=f"finished: the checkpoint is {out}",
-        )
+        said = job.data.get("finished") or f"finished: the checkpoint is {job.out}"
+        update_job(store, job.id, state="finished", stage=len(job.stages) - 1, message=said)
 
     def _run_stage(self, job: TrainingJobRecord, stage: int) -> int:
         """Run one stage's command to its end, passing on a stop request; its exit code."""

@@ -58,8 +58,18 @@ def read_metrics(folder: str | Path) -> list[dict[str, Any]]:
 
 
 def stage_steps(job: TrainingJobRecord, stage: int) -> int:
-    """The last step the stage's run logged (0 before its first)."""
-    records = read_metrics(job.stages[stage]["out"])
+    """How far a stage is: the last step a recipe logged, the videos drawn, the answers an
+    evaluation wrote (0 before the first)."""
+    spec = job.stages[stage]
+    out = Path(spec["out"])
+    if spec["recipe"] == "world":
+        return min(len(list(out.glob("*.mp4"))), int(spec["max_steps"]))
+    if spec["recipe"] == "eval":
+        try:
+            return sum(1 for line in out.read_text(encoding="utf-8").splitlines() if line.strip())
+        except OSError:
+            return 0
+    records = read_metrics(out)
     return max((int(r.get("step") or 0) for r in records), default=0)
 
 
@@ -73,10 +83,11 @@ class Progress:
     total: int
     elapsed_s: float | None
     left_s: float | None
+    unit: str = "step"  # what is counted: steps, or videos drawn or answered
 
     def line(self) -> str:
         """ "stage 1 of 2 · step 12 / 50" and the times."""
-        head = f"step {self.step} / {self.total}"
+        head = f"{self.unit} {self.step} / {self.total}"
         if self.stages > 1:
             head = f"stage {self.stage + 1} of {self.stages} · {head}"
         return head
@@ -98,7 +109,8 @@ def progress(job: TrainingJobRecord, running: Running | None) -> Progress:
         later = sum(int(s["max_steps"]) for s in job.stages[job.stage + 1 :])
         if step > first_step and now > first_time:
             left = (now - first_time) / (step - first_step) * (total - step + later)
-    return Progress(job.stage, len(job.stages), step, total, elapsed, left)
+    unit = "step" if job.stages[job.stage]["recipe"] in ("sft", "grpo") else "video"
+    return Progress(job.stage, len(job.stages), step, total, elapsed, left, unit)
 
 
 def duration(seconds: float | None) -> str:
@@ -138,6 +150,8 @@ def curves(job: TrainingJobRecord) -> dict[str, list[tuple[int, float]]]:
     """Each curve's (step, value) points over the job's stages (named by stage when several)."""
     found: dict[str, list[tuple[int, float]]] = {}
     for stage in job.stages[: job.stage + 1]:
+        if stage["recipe"] not in ("sft", "grpo"):
+            continue
         prefix = f"{stage['recipe'].upper()} " if len(job.stages) > 1 else ""
         for record in read_metrics(stage["out"]):
             for label, key in CURVES.items():

@@ -91,6 +91,7 @@ CALLS = [
     ("training_jobs", (None,), "Training status", {"boss"}),
     ("stop_training", (1, ""), "Training status", {"boss"}),
     ("resume_training", (1, ""), "Training status", {"boss"}),
+    ("evaluate_checkpoint", ("world", 2, "grounding", False, ""), "Evaluation status", {"boss"}),
 ]
 
 

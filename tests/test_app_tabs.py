@@ -40,4 +40,4 @@ def test_the_api_names_every_tab_serves(blocks):
             "export", "evaluate", "send_to_queue", "load_model", "memory_plan", "checkpoints",
             "demo_task", "demo_replay", "demo_open", "demo_live", "training_data",
             "start_training", "training_jobs", "stop_training",
-            "resume_training"} <= named  # fmt: skip
+            "resume_training", "evaluate_checkpoint"} <= named  # fmt: skip

@@ -180,3 +180,26 @@ def wait_for_studio(url: str, process: subprocess.Popen, timeout_s: float = 120)
         except Exception:  # noqa: BLE001 - not serving yet
             time.sleep(0.5)
     raise AssertionError("the Studio did not start")
+
+
+def test_evaluate_before_loading_compares_a_checkpoint_with_the_loaded_model(
+    studio, tiny_checkpoint
+):
+    demo, url = studio
+    client = boss(url)
+    status = call(client, "load_model", str(tiny_checkpoint), "none", "cpu")["Model status"]
+    assert "ready" in status, status
+    out = call(client, "evaluate_checkpoint", "world", 6, "classification", False, "")
+    said = html.unescape(out["Evaluation status"])
+    assert "queued as job" in said and "B world on 6 held-out videos" in said, said
+    job = int(said.split("job ")[1].split(":")[0])
+    done = wait_for(client, job, lambda d: d["state"] == "finished", "the evaluation", 600)
+    assert done["message"].startswith("finished: the comparison is below"), done["message"]
+    rows = {row[0]: row for row in done["comparison"]}
+    accuracy = rows["multiclass_accuracy"]
+    a, b, gain, interval = accuracy[1], accuracy[2], accuracy[3], accuracy[4]
+    print(f"\nheld-out classification accuracy: A tiny {a}, B world {b}, B − A {gain} {interval}")
+    assert b > a and gain == pytest.approx(b - a, abs=0.01)
+    shown = call(client, "training_jobs", job)
+    table = shown["Evaluation: B (candidate) − A (loaded model)"]
+    assert table["data"][0][0] in rows

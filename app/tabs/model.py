@@ -8,11 +8,13 @@ import gradio as gr
 
 from app import checkpoints, views
 from app.guard import Guard
+from app.held_out import DEFAULT_COUNT, plan_evaluation
 from app.prelabel_jobs import PrelabelJobs
-from app.services import MODEL, UI, Studio
+from app.services import MODEL, STORE, UI, Studio
 from app.settings import DEVICES, QUANTS
 from app.tabs.page import Page
 from inference.core.tasks import TASKS
+from inference.eval.scoring import SCORED_TASKS
 from inference.models.named import WORLD_NOTE
 from train.card import SUMMARY_COLUMNS
 
@@ -36,6 +38,11 @@ class ModelTab:
     pl_start: gr.Button = None
     pl_msg: gr.HTML = None
     pl_timer: gr.Timer = None
+    ev_count: gr.Number = None
+    ev_task: gr.Dropdown = None
+    ev_think: gr.Checkbox = None
+    ev_start: gr.Button = None
+    ev_msg: gr.HTML = None
 
 
 def build(studio: Studio) -> ModelTab:
@@ -71,8 +78,28 @@ def build(studio: Studio) -> ModelTab:
             elem_id="checkpoints",
         )
         t.refresh = gr.Button("Refresh the list", size="sm")
+        _evaluate_panel(t)
         _prelabel_panel(t)
     return t
+
+
+def _evaluate_panel(t: ModelTab) -> None:
+    """Compare the checkpoint named above with the loaded model before loading it (admins)."""
+    with gr.Accordion("Evaluate before loading (admins)", open=False, elem_id="evaluate-panel"):
+        gr.Markdown(
+            "The checkpoint named above (B) and the loaded model (A) answer the same held-out "
+            "videos of the world's test split, with the same settings; the Training tab shows "
+            "the job and then the paired comparison, B − A with 95% intervals over videos. Load "
+            "B when it is better."
+        )
+        with gr.Row():
+            t.ev_count = gr.Number(DEFAULT_COUNT, precision=0, minimum=1,
+                                   label="Held-out videos", elem_id="evaluate-count")  # fmt: skip
+            t.ev_task = gr.Dropdown(list(SCORED_TASKS), value="grounding", label="Task")
+            t.ev_think = gr.Checkbox(False, label="Think")
+        t.ev_start = gr.Button("Evaluate against the loaded model", elem_id="evaluate-btn")
+        t.ev_msg = gr.HTML(views.message_html(""), elem_id="evaluate-msg",
+                           label="Evaluation status")  # fmt: skip
 
 
 def _prelabel_panel(t: ModelTab) -> None:
@@ -130,7 +157,24 @@ def wire(t: ModelTab, page: Page, studio: Studio) -> None:
         return row[-1] if row else gr.skip()  # the path column
 
     t.table.select(on_pick, None, [t.name], api_name=False, **UI)
+    _wire_evaluate(t, page, studio, guard)
     _wire_prelabel(t, page, studio, guard)
+
+
+def _wire_evaluate(t: ModelTab, page: Page, studio: Studio, guard: Guard) -> None:
+    """Queue the comparison of a checkpoint with the loaded model on the Training tab's runner."""
+
+    @guard("train", t.ev_msg)
+    def on_evaluate(name, count, task, think, who, request: gr.Request = None):
+        job = plan_evaluation(studio, name, count, task, bool(think), who)
+        studio.training.submitted()
+        asked = job.data["evaluation"]
+        said = (f"Evaluation queued as job {job.id}: A {asked['a']}, B {asked['b']} on "
+                f"{asked['count']} held-out videos; follow it in the Training tab")  # fmt: skip
+        return {t.ev_msg: views.message_html(said)}
+
+    inputs = [t.name, t.ev_count, t.ev_task, t.ev_think, page.name]
+    t.ev_start.click(on_evaluate, inputs, [t.ev_msg], api_name="evaluate_checkpoint", **STORE)
 
 
 def _wire_prelabel(t: ModelTab, page: Page, studio: Studio, guard: Guard) -> None:

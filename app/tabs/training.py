@@ -11,7 +11,9 @@ import gradio as gr
 from annotate.errors import InvalidInput
 from annotate.jobs import list_jobs
 from app import training_charts, views
+from app.evaluation import TWO_HEADERS
 from app.guard import Guard
+from app.held_out import comparison
 from app.services import STORE, UI, Studio
 from app.tabs.page import Page
 from app.training import (
@@ -44,6 +46,7 @@ class TrainingTab:
     refresh: gr.Button = None
     progress: gr.HTML = None
     curves: gr.Plot = None
+    compare: gr.Dataframe = None
     rollouts: gr.HTML = None
     rollout_plot: gr.Plot = None
     log: gr.Code = None
@@ -160,6 +163,9 @@ def build(studio: Studio) -> TrainingTab:
             t.refresh = gr.Button("Refresh", scale=1)
         t.progress = gr.HTML("", elem_id="train-progress", label="Job progress")
         t.curves = gr.Plot(label="Metrics", elem_id="train-curves")
+        t.compare = gr.Dataframe(headers=list(TWO_HEADERS), interactive=False, wrap=True,
+                                 label="Evaluation: B (candidate) − A (loaded model)",
+                                 elem_id="train-compare")  # fmt: skip
         gr.Markdown(
             "**Rollouts**: the sampled completions of the last logged GRPO step, each "
             "with its reward per component; grounding ones on the video's timeline."
@@ -198,16 +204,20 @@ def wire(t: TrainingTab, page: Page, studio: Studio) -> None:
             return shown
         p = progress(chosen, current)
         lines = [f"{chosen.name}: {chosen.state} · {p.line()}", *zero_warnings(chosen)]
+        figures = comparison(chosen)
+        compared = figures.rows if figures else []
         return shown | {
-            t.progress: views.lines_html(lines),
+            t.progress: views.lines_html(lines + (figures.notes if figures else [])),
+            t.compare: {"headers": list(TWO_HEADERS), "data": compared},
             t.curves: training_charts.curves_figure(chosen),
             t.rollouts: training_charts.rollouts_html(chosen),
             t.rollout_plot: training_charts.rollouts_figure(chosen),
             t.log: log_tail(chosen),
-            t.details: training_charts.details(chosen, p),
+            t.details: training_charts.details(chosen, p) | {"comparison": compared},
         }
 
-    watching = [t.jobs, t.timer, t.progress, t.curves, t.rollouts, t.rollout_plot, t.log, t.details]
+    watching = [t.jobs, t.timer, t.progress, t.curves, t.compare, t.rollouts, t.rollout_plot,
+                t.log, t.details]  # fmt: skip
 
     @guard("train", t.msg)
     def on_start(
