@@ -28,6 +28,7 @@ CURVES: dict[str, str] = {
     "completion length": "completions/mean_length",
 }
 REWARD_PARTS = ("format reward", "accuracy reward", "IoU reward")
+TAIL_BYTES = 64_000  # of a job's log, read for the tab
 ZERO_STEPS = 20  # a reward component at 0 for this many logged steps in a row gets a warning
 JOB_COLUMNS = (
     "id",
@@ -179,11 +180,13 @@ def zero_warnings(job: TrainingJobRecord, steps: int = ZERO_STEPS) -> list[str]:
 def log_tail(job: TrainingJobRecord, lines: int = 60) -> str:
     """The end of the job's log."""
     try:
-        text = log_path(job).read_text(encoding="utf-8", errors="replace")
+        with log_path(job).open("rb") as handle:  # the end only: a long job's log grows
+            handle.seek(max(0, handle.seek(0, 2) - TAIL_BYTES))
+            text = handle.read().decode("utf-8", errors="replace")  # \r kept: progress bars
     except OSError:
         return ""
     # Progress bars redraw with carriage returns; keep each line's last state.
-    kept = [line.rsplit("\r", 1)[-1] for line in text.splitlines()]
+    kept = [line.rsplit("\r", 1)[-1] for line in text.rstrip("\n").split("\n")]
     return "\n".join(kept[-lines:])
 
 
