@@ -22,7 +22,6 @@ import argparse
 import json
 import random
 import shutil
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -33,21 +32,12 @@ sys.path.insert(0, str(ROOT))
 from annotate.records import Edit  # noqa: E402
 from annotate.store import Store  # noqa: E402
 from app.prelabel import UNCERTAIN_QUEUE  # noqa: E402
+from bench.bench_world import MAX_NEW_TOKENS, run  # noqa: E402
 from world.recipe import Recipe  # noqa: E402
 
 POOL_SEED = 10_000  # train-split seeds past the 400 the world model was trained on
 STRATEGIES = ("random", "uncertain")
 ANNOTATOR, REVIEWER = "world-truth", "bench-reviewer"
-MAX_NEW_TOKENS = 64
-
-
-def run(*command) -> str:
-    """A project CLI's stdout; its last lines on failure."""
-    argv = [sys.executable, "-m", *map(str, command)]
-    result = subprocess.run(argv, capture_output=True, text=True, cwd=ROOT)
-    if result.returncode:
-        sys.exit(f"{' '.join(argv)} failed:\n{result.stderr[-2000:]}")
-    return result.stdout
 
 
 def videos(folder: Path, count: int, split: str, seed: int | None = None) -> Path:

@@ -13,6 +13,7 @@ from app.prelabel_jobs import PrelabelJobs
 from app.services import MODEL, STORE, UI, Studio
 from app.settings import DEVICES, QUANTS
 from app.tabs.page import Page
+from app.tabs.training import counting
 from inference.core.tasks import TASKS
 from inference.eval.scoring import SCORED_TASKS
 from inference.models.named import WORLD_NOTE
@@ -93,8 +94,7 @@ def _evaluate_panel(t: ModelTab) -> None:
             "B when it is better."
         )
         with gr.Row():
-            t.ev_count = gr.Number(DEFAULT_COUNT, precision=0, minimum=1,
-                                   label="Held-out videos", elem_id="evaluate-count")  # fmt: skip
+            t.ev_count = counting(DEFAULT_COUNT, "Held-out videos", "evaluate-count")
             t.ev_task = gr.Dropdown(list(SCORED_TASKS), value="grounding", label="Task")
             t.ev_think = gr.Checkbox(False, label="Think")
         t.ev_start = gr.Button("Evaluate against the loaded model", elem_id="evaluate-btn")

@@ -54,6 +54,11 @@ class TrainingTab:
     timer: gr.Timer = None
 
 
+def counting(value: int, label: str, elem_id: str) -> gr.Number:
+    """A whole-number field of at least 1 (steps, generations, videos)."""
+    return gr.Number(value, precision=0, minimum=1, label=label, elem_id=elem_id)
+
+
 def base_choices(studio: Studio) -> list[str]:
     """The base checkpoints offered: the loaded one, the bundled ones, those trained here."""
     loaded = studio.models.status().name
@@ -100,35 +105,17 @@ def build(studio: Studio) -> TrainingTab:
             "Settings (each recipe's defaults)", open=False, elem_id="train-settings"
         ):
             with gr.Row():
-                steps = gr.Number(
-                    d.max_steps, precision=0, minimum=1, label="Max steps", elem_id="train-steps"
-                )
-                save = gr.Number(d.save_steps, precision=0, minimum=1, label="Save every N steps")
+                steps = counting(d.max_steps, "Max steps", "train-steps")
+                save = counting(d.save_steps, "Save every N steps", "train-save")
                 sft_lr = gr.Number(d.sft_lr, label="SFT learning rate")
                 grpo_lr = gr.Number(d.grpo_lr, label="GRPO learning rate")
             with gr.Row():
-                gens = gr.Number(
-                    d.num_generations,
-                    precision=0,
-                    minimum=1,
-                    label="GRPO generations per prompt",
-                    elem_id="train-gens",
-                )
-                length = gr.Number(
-                    d.max_completion_length,
-                    precision=0,
-                    minimum=1,
-                    label="GRPO completion tokens",
-                    elem_id="train-length",
-                )
+                gens = counting(d.num_generations, "GRPO generations per prompt", "train-gens")
+                length = counting(d.max_completion_length, "GRPO completion tokens", "train-length")
                 temperature = gr.Number(d.temperature, label="GRPO temperature")
                 beta = gr.Number(d.beta, label="GRPO KL beta")
-                rollouts = gr.Number(
-                    d.rollout_steps,
-                    precision=0,
-                    minimum=1,
-                    label="Rollouts every N steps",
-                    elem_id="train-rollout-steps",
+                rollouts = counting(
+                    d.rollout_steps, "Rollouts every N steps", "train-rollout-steps"
                 )
         t.form = [
             recipe,
