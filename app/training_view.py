@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,7 @@ from annotate.records import TrainingJobRecord
 from app.training_jobs import Running, log_path
 from inference.core import protocol
 from inference.core.parse import parse_response
-from train.card import METRICS
+from train.card import METRICS, TRACKIO_PROJECT
 from train.rollouts import read_rollouts
 
 # The curves the tab draws: label -> the metrics.jsonl key (TRL's names).
@@ -175,6 +176,15 @@ def zero_warnings(job: TrainingJobRecord, steps: int = ZERO_STEPS) -> list[str]:
                 "rollouts below (format? intervals?) before training further"
             )
     return said
+
+
+def tracker_line(job: TrainingJobRecord) -> str | None:
+    """Where the job's metrics are also logged, when trackio is installed (its own dashboard)."""
+    runs = [Path(s["out"]).name for s in job.stages if s["recipe"] in ("sft", "grpo")]
+    if not runs or find_spec("trackio") is None:
+        return None
+    return (f"Also logged to trackio (runs {', '.join(runs)}): open its dashboard with "
+            f"`trackio show --project {TRACKIO_PROJECT}`")  # fmt: skip
 
 
 def log_tail(job: TrainingJobRecord, lines: int = 60) -> str:

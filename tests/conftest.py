@@ -15,9 +15,10 @@ SAMPLES_CSV = ROOT / "assets" / "samples.csv"
 
 @pytest.fixture(scope="session", autouse=True)
 def _isolated_home(tmp_path_factory) -> None:
-    """Keep the suite's tiny checkpoint and caches out of the user's home."""
+    """Keep the suite's tiny checkpoint, caches and trackio runs out of the user's home."""
     os.environ.setdefault("VAU_HOME", str(tmp_path_factory.mktemp("vau-home")))
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRACKIO_DIR", str(tmp_path_factory.mktemp("trackio")))
 
 
 @pytest.fixture(scope="session")

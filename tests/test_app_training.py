@@ -91,7 +91,9 @@ def test_an_admin_trains_stops_resumes_and_loads_the_checkpoint(studio, tiny_che
     first = wait_for(client, 1, lambda d: d["step"] >= 3, "three steps")
     later = wait_for(client, 1, lambda d: d["step"] > first["step"], "another step")
     assert later["metrics"]["loss"] > 0 and later["max_steps"] == 40
-    assert "loss" in str(call(client, "training_jobs", 1)["Metrics"])  # the curve is drawn
+    shown = call(client, "training_jobs", 1)
+    assert "loss" in str(shown["Metrics"])  # the curve is drawn
+    assert "trackio show --project vau-r1-studio" in html.unescape(shown["Job progress"])
 
     stopping = call(client, "stop_training", 1, "")
     assert "stopping" in html.unescape(stopping["Training status"])

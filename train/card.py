@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
 CARD = "training.json"
 METRICS = "metrics.jsonl"
+TRACKIO_PROJECT = "vau-r1-studio"  # the trackio project every run logs to, one run per --out
 PACKAGES = ("torch", "transformers", "trl", "peft", "accelerate")
 
 

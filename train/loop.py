@@ -17,7 +17,7 @@ import torch
 from transformers import TrainerCallback
 
 from inference.models.loading import LoadedModel
-from train.card import METRICS, write_card
+from train.card import METRICS, TRACKIO_PROJECT, write_card
 from train.config import TrainConfig, TrainError
 from train.data import ExportData
 from train.model import save_checkpoint
@@ -31,7 +31,10 @@ def trainer_arguments(config: TrainConfig, out: Path) -> dict[str, Any]:
     """Keyword arguments shared by SFTConfig and GRPOConfig."""
     on_gpu = config.device != "cpu" and torch.cuda.is_available()
     trackers = [name for name in ("tensorboard", "trackio") if find_spec(name) is not None]
-    return {
+    # trackio logs locally (`trackio show --project vau-r1-studio`), one run per --out folder;
+    # no Space is made or synced, before or after training.
+    tracked = {"project": TRACKIO_PROJECT, "run_name": out.name, "trackio_static_space_id": False}
+    return (tracked if "trackio" in trackers else {}) | {
         "output_dir": str(out / CHECKPOINTS),
         "max_steps": config.max_steps,
         "num_train_epochs": config.epochs,

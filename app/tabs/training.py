@@ -26,7 +26,14 @@ from app.training import (
     preview_line,
 )
 from app.training_jobs import TrainingRunner
-from app.training_view import JOB_COLUMNS, job_rows, log_tail, progress, zero_warnings
+from app.training_view import (
+    JOB_COLUMNS,
+    job_rows,
+    log_tail,
+    progress,
+    tracker_line,
+    zero_warnings,
+)
 from inference.core.tasks import TASKS
 from train.card import list_checkpoints
 
@@ -190,7 +197,9 @@ def wire(t: TrainingTab, page: Page, studio: Studio) -> None:
         if chosen is None:
             return shown
         p = progress(chosen, current)
+        tracked = tracker_line(chosen)
         lines = [f"{chosen.name}: {chosen.state} · {p.line()}", *zero_warnings(chosen)]
+        lines += [tracked] if tracked else []
         figures = comparison(chosen)
         compared = figures.rows if figures else []
         return shown | {
