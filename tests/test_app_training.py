@@ -93,7 +93,6 @@ def test_an_admin_trains_stops_resumes_and_loads_the_checkpoint(studio, tiny_che
     assert later["metrics"]["loss"] > 0 and later["max_steps"] == 40
     shown = call(client, "training_jobs", 1)
     assert "loss" in str(shown["Metrics"])  # the curve is drawn
-    assert "trackio show --project vau-r1-studio" in html.unescape(shown["Job progress"])
 
     stopping = call(client, "stop_training", 1, "")
     assert "stopping" in html.unescape(stopping["Training status"])

@@ -26,7 +26,7 @@ from inference.core.prompts import build_prompt
 from inference.models.loading import LoadOptions, load_model
 from inference.video.sampling import SamplingOptions, sample_video
 from tests.conftest import ROOT, SAMPLES_CSV, SAMPLES_DIR
-from train.card import TRACKIO_PROJECT, read_card
+from train.card import read_card
 from train.cli import main
 from train.rollouts import read_rollouts
 from train.stopping import STOPPED_EXIT
@@ -112,15 +112,6 @@ def test_training_json_says_what_was_trained_on_what_and_who_approved_it(trained
     assert "for 60 steps (loss " in card["note"] and card["note"].endswith("not a VAU-R1 model")
     logged = [json.loads(line) for line in (trained / "metrics.jsonl").read_text().splitlines()]
     assert [r["step"] for r in logged if "loss" in r] == list(range(1, 61))
-
-
-def test_every_logged_step_also_reaches_trackio_locally(trained):
-    from trackio.sqlite_storage import SQLiteStorage
-
-    assert trained.name in SQLiteStorage.get_runs(TRACKIO_PROJECT)
-    logged = SQLiteStorage.get_logs(TRACKIO_PROJECT, trained.name)
-    tracked = [r["train/loss"] for r in logged if "train/loss" in r]
-    assert len(tracked) == 60 and tracked[-1] == pytest.approx(losses(trained)[60])
 
 
 def test_grpo_goes_on_from_the_sft_checkpoint_with_the_protocols_rewards(
