@@ -93,7 +93,11 @@ def rollouts_figure(job: TrainingJobRecord) -> go.Figure:
             rows.append((f"{short} · #{n} ({total})", c["interval"], "#3949ab", c["rewards"]))
         for label, interval, colour, rewards in rows:
             labels.append(label)
-            if interval is None:
+            if interval is None:  # a row all the same, so each completion keeps its line
+                none = go.Scatter(y=[label], x=[0], mode="markers", marker={"opacity": 0},
+                                  hovertext=f"{label}: no interval", hoverinfo="text",
+                                  showlegend=False)  # fmt: skip
+                figure.add_trace(none)
                 continue
             start, end = interval
             hover = f"{label}<br>{start:.1f}–{end:.1f} s"

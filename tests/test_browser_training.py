@@ -4,6 +4,8 @@ its rollouts with their rewards, and the grounding rollouts on a timeline."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from annotate.jobs import list_jobs
@@ -43,7 +45,9 @@ def test_the_tab_draws_a_grpo_jobs_curves_and_rollouts(studio, tiny_checkpoint):
             fill(page, elem_id, value)
         page.click("#train-start")
         wait_for_text(page, "train-msg", "Job 1 queued: grpo")
-        wait_for_text(page, "train-progress", "finished")
+        # The job trains in another process: about 20 s here, minutes on a busy machine.
+        progress = page.locator("#train-progress").filter(has_text=re.compile("finished"))
+        progress.first.wait_for(timeout=600_000)
         page.locator("#train-curves .js-plotly-plot").wait_for()
         titles = svg_texts(page, "#train-curves .annotation-text")
         assert {"rewards", "KL"} <= set(titles), titles
