@@ -10,10 +10,9 @@ from sqlalchemy import select
 
 from annotate.errors import InvalidInput, NotFound
 from annotate.records import TrainingJobRecord
-from annotate.schema import JOB_STATES, TrainingJob, utcnow
+from annotate.schema import ENDED_JOB_STATES, JOB_STATES, TrainingJob, utcnow
 from annotate.store import Store, _check_json
 
-ENDED = ("stopped", "finished", "failed", "lost")  # states a job leaves only by Resume
 CHANGEABLE = ("stage", "state", "pid", "message", "started_at", "ended_at", "data")
 
 
@@ -56,7 +55,7 @@ def update_job(store: Store, job_id: int, **changes: Any) -> TrainingJobRecord:
         raise InvalidInput(f"a job's {', '.join(unknown)} cannot change")
     if "state" in changes and changes["state"] not in JOB_STATES:
         raise InvalidInput(f"unknown job state {changes['state']!r}")
-    if changes.get("state") in ENDED:
+    if changes.get("state") in ENDED_JOB_STATES:
         changes.setdefault("ended_at", utcnow())
         changes.setdefault("pid", None)
 

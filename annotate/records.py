@@ -267,7 +267,9 @@ class TrainingJobRecord:
     @property
     def active(self) -> bool:
         """True while the job waits or works (queued, running, stopping)."""
-        return self.state in ("queued", "running", "stopping")
+        from annotate.schema import ACTIVE_JOB_STATES  # the records stay free of SQLAlchemy
+
+        return self.state in ACTIVE_JOB_STATES
 
     @property
     def out(self) -> str:

@@ -273,6 +273,9 @@ class AnomalyScan(Base):
 
 JOB_STATES: tuple[str, ...] = ("queued", "running", "stopping", "stopped", "finished", "failed",
                                "lost")  # fmt: skip
+ACTIVE_JOB_STATES = JOB_STATES[:3]  # a job that waits or works
+ENDED_JOB_STATES = JOB_STATES[3:]  # a job left only by Resume
+RESUMABLE_JOB_STATES = ("stopped", "failed", "lost")  # not "finished": its checkpoint is made
 
 
 class TrainingJob(Base):

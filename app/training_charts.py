@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from annotate.records import TrainingJobRecord
-from app.training_view import CURVES, Progress, curves, latest_rollouts
+from app.training_view import CURVES, Curves, Progress, Rollout
 
 # The panels of the curves figure: a title and the curve labels (CURVES) drawn in it.
 PANELS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -27,9 +27,9 @@ def _panel_of(label: str) -> int | None:
     return next((i for i, (_, names) in enumerate(PANELS) if base in names), None)
 
 
-def curves_figure(job: TrainingJobRecord) -> go.Figure:
-    """Each logged metric against the step, one panel per kind (only panels with points)."""
-    found = curves(job)
+def curves_figure(found: Curves) -> go.Figure:
+    """Each logged metric (a job's `curves`) against the step, one panel per kind (only panels
+    with points)."""
     used = sorted({i for label in found if (i := _panel_of(label)) is not None})
     titles = [PANELS[i][0] for i in used] or ["no steps logged yet"]
     figure = make_subplots(rows=1, cols=max(1, len(used)), subplot_titles=titles)
@@ -49,9 +49,8 @@ def curves_figure(job: TrainingJobRecord) -> go.Figure:
     return figure
 
 
-def rollouts_html(job: TrainingJobRecord) -> str:
+def rollouts_html(rollouts: list[Rollout]) -> str:
     """The last logged step's rollouts: each completion with its reward per component."""
-    rollouts = latest_rollouts(job)
     if not rollouts:
         return "<p class='vau-muted'>No rollouts yet (GRPO writes them every N steps).</p>"
     head = (
@@ -81,11 +80,11 @@ def _cell(value: float | None) -> str:
     return "<td>–</td>" if value is None else f"<td>{value:.2f}</td>"
 
 
-def rollouts_figure(job: TrainingJobRecord) -> go.Figure:
+def rollouts_figure(rollouts: list[Rollout]) -> go.Figure:
     """The grounding rollouts on a timeline: the truth, then each completion's interval."""
     figure = go.Figure()
     labels: list[str] = []
-    for rollout in (r for r in latest_rollouts(job) if r.task == "grounding"):
+    for rollout in (r for r in rollouts if r.task == "grounding"):
         short = rollout.prompt.rsplit("/", 1)[-1][:40]
         rows = [(f"{short} · truth", rollout.truth, "#2e7d32", None)]
         for n, c in enumerate(rollout.completions, 1):
@@ -125,9 +124,9 @@ def rollouts_figure(job: TrainingJobRecord) -> go.Figure:
     return figure
 
 
-def details(job: TrainingJobRecord, p: Progress) -> dict[str, Any]:
+def details(job: TrainingJobRecord, p: Progress, found: Curves) -> dict[str, Any]:
     """The job for API callers: state, stage, step, times and the last value of each metric."""
-    last = {label: points[-1][1] for label, points in curves(job).items()}
+    last = {label: points[-1][1] for label, points in found.items()}
     return {
         "id": job.id,
         "name": job.name,

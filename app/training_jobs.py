@@ -22,7 +22,7 @@ from pathlib import Path
 from annotate.errors import InvalidInput
 from annotate.jobs import get_job, list_jobs, update_job
 from annotate.records import TrainingJobRecord
-from annotate.schema import utcnow
+from annotate.schema import RESUMABLE_JOB_STATES, utcnow
 from app.services import Studio
 from app.settings import ROOT
 from app.training import LOG
@@ -32,7 +32,6 @@ from train.stopping import STOPPED_EXIT
 log = logging.getLogger("vau.training")
 
 POLL_S = 0.5  # how often the runner looks at its process and the stop requests
-RESUMABLE = ("stopped", "failed", "lost")
 
 
 def alive(pid: int | None) -> bool:
@@ -132,7 +131,7 @@ class TrainingRunner:
     def resume(self, job_id: int) -> TrainingJobRecord:
         """Queue a stopped, failed or lost job again; it goes on from its last checkpoint."""
         job = get_job(self.studio.store, job_id)
-        if job.state not in RESUMABLE:
+        if job.state not in RESUMABLE_JOB_STATES:
             raise InvalidInput(
                 f"job {job_id} is {job.state}: only a stopped, failed or lost job resumes"
             )

@@ -163,10 +163,14 @@ def curves(job: TrainingJobRecord) -> dict[str, list[tuple[int, float]]]:
     return found
 
 
-def zero_warnings(job: TrainingJobRecord, steps: int = ZERO_STEPS) -> list[str]:
-    """A line per reward component that has been 0 for the last `steps` logged steps."""
+Curves = dict[str, list[tuple[int, float]]]  # what curves() reads, for everything drawn from it
+
+
+def zero_warnings(found: Curves, steps: int = ZERO_STEPS) -> list[str]:
+    """A line per reward component (of a job's `curves`) that has been 0 for the last `steps`
+    logged steps."""
     said = []
-    for label, points in curves(job).items():
+    for label, points in found.items():
         if not label.endswith(REWARD_PARTS):
             continue
         last = [value for _, value in points[-steps:]]

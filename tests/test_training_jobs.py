@@ -147,7 +147,7 @@ def test_a_reward_stuck_at_zero_is_warned_of(studio, tmp_path, zeros, warned):
     records = [{"step": s, "rewards/iou_reward/mean": 0.2} for s in range(1, 6)]
     records += [{"step": 5 + s, "rewards/iou_reward/mean": 0.0} for s in range(1, zeros + 1)]
     write_metrics(tmp_path / "run", records)
-    said = zero_warnings(job)
+    said = zero_warnings(curves(job))
     assert bool(said) is warned
     if warned:
         assert said[0].startswith("IoU reward has been 0 for the last 20 logged steps")

@@ -28,7 +28,9 @@ from app.training import (
 from app.training_jobs import TrainingRunner
 from app.training_view import (
     JOB_COLUMNS,
+    curves,
     job_rows,
+    latest_rollouts,
     log_tail,
     progress,
     tracker_line,
@@ -198,18 +200,19 @@ def wire(t: TrainingTab, page: Page, studio: Studio) -> None:
             return shown
         p = progress(chosen, current)
         tracked = tracker_line(chosen)
-        lines = [f"{chosen.name}: {chosen.state} · {p.line()}", *zero_warnings(chosen)]
+        found, rollouts = curves(chosen), latest_rollouts(chosen)  # each file read once a tick
+        lines = [f"{chosen.name}: {chosen.state} · {p.line()}", *zero_warnings(found)]
         lines += [tracked] if tracked else []
         figures = comparison(chosen)
         compared = figures.rows if figures else []
         return shown | {
             t.progress: views.lines_html(lines + (figures.notes if figures else [])),
             t.compare: {"headers": list(TWO_HEADERS), "data": compared},
-            t.curves: training_charts.curves_figure(chosen),
-            t.rollouts: training_charts.rollouts_html(chosen),
-            t.rollout_plot: training_charts.rollouts_figure(chosen),
+            t.curves: training_charts.curves_figure(found),
+            t.rollouts: training_charts.rollouts_html(rollouts),
+            t.rollout_plot: training_charts.rollouts_figure(rollouts),
             t.log: log_tail(chosen),
-            t.details: training_charts.details(chosen, p) | {"comparison": compared},
+            t.details: training_charts.details(chosen, p, found) | {"comparison": compared},
         }
 
     watching = [t.jobs, t.timer, t.progress, t.curves, t.compare, t.rollouts, t.rollout_plot,
