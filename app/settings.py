@@ -96,6 +96,12 @@ class Settings:
         "folder holding the videos named in the samples CSV (default: beside the CSV, in samples/)",
         "VAU_VIDEOS",
     )
+    world_samples: str = _opt(
+        str(ROOT / "assets" / "world-samples" / "world.csv"),
+        "VAU-Bench CSV of the bundled world videos (test-split seeds the world model never saw; "
+        "videos beside it), imported at start-up beside the samples ('' to skip)",
+        "VAU_WORLD_SAMPLES",
+    )
     uploads: str = _opt(
         "var/uploads", "folder where uploaded videos are kept for later annotation", "VAU_UPLOADS"
     )
@@ -215,6 +221,14 @@ class Settings:
     def backend_options(self) -> BackendOptions:
         """Where models load: this process, or the server at --base-url."""
         return BackendOptions(self.backend, self.base_url, self.api_key_env)
+
+    @property
+    def bundled(self) -> list[tuple[Path, Path | None]]:
+        """(CSV, its videos' folder) of what is imported at start-up: the samples, the world's."""
+        found = [(Path(self.samples), self.sample_videos)] if self.samples else []
+        if self.world_samples:
+            found.append((Path(self.world_samples), Path(self.world_samples).parent))
+        return found
 
     @property
     def sample_videos(self) -> Path | None:

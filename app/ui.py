@@ -80,8 +80,7 @@ def serve(demo: gr.Blocks, settings: Settings, *, block: bool = True, **options)
 def allowed_paths(studio: Studio) -> list[str]:
     """Folders the browser may load videos and exports from."""
     folders = {Path(studio.settings.uploads), Path(studio.settings.exports)}
-    if studio.settings.sample_videos:
-        folders.add(studio.settings.sample_videos)
+    folders |= {videos for _, videos in studio.settings.bundled if videos is not None}
     folders |= {Path(video.path).parent for video in studio.store.located_videos()}
     return sorted(str(f.resolve()) for f in folders)
 

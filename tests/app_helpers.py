@@ -102,7 +102,9 @@ def scripted_studio(tmp_path, delay: float = 0.01):
 
 
 def studio_settings(tmp_path, **fields) -> Settings:
-    """Settings that keep the database, uploads and exports under `tmp_path`."""
+    """Settings that keep the database, uploads and exports under `tmp_path`; the queue holds
+    the four drawn samples (the world videos only where a test names them: WORLD_SAMPLES)."""
+    fields.setdefault("world_samples", "")
     return Settings(
         db_url=f"sqlite:///{tmp_path / 'studio.db'}",
         uploads=str(tmp_path / "uploads"),

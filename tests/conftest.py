@@ -11,6 +11,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED_BENCH = ROOT / "data" / "vau-bench"
 SAMPLES_DIR = ROOT / "assets" / "samples"
 SAMPLES_CSV = ROOT / "assets" / "samples.csv"
+WORLD_SAMPLES_CSV = ROOT / "assets" / "world-samples" / "world.csv"
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -19,6 +20,9 @@ def _isolated_home(tmp_path_factory) -> None:
     os.environ.setdefault("VAU_HOME", str(tmp_path_factory.mktemp("vau-home")))
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRACKIO_DIR", str(tmp_path_factory.mktemp("trackio")))
+    # The suite's Studios queue the four drawn samples its tests are written against; the
+    # bundled world videos are imported where a test asks for them (tests/test_world_samples.py).
+    os.environ.setdefault("VAU_WORLD_SAMPLES", "")
 
 
 @pytest.fixture(scope="session")

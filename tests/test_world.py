@@ -133,7 +133,11 @@ def test_the_reasoning_has_vau_benchs_six_sections_citing_the_times():
      (["--count", "0"], "at least 1"),
      (["--count", "2", "--jobs", "0"], "--jobs must be at least 1"),
      (["--split", "test", "--seed", "5", "--count", "1"], "leave the test split"),
-     (["--count", "2", "--kinds", "Fire,Arson"], "no kind Arson")],
+     (["--count", "2", "--kinds", "Fire,Arson"], "no kind Arson"),
+     (["--seeds", "2000001,5"], "seed 5 is outside the test split"),
+     (["--seeds", "7,7"], "names a seed twice"),
+     (["--seeds", "7", "--split", "test"], "seed 7 is outside the test split"),
+     (["--seeds", "7", "--kinds", "Fire"], "leave out --seed and --kinds")],
 )  # fmt: skip
 def test_a_bad_request_is_one_line_and_writes_nothing(tmp_path, capsys, args, says):
     out = tmp_path / "w"
@@ -150,6 +154,16 @@ def test_kinds_keep_the_first_seeds_of_those_classes_in_order(tmp_path):
     kinds = {s: plan(s).kind for s in range(TEST, seeds[-1] + 1)}
     assert seeds == [s for s, kind in kinds.items() if kind in ("Fire", NORMAL)]
     assert sorted(p.name for p in tmp_path.glob("*.mp4")) == [r.video for r in rows]
+
+
+def test_seeds_name_the_videos_one_by_one_in_their_order(world, tmp_path):
+    picked = [TEST + 2, TEST]
+    assert world_main(["generate", "--out", str(tmp_path), "--seeds", "2000002,2000000"]) == 0
+    rows = read_bench_csv(tmp_path / "world.csv").rows
+    assert [r.video for r in rows] == [plan(s).name for s in picked]
+    for seed in picked:  # the same bytes as the run that drew them among others
+        name = plan(seed).name
+        assert (tmp_path / name).read_bytes() == (world / name).read_bytes()
 
 
 def test_seeds_default_to_the_splits_start():

@@ -1,5 +1,6 @@
-"""python -m world generate --out DIR --count N [--seed S] [--split train|val|test] [--force]
-[--jobs J]; python -m world model [--out DIR] [--work DIR] [--recipe FILE]"""
+"""python -m world generate --out DIR (--count N [--seed S] [--kinds K,...] | --seeds S,...)
+[--split train|val|test] [--force] [--jobs J]; python -m world model [--out DIR] [--work DIR]
+[--recipe FILE]"""
 
 from __future__ import annotations
 
@@ -14,6 +15,14 @@ from world.generate import SPLITS, describe_splits, generate
 from world.recipe import RECIPE, WORK
 
 
+def seed_list(text: str) -> list[int]:
+    """`--seeds`: whole numbers, comma-separated."""
+    try:
+        return [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"seeds are whole numbers: {text!r}") from None
+
+
 def parser() -> argparse.ArgumentParser:
     """The command line."""
     top = argparse.ArgumentParser(prog="python -m world", description=__doc__.strip())
@@ -24,7 +33,13 @@ def parser() -> argparse.ArgumentParser:
         description=f"Video k is drawn from seed S + k. Split seed ranges: {describe_splits()}.",
     )
     gen.add_argument("--out", type=Path, required=True, help="folder for the videos and world.csv")
-    gen.add_argument("--count", type=int, required=True, help="how many videos")
+    which = gen.add_mutually_exclusive_group(required=True)
+    which.add_argument("--count", type=int, help="how many videos")
+    which.add_argument(
+        "--seeds",
+        type=seed_list,
+        help="exactly these seeds, comma-separated (instead of --count)",
+    )
     gen.add_argument("--seed", type=int, help="the first video's seed (default: the split's first)")
     gen.add_argument("--split", choices=tuple(SPLITS), help="refuse seeds outside this split")
     gen.add_argument("--force", action="store_true", help="redraw videos that are already there")
@@ -74,13 +89,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "model":
         return train_model(args, began)
     try:
-        manifest = generate(
-            args.out, args.count, args.seed, args.split, args.force, say, args.jobs, args.kinds
-        )
+        manifest = generate(args.out, args.count or 0, args.seed, args.split, args.force, say,
+                            args.jobs, args.kinds, args.seeds)  # fmt: skip
     except (StudioError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    print(f"wrote {args.count} videos and {manifest} in {time.monotonic() - began:.1f} s")
+    count = len(args.seeds) if args.seeds else args.count
+    print(f"wrote {count} videos and {manifest} in {time.monotonic() - began:.1f} s")
     return 0
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import multiprocessing
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -136,6 +137,21 @@ def _write_seed(args: tuple[int, str, bool]) -> int:
     return _write(plan(seed), Path(out), force)
 
 
+def chosen(seeds: Sequence[int], split: str | None) -> dict[int, WorldVideo]:
+    """The videos of exactly these seeds, each checked against `split` (else all in one split)."""
+    if not seeds:
+        raise WorldError("--seeds names no seed")
+    if len(set(seeds)) != len(seeds):
+        raise WorldError("--seeds names a seed twice")
+    name = split or split_of(seeds[0])
+    if name not in SPLITS:
+        raise WorldError(f"no split {name!r}; choose one of {', '.join(SPLITS)}")
+    outside = [s for s in seeds if s not in SPLITS[name]]
+    if outside:
+        raise WorldError(f"seed {outside[0]} is outside the {name} split ({describe_splits()})")
+    return {s: plan(s) for s in seeds}
+
+
 def planned(seeds: range, count: int, kinds: tuple[str, ...] | None) -> dict[int, WorldVideo]:
     """The videos of `seeds`, or with `kinds` the first `count` of those kinds from its start."""
     if not kinds:
@@ -155,15 +171,21 @@ def planned(seeds: range, count: int, kinds: tuple[str, ...] | None) -> dict[int
 
 def generate(out: Path, count: int, seed: int | None = None, split: str | None = None,
              force: bool = False, on_video=None, jobs: int = 1,
-             kinds: tuple[str, ...] | None = None) -> Path:  # fmt: skip
+             kinds: tuple[str, ...] | None = None,
+             seeds: Sequence[int] | None = None) -> Path:  # fmt: skip
     """Write the videos and `out/world.csv`; a video already there is kept unless `force`.
     `jobs` processes draw videos side by side (each video's bytes depend on its seed only);
-    `kinds` keeps only videos of those classes (the first `count` such seeds from the start).
+    `kinds` keeps only videos of those classes (the first `count` such seeds from the start);
+    `seeds` names the videos one by one instead (the bundled world samples are made so).
     Returns the manifest's path."""
-    seeds = seeds_for(count, seed, split)
     if jobs < 1:
         raise WorldError(f"--jobs must be at least 1, got {jobs}")
-    videos = planned(seeds, count, kinds)  # a worker plans its own again
+    if seeds is not None:
+        if kinds or seed is not None:
+            raise WorldError("--seeds names every video: leave out --seed and --kinds")
+        videos = chosen(seeds, split)
+    else:
+        videos = planned(seeds_for(count, seed, split), count, kinds)  # workers plan their own
     out.mkdir(parents=True, exist_ok=True)
     if jobs == 1:
         done = (_write(video, out, force) for video in videos.values())
