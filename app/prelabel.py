@@ -104,7 +104,7 @@ def sampled_spread(
 
     engine, _ = runs.engine_for(studio.models)
     prompt = build_prompt(request.task, request.think, request.question, request.options)
-    options = studio.settings.sampling(DEFAULT_FPS[request.task], request.max_frames)
+    options = studio.sampling(DEFAULT_FPS[request.task], request.max_frames)
     clip = cached_sample_video(item.video.path, options)
     results = [
         engine.run(clip, prompt, studio.settings.max_new_tokens, decoding=Decoding(seed=k)).result

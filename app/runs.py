@@ -143,7 +143,7 @@ def run_model(
         raise InvalidInput(str(error)) from None
     fps = request.fps or DEFAULT_FPS[request.task]
     yield RunUpdate(session, "", f"Sampling the video at {fps:g} fps…")
-    options = studio.settings.sampling(fps, request.max_frames)
+    options = studio.sampling(fps, request.max_frames)
     clip = cached_sample_video(session.video, options)  # later tasks on this video skip decoding
     studio.limiter.take(who or "anonymous")  # counted only once the video is known to be good
     message = f"Generating ({clip.num_frames} frames, {clip.visual_tokens} visual tokens)…"

@@ -21,7 +21,7 @@ from app.gpu import (
 from app.runs import engine_facts, engine_for
 from app.services import Studio
 from app.state import ScanShown, Session
-from inference.core.tasks import DEFAULT_FPS, DEFAULT_MAX_FRAMES, pixels_of
+from inference.core.tasks import DEFAULT_FPS, DEFAULT_MAX_FRAMES
 from inference.errors import ModelUnavailable, VideoError
 
 SCAN_FPS = DEFAULT_FPS["grounding"]  # windows need grounding's time resolution
@@ -30,7 +30,7 @@ SCAN_GPU_TOKENS = 64  # a scan's GPU time, asked as if it generated this many to
 
 def scan_settings(studio: Studio) -> dict[str, Any]:
     """What a scan from the Studio asks for: the scan's own settings, its question and the
-    sampling (the Studio's pixel bounds); also the key a stored scan is found by."""
+    sampling (the pixel bounds runs use); also the key a stored scan is found by."""
     from inference.scan.reply import QUESTION
     from inference.scan.windows import ScanSettings
 
@@ -38,7 +38,7 @@ def scan_settings(studio: Studio) -> dict[str, Any]:
         "question": QUESTION,
         "fps": SCAN_FPS,
         "max_frames": DEFAULT_MAX_FRAMES,
-        **pixels_of(studio.settings),
+        **studio.pixels(),
     }
 
 
@@ -109,7 +109,7 @@ def scan_video(studio: Studio, session: Session, who: str | None) -> tuple[Sessi
     if not hasattr(engine, "reply_probabilities"):
         raise ModelUnavailable(f"{checkpoint} cannot scan: it gives no token probabilities")
     wanted = scan_settings(studio)
-    options = studio.settings.sampling(wanted["fps"], wanted["max_frames"])
+    options = studio.sampling(wanted["fps"], wanted["max_frames"])
     clip = cached_sample_video(session.video, options)
     studio.limiter.take(who or "anonymous")
     settings = ScanSettings(**{k: wanted[k] for k in asdict(ScanSettings())})

@@ -38,3 +38,17 @@ class Studio:
     def __post_init__(self) -> None:
         if self.limiter is None:
             self.limiter = RunLimiter(self.settings.runs_per_hour)
+
+    def pixels(self) -> dict[str, int]:
+        """The pixel bounds runs sample with: the Studio's, or, left at VAU-R1's defaults, the
+        serving checkpoint's own (`inference.models.card`)."""
+        from inference.core.tasks import pixels_of
+        from inference.models.card import pixels_for
+
+        return pixels_for(pixels_of(self.settings), self.models.serving()[1])
+
+    def sampling(self, fps: float, max_frames: int) -> Any:
+        """How a run samples its video: its rate and frame cap, and `pixels()`."""
+        from inference.video.sampling import SamplingOptions
+
+        return SamplingOptions(fps=fps, max_frames=max_frames, **self.pixels())

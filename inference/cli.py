@@ -15,6 +15,7 @@ from inference.errors import StudioError
 from inference.flags import (
     add_model_args,
     add_sampling_args,
+    adopt_model_pixels,
     backend_options,
     load_templates_arg,
     open_model,
@@ -193,6 +194,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; domain errors become one line on stderr and exit code 2."""
     args = build_parser().parse_args(argv)
+    adopt_model_pixels(args)
     try:
         return args.handler(args)
     except (StudioError, ValueError, FileNotFoundError) as error:

@@ -8,7 +8,7 @@ import argparse
 from inference.argparsing import add_pixel_args
 from inference.backends import BACKENDS, DEFAULT_TIMEOUT_S, BackendOptions
 from inference.backends.generation import DEFAULT_MAX_NEW_TOKENS
-from inference.core.tasks import DEFAULT_FPS, DEFAULT_MAX_FRAMES, pixels_of
+from inference.core.tasks import DEFAULT_FPS, DEFAULT_MAX_FRAMES, PIXEL_KEYS, pixels_of
 from inference.models.loading import DEVICES, QUANTS
 from inference.models.named import WORLD_NOTE
 
@@ -86,6 +86,17 @@ def add_sampling_args(parser: argparse.ArgumentParser) -> None:
         default=DEFAULT_MAX_NEW_TOKENS,
         help="generation length cap",
     )
+
+
+def adopt_model_pixels(args: argparse.Namespace) -> None:
+    """Pixel flags left at their defaults become the checkpoint's own (`inference.models.card`),
+    so everything after parsing (sampling, the settings each prediction records) sees them."""
+    if not getattr(args, "model", None) or not all(hasattr(args, k) for k in PIXEL_KEYS):
+        return
+    from inference.models.card import pixels_for
+
+    for key, value in pixels_for(pixels_of(args), args.model).items():
+        setattr(args, key, value)
 
 
 def sampling_options(args: argparse.Namespace, task: str):

@@ -25,11 +25,7 @@ from world.recipe import Recipe
 FOLDER = WORLD_SAMPLES_CSV.parent
 ROWS = read_bench_csv(WORLD_SAMPLES_CSV).rows
 SEEDS = [int(row.video.removeprefix("world_").removesuffix(".mp4")) for row in ROWS]
-SAMPLING = Recipe.read().sampling  # as the world model was trained
-# The Studio's pixel flags (its frame rate is each task's own).
-PIXELS = [
-    x for k, v in SAMPLING.items() if k != "fps" for x in (f"--{k.replace('_', '-')}", str(v))
-]
+TRAINED = {k: v for k, v in Recipe.read().sampling.items() if k != "fps"}  # its pixel bounds
 
 
 def by_class(kind: str) -> str:
@@ -88,9 +84,11 @@ def test_the_world_model_tells_the_bundled_fire_from_the_calm_street(kind, capsy
     assert json.loads(capsys.readouterr().out)["result"]["answer"] == kind
 
 
-def test_the_demo_recordings_are_made_with_the_world_model(tmp_path, capsys):
+def test_the_demo_recordings_are_made_with_the_world_model_sampled_as_it_was_trained(
+    tmp_path, capsys
+):
     db = f"sqlite:///{tmp_path / 'studio.db'}"
-    flags = ["--db", db, "--world-samples", str(WORLD_SAMPLES_CSV), *PIXELS]
+    flags = ["--db", db, "--world-samples", str(WORLD_SAMPLES_CSV)]  # no pixel flags: its own
     assert record_main(["--model", "world", "--tasks", "classification", "--no-think",
                         *flags]) == 0  # fmt: skip
     assert "recorded 8 runs with world" in capsys.readouterr().out
@@ -100,3 +98,4 @@ def test_the_demo_recordings_are_made_with_the_world_model(tmp_path, capsys):
         run = fire.recordings["classification"].run
         assert run is not None and run.checkpoint == "world"
         assert run.answer == "Fire"
+        assert {k: run.settings[k] for k in TRAINED} == TRAINED  # what the run really sampled
