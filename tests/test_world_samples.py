@@ -10,12 +10,13 @@ import pytest
 from conftest import WORLD_SAMPLES_CSV
 
 from annotate.store import Store
-from app import demo, items
+from app import demo, items, scans
 from app.record import main as record_main
 from app.runtime import ModelSlot
 from app.services import Studio
 from app.settings import Settings
 from inference.cli import main as inference_main
+from inference.core.metrics import iou
 from inference.core.vaubench import read_bench_csv
 from world.__main__ import main as world_main
 from world.events import NORMAL
@@ -99,3 +100,36 @@ def test_the_demo_recordings_are_made_with_the_world_model_sampled_as_it_was_tra
         assert run is not None and run.checkpoint == "world"
         assert run.answer == "Fire"
         assert {k: run.settings[k] for k in TRAINED} == TRAINED  # what the run really sampled
+
+
+@pytest.fixture(scope="module")
+def world_studio(tmp_path_factory):
+    """A Studio serving the world model, the bundled world videos imported."""
+    db = tmp_path_factory.mktemp("scan") / "studio.db"
+    settings = Settings(db_url=f"sqlite:///{db}", world_samples=str(WORLD_SAMPLES_CSV)).validate()
+    with Store(settings.db_url) as store:
+        studio = Studio(settings, store, ModelSlot())
+        items.import_samples(studio)
+        assert studio.models.load("world").state == "ready"
+        yield studio
+
+
+def scan_of(studio: Studio, video: str):
+    """The Studio's Scan (the button, `scan_video` over the API) on a bundled world video."""
+    (item,) = [i for i in studio.store.list_items(task="grounding", limit=200)
+               if i.video.name == video]  # fmt: skip
+    return scans.scan_video(studio, items.open_item(studio, item.id), "ann")[1]
+
+
+@pytest.mark.parametrize("kind", ["Fire", "Explosion"])
+def test_the_world_models_scan_finds_the_salient_events_near_the_truth(world_studio, kind):
+    """Its one-pass interval never overlaps the truth (bench_world.py); asked window by window
+    whether something abnormal happens, it finds the fire and the explosion."""
+    row = next(r for r in ROWS if r.anomaly_class == kind)
+    scan = scan_of(world_studio, row.video)
+    assert scan.checkpoint == "world" and scan.interval is not None
+    assert iou(scan.interval, (row.start, row.end)) >= 0.5, (scan.interval, row.start, row.end)
+
+
+def test_the_world_models_scan_finds_nothing_in_the_calm_street(world_studio):
+    assert scan_of(world_studio, by_class(NORMAL)).interval is None
