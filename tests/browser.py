@@ -77,10 +77,19 @@ def take_model_answer(page) -> None:
 
 
 def fill(page, elem_id: str, value: str) -> None:
-    """Type into a Gradio textbox or number field and leave it, as a user would."""
+    """Type into a Gradio textbox or number field and leave it, as a user would.
+
+    Typed again if the field does not hold it a moment later: a field in an accordion that has
+    just opened is mounted then, and a fill during the mount was reset to the field's default
+    (the full suite's run of test_browser_prelabel pre-labelled with 0 samples instead of 2).
+    """
     field = page.locator(f"#{elem_id} input, #{elem_id} textarea").first
-    field.fill(value)
-    field.press("Tab")
+    for _ in range(3):
+        field.fill(value)
+        field.press("Tab")
+        page.wait_for_timeout(150)
+        if field.input_value() == value:
+            return
 
 
 def edit_step(page, text: str) -> None:
