@@ -102,7 +102,7 @@ def test_a_pick_during_a_replay_opens_the_picked_video_at_once(space, monkeypatc
         wait_for_trace(page, "demo-timeline", "Ground truth: 9.0–22.0 s")
         thumbnails.filter(has_text="sample_fight.mp4").click()  # while the fire's still types
         # the fight's own truth: the picked video is on screen, well before the fire's minute
-        wait_for_trace(page, "demo-timeline", "Ground truth: 6.0–12.0 s", timeout_ms=15_000)
+        wait_for_trace(page, "demo-timeline", "Ground truth: 6.0–12.0 s", timeout_ms=30_000)
         page.wait_for_function(
             "document.querySelector('#demo-player video').src.includes('sample_fight')"
         )
