@@ -96,6 +96,8 @@ def test_the_code_is_copied(space: Path, path: str) -> None:
 def test_samples_ship_and_caches_do_not(space: Path) -> None:
     assert sorted(p.name for p in (space / "assets" / "samples").glob("*.mp4"))
     assert (space / "assets" / "samples.csv").is_file()
+    world = space / "assets" / "world-samples"  # the Space's gallery shows the world videos too
+    assert (world / "world.csv").is_file() and len(list(world.glob("world_*.mp4"))) == 4
     assert not list(space.rglob("__pycache__"))
 
 
