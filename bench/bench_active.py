@@ -33,6 +33,7 @@ from annotate.records import Edit  # noqa: E402
 from annotate.store import Store  # noqa: E402
 from app.prelabel import UNCERTAIN_QUEUE  # noqa: E402
 from bench.bench_world import MAX_NEW_TOKENS, run  # noqa: E402
+from inference.models.card import CARD  # noqa: E402
 from world.recipe import Recipe  # noqa: E402
 
 POOL_SEED = 10_000  # train-split seeds past the 400 the world model was trained on
@@ -100,7 +101,7 @@ def label(db: Path, item_ids: list[int]) -> None:
 def trained(folder: Path, db: Path, labels: int, args) -> Path:
     """The start checkpoint fine-tuned on the labels so far."""
     checkpoint = folder / "checkpoint"
-    if (checkpoint / "training.json").is_file():
+    if (checkpoint / CARD).is_file():
         return checkpoint
     data = folder / "data"
     run("annotate", "export", "--db", f"sqlite:///{db}", "--format", "trl-sft", "--task",

@@ -13,12 +13,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from inference.models import tiny
+from inference.models.card import CARD  # the one name, which the Studio and world read too
 
 if TYPE_CHECKING:
     from train.config import TrainConfig
     from train.data import ExportData
 
-CARD = "training.json"
 METRICS = "metrics.jsonl"
 TRACKIO_PROJECT = "vau-r1-studio"  # the trackio project every run logs to, one run per --out
 PACKAGES = ("torch", "transformers", "trl", "peft", "accelerate")

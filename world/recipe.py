@@ -24,11 +24,10 @@ import yaml
 
 from inference.core.export_layout import MANIFEST, RECIPE_FORMATS, TRAIN_FILE
 from inference.errors import StudioError
+from inference.models.card import CARD  # what every `python -m train` writes beside its weights
 
 RECIPE = Path(__file__).with_name("recipe.yaml")
 WORK = Path("var/world-model")  # the default work folder
-# train.card.CARD: what every `python -m train` writes beside its weights (world imports no train)
-CARD = "training.json"
 SHIPPED = (  # what a checkpoint folder needs to load, and what says how it was made
     "config.json", "generation_config.json", "model.safetensors", "chat_template.jinja",
     "processor_config.json", "tokenizer.json", "tokenizer_config.json", CARD,

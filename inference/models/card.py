@@ -15,7 +15,7 @@ from pathlib import Path
 from inference.core.tasks import DEFAULT_PIXELS, PIXEL_KEYS
 from inference.models.named import SHIPPED
 
-CARD = "training.json"
+CARD = "training.json"  # what `python -m train` writes beside the weights (train.card)
 
 
 def checkpoint_folder(name: str | None) -> Path | None:
