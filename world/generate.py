@@ -75,6 +75,13 @@ def split_of(seed: int) -> str:
     raise WorldError(f"seed {seed} is outside every split ({describe_splits()})")
 
 
+def split_range(name: str) -> range:
+    """The seeds of the split called `name`."""
+    if name not in SPLITS:
+        raise WorldError(f"no split {name!r}; choose one of {', '.join(SPLITS)}")
+    return SPLITS[name]
+
+
 def describe_splits() -> str:
     """The split ranges in words."""
     return ", ".join(f"{name} {r.start:,}-{r.stop - 1:,}" for name, r in SPLITS.items())
@@ -112,9 +119,8 @@ def seeds_for(count: int, seed: int | None, split: str | None) -> range:
     """The seeds of a run, checked against the split it claims."""
     if count < 1:
         raise WorldError(f"--count must be at least 1, got {count}")
-    if split is not None and split not in SPLITS:
-        raise WorldError(f"no split {split!r}; choose one of {', '.join(SPLITS)}")
-    first = SPLITS[split].start if seed is None and split else (seed or 0)
+    claimed = split_range(split) if split is not None else None
+    first = claimed.start if seed is None and claimed else (seed or 0)
     seeds = range(first, first + count)
     name = split or split_of(first)
     if seeds.start not in SPLITS[name] or seeds[-1] not in SPLITS[name]:
@@ -144,9 +150,8 @@ def chosen(seeds: Sequence[int], split: str | None) -> dict[int, WorldVideo]:
     if len(set(seeds)) != len(seeds):
         raise WorldError("--seeds names a seed twice")
     name = split or split_of(seeds[0])
-    if name not in SPLITS:
-        raise WorldError(f"no split {name!r}; choose one of {', '.join(SPLITS)}")
-    outside = [s for s in seeds if s not in SPLITS[name]]
+    allowed = split_range(name)
+    outside = [s for s in seeds if s not in allowed]
     if outside:
         raise WorldError(f"seed {outside[0]} is outside the {name} split ({describe_splits()})")
     return {s: plan(s) for s in seeds}
