@@ -21,7 +21,7 @@ from app.gpu import (
 from app.runs import engine_facts, engine_for
 from app.services import Studio
 from app.state import ScanShown, Session
-from inference.core.tasks import DEFAULT_FPS, DEFAULT_MAX_FRAMES
+from inference.core.tasks import DEFAULT_FPS, DEFAULT_MAX_FRAMES, PIXEL_KEYS
 from inference.errors import ModelUnavailable, VideoError
 
 SCAN_FPS = DEFAULT_FPS["grounding"]  # windows need grounding's time resolution
@@ -108,8 +108,9 @@ def scan_video(studio: Studio, session: Session, who: str | None) -> tuple[Sessi
     engine, checkpoint = engine_for(studio.models)
     if not hasattr(engine, "reply_probabilities"):
         raise ModelUnavailable(f"{checkpoint} cannot scan: it gives no token probabilities")
-    wanted = scan_settings(studio)
-    options = studio.sampling(wanted["fps"], wanted["max_frames"])
+    wanted = scan_settings(studio)  # sampled exactly as its stored key says
+    pixels = {key: wanted[key] for key in PIXEL_KEYS}
+    options = studio.sampling(wanted["fps"], wanted["max_frames"], pixels)
     clip = cached_sample_video(session.video, options)
     studio.limiter.take(who or "anonymous")
     settings = ScanSettings(**{k: wanted[k] for k in asdict(ScanSettings())})

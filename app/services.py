@@ -47,8 +47,9 @@ class Studio:
 
         return pixels_for(pixels_of(self.settings), self.models.serving()[1])
 
-    def sampling(self, fps: float, max_frames: int) -> Any:
-        """How a run samples its video: its rate and frame cap, and `pixels()`."""
+    def sampling(self, fps: float, max_frames: int, pixels: dict[str, int] | None = None) -> Any:
+        """How a run samples its video: its rate and frame cap, and `pixels` (default
+        `pixels()`)."""
         from inference.video.sampling import SamplingOptions
 
-        return SamplingOptions(fps=fps, max_frames=max_frames, **self.pixels())
+        return SamplingOptions(fps=fps, max_frames=max_frames, **(pixels or self.pixels()))
