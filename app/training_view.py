@@ -148,9 +148,12 @@ def job_rows(jobs: list[TrainingJobRecord], running: Running | None) -> list[lis
     return rows
 
 
-def curves(job: TrainingJobRecord) -> dict[str, list[tuple[int, float]]]:
+Curves = dict[str, list[tuple[int, float]]]  # what curves() reads, for everything drawn from it
+
+
+def curves(job: TrainingJobRecord) -> Curves:
     """Each curve's (step, value) points over the job's stages (named by stage when several)."""
-    found: dict[str, list[tuple[int, float]]] = {}
+    found: Curves = {}
     for stage in job.stages[: job.stage + 1]:
         if stage["recipe"] not in ("sft", "grpo"):
             continue
@@ -161,9 +164,6 @@ def curves(job: TrainingJobRecord) -> dict[str, list[tuple[int, float]]]:
                 if isinstance(value, int | float) and "step" in record:
                     found.setdefault(prefix + label, []).append((int(record["step"]), value))
     return found
-
-
-Curves = dict[str, list[tuple[int, float]]]  # what curves() reads, for everything drawn from it
 
 
 def zero_warnings(found: Curves, steps: int = ZERO_STEPS) -> list[str]:

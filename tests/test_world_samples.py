@@ -103,7 +103,7 @@ def test_the_demo_recordings_are_made_with_the_world_model_sampled_as_it_was_tra
 
 
 @pytest.fixture(scope="module")
-def world_studio(tmp_path_factory):
+def scanning_studio(tmp_path_factory):
     """A Studio serving the world model, the bundled world videos imported."""
     db = tmp_path_factory.mktemp("scan") / "studio.db"
     settings = Settings(db_url=f"sqlite:///{db}", world_samples=str(WORLD_SAMPLES_CSV)).validate()
@@ -122,14 +122,14 @@ def scan_of(studio: Studio, video: str):
 
 
 @pytest.mark.parametrize("kind", ["Fire", "Explosion"])
-def test_the_world_models_scan_finds_the_salient_events_near_the_truth(world_studio, kind):
+def test_the_world_models_scan_finds_the_salient_events_near_the_truth(scanning_studio, kind):
     """Its one-pass interval never overlaps the truth (bench_world.py); asked window by window
     whether something abnormal happens, it finds the fire and the explosion."""
     row = next(r for r in ROWS if r.anomaly_class == kind)
-    scan = scan_of(world_studio, row.video)
+    scan = scan_of(scanning_studio, row.video)
     assert scan.checkpoint == "world" and scan.interval is not None
     assert iou(scan.interval, (row.start, row.end)) >= 0.5, (scan.interval, row.start, row.end)
 
 
-def test_the_world_models_scan_finds_nothing_in_the_calm_street(world_studio):
-    assert scan_of(world_studio, by_class(NORMAL)).interval is None
+def test_the_world_models_scan_finds_nothing_in_the_calm_street(scanning_studio):
+    assert scan_of(scanning_studio, by_class(NORMAL)).interval is None
